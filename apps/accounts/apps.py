@@ -1,0 +1,10 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class AccountsConfig(AppConfig):
+    name = "apps.accounts"
+    verbose_name = _("Accounts")
+
+    def ready(self) -> None:
+        from . import authentication  # noqa: F401  registers the OpenAPI auth extension

@@ -1,0 +1,101 @@
+"""One error body for the whole API:
+
+    {"code": "validation_error", "message": "...", "fields": {"name": ["..."]}}
+
+`code` is stable and machine-readable, `message` is human-readable in the request's
+language, `fields` (only for validation errors) maps each bad field, or row, to its
+messages. DRF exceptions, Django's 404/403/400/500 under /api/, and domain
+ValidationErrors raised by services all come out in this shape.
+"""
+
+from __future__ import annotations
+
+from django.core.exceptions import PermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import Http404, JsonResponse
+from django.utils.translation import gettext as _
+from rest_framework import exceptions, status
+from rest_framework.response import Response
+from rest_framework.views import exception_handler as drf_exception_handler
+
+DEFAULT_CODES = {
+    400: "bad_request",
+    401: "not_authenticated",
+    403: "permission_denied",
+    404: "not_found",
+    405: "method_not_allowed",
+    406: "not_acceptable",
+    413: "payload_too_large",
+    415: "unsupported_media_type",
+    429: "throttled",
+    500: "server_error",
+    503: "unavailable",
+}
+
+
+def error_body(status_code: int, message: str, code: str | None = None, fields: dict | None = None) -> dict:
+    body = {"code": code or DEFAULT_CODES.get(status_code, "error"), "message": str(message)}
+    if fields:
+        body["fields"] = fields
+    return body
+
+
+def error_response(status_code: int, message: str, code: str | None = None, fields: dict | None = None) -> JsonResponse:
+    return JsonResponse(error_body(status_code, message, code, fields), status=status_code)
+
+
+def _flatten(detail) -> dict:
+    """DRF's nested error detail as {field: [messages]}; nested fields get dotted names."""
+    if isinstance(detail, list):
+        if detail and all(isinstance(item, dict) for item in detail):
+            fields = {}
+            for index, item in enumerate(detail):
+                for key, value in _flatten(item).items():
+                    fields[f"{index}.{key}"] = value
+            return fields
+        return {"non_field_errors": [str(item) for item in detail]}
+    fields: dict[str, list[str]] = {}
+    for key, value in detail.items():
+        if isinstance(value, dict):
+            for sub, messages in _flatten(value).items():
+                fields[f"{key}.{sub}"] = messages
+        elif isinstance(value, list) and value and all(isinstance(v, dict) for v in value):
+            for sub, messages in _flatten(value).items():
+                fields[f"{key}.{sub}"] = messages
+        elif isinstance(value, list):
+            fields[key] = [str(v) for v in value]
+        else:
+            fields[key] = [str(value)]
+    return fields
+
+
+def exception_handler(exc, context):
+    if isinstance(exc, DjangoValidationError):
+        exc = exceptions.ValidationError(
+            exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
+        )
+    elif isinstance(exc, Http404):
+        exc = exceptions.NotFound()
+    elif isinstance(exc, PermissionDenied):
+        exc = exceptions.PermissionDenied()
+
+    response = drf_exception_handler(exc, context)
+    if response is None:
+        return None  # unexpected: Django's 500 handler (and Sentry) take it from here
+
+    if isinstance(exc, exceptions.ValidationError):
+        detail = exc.detail
+        fields = _flatten(detail if isinstance(detail, (dict, list)) else [detail])
+        body = error_body(response.status_code, _("Some fields are invalid."), "validation_error", fields)
+    else:
+        detail = exc.detail if isinstance(exc, exceptions.APIException) else str(exc)
+        code = getattr(detail, "code", None)
+        if code in (None, "error", "invalid") or response.status_code in (401, 403, 404, 405, 429):
+            code = DEFAULT_CODES.get(response.status_code, code or "error")
+        body = error_body(response.status_code, detail, code)
+    response.data = body
+    return response
+
+
+def unexpected_error_response() -> Response:
+    return Response(error_body(500, _("Something went wrong on our side.")), status=status.HTTP_500_INTERNAL_SERVER_ERROR)

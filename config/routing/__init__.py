@@ -1,0 +1,1 @@
+"""Websocket URLconfs, one module per tenant type (like config/urls)."""

@@ -1,0 +1,3 @@
+from .common import websocket_urlpatterns as common
+
+websocket_urlpatterns = [*common]

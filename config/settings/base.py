@@ -1,0 +1,362 @@
+"""Settings shared by every environment. Everything that differs between machines comes
+from the environment (django-environ); `.env.example` documents each variable."""
+
+from pathlib import Path
+from urllib.parse import unquote
+
+import environ
+from kombu import Exchange, Queue
+
+BASE_DIR = Path(__file__).resolve().parent.parent.parent
+APPS_DIR = BASE_DIR / "apps"
+
+env = environ.Env()
+if (BASE_DIR / ".env").exists():
+    env.read_env(str(BASE_DIR / ".env"))
+
+# ---------------------------------------------------------------------------- general
+DEBUG = env.bool("DJANGO_DEBUG", default=False)
+SECRET_KEY = env("DJANGO_SECRET_KEY", default="")  # required in production.py
+# Tenants bring their own domains (zone sites especially), so the Host header is
+# checked against Domain rows by the tenant middleware, not by a static list.
+ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["*"])
+
+TIME_ZONE = "Asia/Seoul"
+USE_TZ = True
+LANGUAGE_CODE = "ko"
+LANGUAGES = [("ko", "한국어"), ("en", "English")]
+USE_I18N = True
+LOCALE_PATHS = [str(BASE_DIR / "locale")]
+
+# Hosts that reach the platform operators' (public) schema. seed_demo and the
+# migrate_schemas bootstrap give the public tenant one Domain row per entry.
+PLATFORM_HOSTS = env.list("PLATFORM_HOSTS", default=["localhost"])
+
+# ---------------------------------------------------------------------------- database
+DATABASES = {"default": env.db("DATABASE_URL")}
+# A unix-socket directory may be given percent-encoded as the host (postgres://u@%2Ftmp%2Fpg/db).
+DATABASES["default"]["HOST"] = unquote(DATABASES["default"]["HOST"] or "")
+DATABASES["default"]["ENGINE"] = "django_tenants.postgresql_backend"
+DATABASES["default"]["CONN_MAX_AGE"] = env.int("DB_CONN_MAX_AGE", default=60)
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+DATABASE_ROUTERS = ("django_tenants.routers.TenantSyncRouter",)
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# ---------------------------------------------------------------------------- tenancy
+TENANT_MODEL = "tenancy.Tenant"
+TENANT_DOMAIN_MODEL = "tenancy.Domain"
+HAS_MULTI_TYPE_TENANTS = True
+MULTI_TYPE_DATABASE_FIELD = "type"
+# New tenants are cloned from a per-type template schema, then their migrations are
+# faked (django-tenants #533). The templates are Tenant rows themselves (is_template),
+# so every migrate_schemas keeps them current; see apps/tenancy/provisioning.py.
+TENANT_CREATION_FAKES_MIGRATIONS = True
+
+# Apps every schema has: each tenant keeps its own users, sessions, admin log and
+# allauth state, so a login on one tenant means nothing on another.
+PER_SCHEMA_APPS = [
+    "django.contrib.contenttypes",
+    "django.contrib.auth",
+    "django.contrib.sessions",
+    "django.contrib.admin",
+    "django.contrib.messages",
+    "allauth",
+    "allauth.account",
+    "allauth.socialaccount",
+    "allauth.socialaccount.providers.kakao",
+    "allauth.socialaccount.providers.naver",
+    "allauth.socialaccount.providers.google",
+    "allauth.mfa",
+    "allauth.headless",
+    "apps.accounts",
+]
+# Code-only apps (no tables of their own); listed once so every schema can use them.
+LIBRARY_APPS = [
+    "django.contrib.staticfiles",
+    "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
+    "channels",
+    "pgtrigger",
+    "apps.core",
+]
+
+TENANT_TYPES = {
+    "public": {
+        "APPS": [
+            # apps.tenancy first: its create_tenant and migrate_schemas commands take
+            # precedence over django-tenants' own (Django prefers the earlier app).
+            "apps.tenancy",
+            "django_tenants",
+            "django_celery_beat",
+            *PER_SCHEMA_APPS,
+            *LIBRARY_APPS,
+        ],
+        "URLCONF": "config.urls.public",
+    },
+    "academy": {
+        "APPS": [*PER_SCHEMA_APPS, *LIBRARY_APPS],
+        "URLCONF": "config.urls.academy",
+        "BASE_SCHEMA": "template_academy",
+    },
+    "zone": {
+        "APPS": [*PER_SCHEMA_APPS, *LIBRARY_APPS],
+        "URLCONF": "config.urls.zone",
+        "BASE_SCHEMA": "template_zone",
+    },
+    "store": {
+        "APPS": [*PER_SCHEMA_APPS, *LIBRARY_APPS],
+        "URLCONF": "config.urls.store",
+        "BASE_SCHEMA": "template_store",
+    },
+    "club": {
+        "APPS": [*PER_SCHEMA_APPS, *LIBRARY_APPS],
+        "URLCONF": "config.urls.club",
+        "BASE_SCHEMA": "template_club",
+    },
+}
+
+INSTALLED_APPS = list(
+    dict.fromkeys(app for config in TENANT_TYPES.values() for app in config["APPS"])
+)
+ROOT_URLCONF = "config.urls.public"
+
+# ---------------------------------------------------------------------------- http
+MIDDLEWARE = [
+    # Liveness/readiness answer on any host, before a tenant is looked up.
+    "apps.core.health.HealthCheckMiddleware",
+    "apps.tenancy.middleware.TenantMiddleware",
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "allauth.account.middleware.AccountMiddleware",
+    "apps.core.sentry.SentryTenantMiddleware",
+]
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [str(BASE_DIR / "templates")],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.template.context_processors.i18n",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "apps.tenancy.context_processors.tenant",
+            ],
+        },
+    }
+]
+
+STATIC_URL = "/static/"
+STATIC_ROOT = str(BASE_DIR / "var" / "staticfiles")
+STATICFILES_DIRS = [str(BASE_DIR / "static")]
+MEDIA_URL = "/media/"
+MEDIA_ROOT = env("MEDIA_ROOT", default=str(BASE_DIR / "var" / "media"))
+STORAGES = {
+    # Each tenant's uploads live under a folder named after its schema.
+    "default": {"BACKEND": "django_tenants.files.storage.TenantFileSystemStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
+}
+MULTITENANT_RELATIVE_MEDIA_ROOT = "%s"
+
+ASGI_APPLICATION = "config.asgi.application"
+WSGI_APPLICATION = "config.wsgi.application"
+
+# ---------------------------------------------------------------------------- users
+AUTH_USER_MODEL = "accounts.User"
+AUTHENTICATION_BACKENDS = [
+    "django.contrib.auth.backends.ModelBackend",
+    "allauth.account.auth_backends.AuthenticationBackend",
+]
+LOGIN_URL = "account_login"
+LOGIN_REDIRECT_URL = "/"
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+SESSION_COOKIE_NAME = "mc_session"
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_NAME = "mc_csrftoken"
+
+ACCOUNT_LOGIN_METHODS = {"username", "email"}
+ACCOUNT_SIGNUP_FIELDS = ["email*", "username*", "password1*", "password2*"]
+ACCOUNT_EMAIL_VERIFICATION = env("ACCOUNT_EMAIL_VERIFICATION", default="optional")
+ACCOUNT_LOGOUT_ON_GET = False
+ACCOUNT_ADAPTER = "apps.accounts.adapters.AccountAdapter"
+SOCIALACCOUNT_ADAPTER = "apps.accounts.adapters.SocialAccountAdapter"
+HEADLESS_CLIENTS = ("app", "browser")
+HEADLESS_TOKEN_STRATEGY = "allauth.headless.tokens.strategies.sessions.SessionTokenStrategy"
+HEADLESS_SERVE_SPECIFICATION = False
+MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
+
+
+def _social_providers() -> dict:
+    """Kakao, Naver and Google are offered only when their client id is set."""
+    providers = {}
+    for name, scope in (
+        ("kakao", ["profile_nickname", "account_email"]),
+        ("naver", []),
+        ("google", ["profile", "email"]),
+    ):
+        client_id = env(f"{name.upper()}_CLIENT_ID", default="")
+        if client_id:
+            providers[name] = {
+                "APPS": [{"client_id": client_id, "secret": env(f"{name.upper()}_SECRET", default="")}],
+                "SCOPE": scope,
+            }
+    return providers
+
+
+SOCIALACCOUNT_PROVIDERS = _social_providers()
+SOCIALACCOUNT_ONLY = False
+
+# ---------------------------------------------------------------------------- redis
+REDIS_URL = env("REDIS_URL")
+# One Redis; the cache, channel layer and broker keep to their own key prefixes.
+REDIS_KEY_PREFIX = env("REDIS_KEY_PREFIX", default="mc")
+CACHES = {
+    "default": {
+        "BACKEND": "django_redis.cache.RedisCache",
+        "LOCATION": REDIS_URL,
+        "KEY_PREFIX": REDIS_KEY_PREFIX,
+        # Prefixes every key with the current schema, so tenants never share an entry.
+        "KEY_FUNCTION": "django_tenants.cache.make_key",
+        "REVERSE_KEY_FUNCTION": "django_tenants.cache.reverse_key",
+        "OPTIONS": {
+            "CLIENT_CLASS": "django_redis.client.DefaultClient",
+            "CONNECTION_POOL_KWARGS": {"max_connections": env.int("REDIS_CACHE_MAX_CONNECTIONS", default=50)},
+            "SOCKET_CONNECT_TIMEOUT": 2,
+            "SOCKET_TIMEOUT": 2,
+        },
+    }
+}
+
+# Channels. Capacity is per channel (one websocket); 100 (the default) drops messages
+# for a slow client during a burst such as a whole class checking in, so allow 1000
+# queued messages and expire undelivered ones after 30 s: live boards want fresh state,
+# not a backlog. The pool is bounded explicitly: redis-py raises instead of waiting when
+# a pool runs dry, and every ASGI process opens one pool per event loop.
+CHANNEL_LAYERS = {
+    "default": {
+        "BACKEND": "channels_redis.core.RedisChannelLayer",
+        "CONFIG": {
+            "hosts": [
+                {
+                    "address": REDIS_URL,
+                    "max_connections": env.int("CHANNELS_REDIS_MAX_CONNECTIONS", default=200),
+                }
+            ],
+            "prefix": f"{REDIS_KEY_PREFIX}-asgi",
+            "capacity": env.int("CHANNELS_CAPACITY", default=1000),
+            "expiry": 30,
+            "group_expiry": 86400,
+        },
+    }
+}
+
+# ---------------------------------------------------------------------------- celery
+CELERY_BROKER_URL = env("CELERY_BROKER_URL", default=REDIS_URL)
+CELERY_RESULT_BACKEND = env("CELERY_RESULT_BACKEND", default=REDIS_URL)
+CELERY_RESULT_EXPIRES = 24 * 3600
+CELERY_TIMEZONE = TIME_ZONE
+CELERY_ACCEPT_CONTENT = ["json"]
+CELERY_TASK_SERIALIZER = "json"
+CELERY_RESULT_SERIALIZER = "json"
+# A task is acknowledged only after it ran, and goes back to the queue if its worker
+# dies: every task must therefore be idempotent (it may run twice).
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# The soft limit raises inside the task so it can clean up; the hard one kills it.
+CELERY_TASK_SOFT_TIME_LIMIT = env.int("CELERY_TASK_SOFT_TIME_LIMIT", default=300)
+CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=360)
+CELERY_TASK_DEFAULT_QUEUE = "default"
+CELERY_TASK_QUEUES = [
+    Queue(name, Exchange(name), routing_key=name)
+    for name in (
+        "default",
+        "notifications",
+        "imports",
+        "reports",
+        "crawl",
+        "settlement",
+        "gpu.llm",
+        "gpu.stt",
+        "gpu.pose",
+    )
+]
+CELERY_TASK_ROUTES = {
+    "apps.notifications.*": {"queue": "notifications"},
+    "apps.*.tasks.import_*": {"queue": "imports"},
+    "apps.*.tasks.report_*": {"queue": "reports"},
+    "apps.stores.tasks.crawl_*": {"queue": "crawl"},
+    "apps.wallet.*": {"queue": "settlement"},
+    "apps.inference.tasks.llm_*": {"queue": "gpu.llm"},
+    "apps.inference.tasks.stt_*": {"queue": "gpu.stt"},
+    "apps.inference.tasks.pose_*": {"queue": "gpu.pose"},
+}
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    # Must exceed the longest task (hard limit), or Redis re-delivers a task that is
+    # still running to a second worker.
+    "visibility_timeout": 2 * 3600,
+    "global_keyprefix": env("CELERY_KEY_PREFIX", default=""),
+}
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_WORKER_SEND_TASK_EVENTS = True
+CELERY_TASK_SEND_SENT_EVENT = True
+CELERY_BEAT_SCHEDULER = "apps.tenancy.beat:TenantTypeAwareScheduler"
+CELERY_BEAT_SCHEDULE: dict = {}
+
+# ---------------------------------------------------------------------------- api
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "apps.accounts.authentication.SessionTokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
+    "PAGE_SIZE": 50,
+    "EXCEPTION_HANDLER": "apps.core.api.errors.exception_handler",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "MegaCity API",
+    "DESCRIPTION": "Per-tenant API. Each tenant host serves the endpoints of its own type.",
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
+}
+
+# ---------------------------------------------------------------------------- observability
+SENTRY_DSN = env("SENTRY_DSN", default="")
+SENTRY_ENVIRONMENT = env("SENTRY_ENVIRONMENT", default="development")
+SENTRY_TRACES_SAMPLE_RATE = env.float("SENTRY_TRACES_SAMPLE_RATE", default=0.0)
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
+    "loggers": {"django.db.backends": {"level": "WARNING"}},
+}
+
+if SENTRY_DSN:
+    from apps.core.sentry import init_sentry
+
+    init_sentry(SENTRY_DSN, SENTRY_ENVIRONMENT, SENTRY_TRACES_SAMPLE_RATE)

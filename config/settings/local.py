@@ -1,0 +1,12 @@
+"""Development: `python dev.py up`. DATABASE_URL / REDIS_URL are set by dev.py (embedded
+servers) when the environment does not provide them."""
+
+from .base import *  # noqa: F403
+from .base import env
+
+DEBUG = env.bool("DJANGO_DEBUG", default=True)
+SECRET_KEY = env("DJANGO_SECRET_KEY", default="dev-only-insecure-key-change-me-0123456789abcdefghij")
+EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+# Serve static files straight from the apps and static/ (no collectstatic in development).
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = True

@@ -1,0 +1,29 @@
+"""Tests: the real PostgreSQL and Redis from DATABASE_URL / REDIS_URL (`python dev.py test`
+starts embedded ones when those are unset)."""
+
+from .base import *  # noqa: F403
+from .base import CHANNEL_LAYERS, DATABASES, REDIS_KEY_PREFIX, env
+
+DEBUG = False
+SECRET_KEY = "test-only-key-0123456789abcdefghijklmnopqrstuvwxyz"
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+PLATFORM_HOSTS = ["localhost", "testserver"]
+
+# Several checkouts may test against one PostgreSQL and one Redis at the same time (and
+# a running dev platform may share them): keep the test database, queues, cache keys
+# and channel groups apart by the database name.
+_TEST_NAME = f"test_{DATABASES['default']['NAME']}"
+DATABASES["default"]["TEST"] = {"NAME": _TEST_NAME}
+DATABASES["default"]["CONN_MAX_AGE"] = 0
+# A server process started by a test connects to the test database directly; it is
+# given the test run's prefix so both sides share queues and channel groups.
+REDIS_KEY_PREFIX = env("TEST_REDIS_KEY_PREFIX", default=f"{REDIS_KEY_PREFIX}-{_TEST_NAME}")
+CACHES["default"]["KEY_PREFIX"] = REDIS_KEY_PREFIX  # noqa: F405
+CHANNEL_LAYERS["default"]["CONFIG"]["prefix"] = f"{REDIS_KEY_PREFIX}-asgi"
+CELERY_BROKER_TRANSPORT_OPTIONS["global_keyprefix"] = f"{REDIS_KEY_PREFIX}-celery:"  # noqa: F405
+CELERY_RESULT_BACKEND_TRANSPORT_OPTIONS = {"global_keyprefix": f"{REDIS_KEY_PREFIX}-celery:"}
+
+STORAGES["staticfiles"] = {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}  # noqa: F405
+MEDIA_ROOT = env("MEDIA_ROOT", default="/tmp/megacity-test-media")
+WHITENOISE_USE_FINDERS = True

@@ -1,0 +1,32 @@
+"""URL patterns every tenant type shares; each type's module adds its own."""
+
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from apps.accounts.api.views import MeView
+from apps.core import views
+from apps.core.admin_sites import admin_site_for
+
+common_api = [
+    path("site/", views.site, name="api-site"),
+    path("me/", MeView.as_view(), name="api-me"),
+]
+
+
+def tenant_urlpatterns(tenant_type: str, urlconf: str, api: list | None = None) -> list:
+    return [
+        path("", views.home, name="home"),
+        path("admin/", admin_site_for(tenant_type).urls),
+        path("accounts/", include("allauth.urls")),
+        path("_allauth/", include("allauth.headless.urls")),
+        path("i18n/", include("django.conf.urls.i18n")),
+        path("api/v1/", include([*common_api, *(api or [])])),
+        path("api/schema/", SpectacularAPIView.as_view(urlconf=urlconf), name="schema"),
+        path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
+    ]
+
+
+handler400 = "apps.core.views.bad_request"
+handler403 = "apps.core.views.permission_denied"
+handler404 = "apps.core.views.page_not_found"
+handler500 = "apps.core.views.server_error"

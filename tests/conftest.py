@@ -1,0 +1,98 @@
+"""Fixtures for tests against the real PostgreSQL and Redis.
+
+The test database is created once per run; `migrate` builds the public schema and one
+template schema per tenant type. Session tenants of each type are then cloned from the
+templates, and stay for the whole run.
+
+Two ways to touch the database:
+
+- `db` (pytest-django): each test in a transaction that is rolled back. Fast; but other
+  threads (Celery workers, websocket consumers, live servers) can't see its data.
+- `live_tenant`: a fresh tenant whose data is really committed, dropped after the test.
+  Never `transactional_db`: its flush would truncate the public schema's tenant table.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+import uuid
+from collections.abc import Iterator
+
+import pytest
+from django.db import connection
+
+from tests.utils import T
+
+SESSION_TENANTS = {
+    # key: (type, schema, domain)
+    "academy": ("academy", "t_academy_a", "a.academy.test"),
+    "academy_b": ("academy", "t_academy_b", "b.academy.test"),
+    "zone": ("zone", "t_zone_a", "a.zone.test"),
+    "store": ("store", "t_store_a", "a.store.test"),
+    "club": ("club", "t_club_a", "a.club.test"),
+}
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    from apps.tenancy import services
+    from apps.tenancy.models import Tenant
+
+    with django_db_blocker.unblock():
+        for tenant_type, schema, domain in SESSION_TENANTS.values():
+            if not Tenant.objects.filter(schema_name=schema).exists():
+                services.provision_tenant(name=f"Test {schema}", tenant_type=tenant_type, domain=domain, schema_name=schema)
+        connection.set_schema_to_public()
+    yield
+
+
+@pytest.fixture
+def tenants(django_db_setup, django_db_blocker) -> dict[str, T]:
+    from apps.tenancy.models import Tenant
+
+    with django_db_blocker.unblock():
+        rows = {t.schema_name: t for t in Tenant.objects.filter(schema_name__in=[s for _, s, _ in SESSION_TENANTS.values()])}
+    return {key: T(rows[schema], domain) for key, (_type, schema, domain) in SESSION_TENANTS.items()}
+
+
+@pytest.fixture(autouse=True)
+def _back_to_public() -> Iterator[None]:
+    """Whatever a test did to the connection's schema, the next one starts in public."""
+    yield
+    if connection.connection is not None or connection.in_atomic_block:
+        connection.set_schema_to_public()
+
+
+_counter = itertools.count()
+
+
+@pytest.fixture
+def live_db(django_db_setup, django_db_blocker) -> Iterator[None]:
+    """Database access without a wrapping transaction: what a test writes is committed."""
+    with django_db_blocker.unblock():
+        yield
+        connection.set_schema_to_public()
+
+
+@pytest.fixture
+def live_tenant(live_db) -> Iterator:
+    """Factory for committed tenants (dropped afterwards): live_tenant("academy")."""
+    from apps.tenancy import services
+
+    made = []
+
+    def make(tenant_type: str = "academy", **kwargs) -> T:
+        suffix = f"{os.getpid()}_{next(_counter)}_{uuid.uuid4().hex[:6]}"
+        schema = f"live_{tenant_type}_{suffix}"
+        domain = f"{schema.replace('_', '-')}.live.test"
+        tenant = services.provision_tenant(
+            name=kwargs.pop("name", f"Live {tenant_type}"), tenant_type=tenant_type, domain=domain, schema_name=schema, **kwargs
+        )
+        made.append(tenant)
+        return T(tenant, domain)
+
+    yield make
+    connection.set_schema_to_public()
+    for tenant in made:
+        services.drop_tenant(tenant)
