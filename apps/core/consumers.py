@@ -13,9 +13,7 @@ class PingConsumer(TenantJsonConsumer):
     async def connect(self):
         await self.accept()
         await self.join("ping")
-        await self.send_json(
-            {"type": "hello", "tenant": self.tenant.schema_name, "user": self.user.get_username()}
-        )
+        await self.send_json({"type": "hello", "tenant": self.tenant.schema_name, "user": self.user.get_username()})
 
     async def receive_json(self, content, **kwargs):
         kind = content.get("type") if isinstance(content, dict) else None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from celery import shared_task
 from django.db import transaction
 from tenant_schemas_celery.task import TenantTask as _TenantTask
 from tenant_schemas_celery.task import headers_with_schema
@@ -28,3 +29,38 @@ class TenantTask(_TenantTask):
 
     def delay_on_commit(self, *args, **kwargs):
         return self.apply_async_on_commit(args, kwargs)
+
+
+HEARTBEAT_KEY = "ops:heartbeat"
+
+
+def _current_schema() -> str:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT current_schema()")
+        return cursor.fetchone()[0]
+
+
+@shared_task(name="apps.core.tasks.tenant_heartbeat", acks_late=True)
+def tenant_heartbeat(token: str | None = None) -> dict:
+    """Record, in the tenant's own cache, that a worker ran a task in this tenant.
+
+    Beat runs it in every tenant (CELERY_BEAT_SCHEDULE); operators and `celery_probe`
+    read it to see that workers and schedules reach each tenant, in the right schema.
+    Idempotent: it only overwrites the record.
+    """
+    from django.core.cache import cache
+    from django.db import connection
+    from django.utils import timezone
+
+    record = {
+        "schema": connection.schema_name,
+        "db_schema": _current_schema(),
+        "at": timezone.now().isoformat(),
+        "token": token,
+    }
+    cache.set(HEARTBEAT_KEY, record, 7 * 24 * 3600)
+    if token:
+        cache.set(f"{HEARTBEAT_KEY}:{token}", record, 3600)
+    return record

@@ -193,4 +193,3 @@ class TenantJsonConsumer(AsyncJsonWebsocketConsumer):
             return json.loads(text_data)
         except ValueError:
             return {"type": "invalid", "error": "malformed JSON"}
-

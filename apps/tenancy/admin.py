@@ -102,7 +102,9 @@ class TenantAdmin(admin.ModelAdmin):
         services.enqueue_build(tenant, method=data["method"])
         obj.pk, obj.schema_name, obj.status = tenant.pk, tenant.schema_name, tenant.status
         obj._state.adding = False
-        messages.info(request, _("Provisioning %(name)s in the background; refresh to see its status.") % {"name": tenant.name})
+        messages.info(
+            request, _("Provisioning %(name)s in the background; refresh to see its status.") % {"name": tenant.name}
+        )
 
     @admin.display(description=_("primary domain"))
     def primary_domain(self, obj):

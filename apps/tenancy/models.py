@@ -64,9 +64,7 @@ class Tenant(TenantMixin):
     is_template = models.BooleanField(_("template schema"), default=False, editable=False)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     provisioned_at = models.DateTimeField(_("provisioned"), null=True, blank=True)
-    provisioning_method = models.CharField(
-        _("provisioning method"), max_length=10, choices=Method.choices, blank=True
-    )
+    provisioning_method = models.CharField(_("provisioning method"), max_length=10, choices=Method.choices, blank=True)
     provisioning_seconds = models.FloatField(_("provisioning seconds"), null=True, blank=True)
     provisioning_error = models.TextField(_("provisioning error"), blank=True)
 

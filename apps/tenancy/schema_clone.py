@@ -46,7 +46,8 @@ def align_names_with_template(template: str, schema: str) -> int:
                 )
         cursor.execute(INDEXES, [template, template])
         wanted_indexes = {
-            (table, _normalised_index_def(template, name, definition)): name for table, name, definition in cursor.fetchall()
+            (table, _normalised_index_def(template, name, definition)): name
+            for table, name, definition in cursor.fetchall()
         }
         cursor.execute(INDEXES, [schema, schema])
         for table, name, definition in cursor.fetchall():

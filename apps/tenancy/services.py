@@ -23,7 +23,7 @@ from django.db.migrations.loader import MigrationLoader
 from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
-from django_tenants.utils import schema_exists, schema_context
+from django_tenants.utils import schema_context, schema_exists
 
 from .models import Domain, Plan, Tenant, TenantType, template_schema_name
 
@@ -155,9 +155,7 @@ def provision_tenant(
     asynchronous: bool = False,
 ) -> Tenant:
     """Register a tenant and build its schema, now or in Celery after commit."""
-    tenant = register_tenant(
-        name=name, tenant_type=tenant_type, domain=domain, schema_name=schema_name, plan=plan
-    )
+    tenant = register_tenant(name=name, tenant_type=tenant_type, domain=domain, schema_name=schema_name, plan=plan)
     if asynchronous:
         enqueue_build(tenant, method=method)
         return tenant
@@ -205,9 +203,7 @@ def ensure_template_current(tenant_type: str) -> Tenant:
     template = ensure_template(tenant_type)
     missing = migrations_on_disk() - applied_migrations(template.schema_name)
     if missing:
-        call_command(
-            "migrate_schemas", tenant=True, schema_name=template.schema_name, interactive=False, verbosity=0
-        )
+        call_command("migrate_schemas", tenant=True, schema_name=template.schema_name, interactive=False, verbosity=0)
         connection.set_schema_to_public()
     return template
 
@@ -249,7 +245,8 @@ def ensure_public_tenant() -> Tenant:
         )
         for host in settings.PLATFORM_HOSTS:
             Domain.objects.get_or_create(
-                domain=normalise_domain(host), defaults={"tenant": tenant, "is_primary": host == settings.PLATFORM_HOSTS[0]}
+                domain=normalise_domain(host),
+                defaults={"tenant": tenant, "is_primary": host == settings.PLATFORM_HOSTS[0]},
             )
     return tenant
 

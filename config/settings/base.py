@@ -116,9 +116,7 @@ TENANT_TYPES = {
     },
 }
 
-INSTALLED_APPS = list(
-    dict.fromkeys(app for config in TENANT_TYPES.values() for app in config["APPS"])
-)
+INSTALLED_APPS = list(dict.fromkeys(app for config in TENANT_TYPES.values() for app in config["APPS"]))
 ROOT_URLCONF = "config.urls.public"
 
 # ---------------------------------------------------------------------------- http
@@ -317,7 +315,14 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_WORKER_SEND_TASK_EVENTS = True
 CELERY_TASK_SEND_SENT_EVENT = True
 CELERY_BEAT_SCHEDULER = "apps.tenancy.beat:TenantTypeAwareScheduler"
-CELERY_BEAT_SCHEDULE: dict = {}
+CELERY_BEAT_SCHEDULE: dict = {
+    # Every tenant records that its scheduled jobs reach it (see apps.core.tasks).
+    "tenant-heartbeat": {
+        "task": "apps.core.tasks.tenant_heartbeat",
+        "schedule": 300.0,
+        "options": {"headers": {"_tenant_types": ["academy", "zone", "store", "club"]}},
+    },
+}
 
 # ---------------------------------------------------------------------------- api
 REST_FRAMEWORK = {

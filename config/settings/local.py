@@ -10,3 +10,5 @@ EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
 # Serve static files straight from the apps and static/ (no collectstatic in development).
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
+# Nothing is collected outside production; WhiteNoise serves from the finders.
+STATIC_ROOT = None

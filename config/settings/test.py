@@ -25,5 +25,7 @@ CELERY_BROKER_TRANSPORT_OPTIONS["global_keyprefix"] = f"{REDIS_KEY_PREFIX}-celer
 CELERY_RESULT_BACKEND_TRANSPORT_OPTIONS = {"global_keyprefix": f"{REDIS_KEY_PREFIX}-celery:"}
 
 STORAGES["staticfiles"] = {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}  # noqa: F405
-MEDIA_ROOT = env("MEDIA_ROOT", default="/tmp/megacity-test-media")
+MEDIA_ROOT = env("MEDIA_ROOT", default=str(BASE_DIR / "var" / "test-media"))  # noqa: F405
 WHITENOISE_USE_FINDERS = True
+# Nothing is collected outside production; WhiteNoise serves from the finders.
+STATIC_ROOT = None

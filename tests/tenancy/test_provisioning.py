@@ -29,7 +29,9 @@ def schema_shape(schema: str) -> dict:
         for name, sql in queries.items():
             cursor.execute(sql, [schema])
             rows = cursor.fetchall()
-            shape[name] = sorted(tuple(str(v).replace(f'"{schema}".', "").replace(f"{schema}.", "") for v in row) for row in rows)
+            shape[name] = sorted(
+                tuple(str(v).replace(f'"{schema}".', "").replace(f"{schema}.", "") for v in row) for row in rows
+            )
         cursor.execute(f'SELECT app, name FROM "{schema}".django_migrations')
         shape["migrations"] = sorted(cursor.fetchall())
     return shape

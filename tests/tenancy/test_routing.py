@@ -16,7 +16,7 @@ def test_each_tenant_type_host_reaches_its_own_urlconf(tenants, key):
     assert response.wsgi_request.urlconf == f"config.urls.{t.type}"
     home = t.client().get("/")
     assert home.status_code == 200
-    assert [tpl.name for tpl in home.templates][0] == f"core/home_{t.type}.html"
+    assert next(tpl.name for tpl in home.templates) == f"core/home_{t.type}.html"
 
 
 def test_platform_host_reaches_the_public_urlconf(tenants):
@@ -28,7 +28,7 @@ def test_platform_host_reaches_the_public_urlconf(tenants):
 def test_unknown_host_gets_the_404_page_not_a_stack_trace(tenants):
     response = Client(HTTP_HOST="nobody.example.org").get("/some/where/")
     assert response.status_code == 404
-    assert [t.name for t in response.templates][0] == "tenancy/unknown_host.html"
+    assert next(t.name for t in response.templates) == "tenancy/unknown_host.html"
     body = response.content.decode()
     assert "nobody.example.org" in body
     assert "Traceback" not in body
@@ -47,7 +47,7 @@ def test_suspended_tenant_gets_a_503_page(tenants):
     response = t.client().get("/")
     assert response.status_code == 503
     assert response["Retry-After"] == "30"
-    assert [tpl.name for tpl in response.templates][0] == "tenancy/unavailable.html"
+    assert next(tpl.name for tpl in response.templates) == "tenancy/unavailable.html"
 
 
 def test_page_language_is_korean_first_and_english_on_request(tenants):

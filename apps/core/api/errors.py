@@ -56,10 +56,7 @@ def _flatten(detail) -> dict:
         return {"non_field_errors": [str(item) for item in detail]}
     fields: dict[str, list[str]] = {}
     for key, value in detail.items():
-        if isinstance(value, dict):
-            for sub, messages in _flatten(value).items():
-                fields[f"{key}.{sub}"] = messages
-        elif isinstance(value, list) and value and all(isinstance(v, dict) for v in value):
+        if isinstance(value, dict) or (isinstance(value, list) and value and all(isinstance(v, dict) for v in value)):
             for sub, messages in _flatten(value).items():
                 fields[f"{key}.{sub}"] = messages
         elif isinstance(value, list):
@@ -98,4 +95,6 @@ def exception_handler(exc, context):
 
 
 def unexpected_error_response() -> Response:
-    return Response(error_body(500, _("Something went wrong on our side.")), status=status.HTTP_500_INTERNAL_SERVER_ERROR)
+    return Response(
+        error_body(500, _("Something went wrong on our side.")), status=status.HTTP_500_INTERNAL_SERVER_ERROR
+    )

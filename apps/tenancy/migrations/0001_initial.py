@@ -6,63 +6,132 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
-    dependencies = [
-    ]
+    dependencies = []
 
     operations = [
         migrations.CreateModel(
-            name='Plan',
+            name="Plan",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.SlugField(max_length=40, unique=True, verbose_name='code')),
-                ('name', models.CharField(max_length=100, verbose_name='name')),
-                ('monthly_price_krw', models.BigIntegerField(default=0, verbose_name='monthly price (KRW)')),
-                ('max_users', models.PositiveIntegerField(blank=True, help_text='Empty means unlimited.', null=True, verbose_name='maximum users')),
-                ('limits', models.JSONField(blank=True, default=dict, help_text='Per-type limits, e.g. {"students": 1000, "stores": 3, "tables": 10}.', verbose_name='other limits')),
-                ('is_active', models.BooleanField(default=True, verbose_name='offered')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("code", models.SlugField(max_length=40, unique=True, verbose_name="code")),
+                ("name", models.CharField(max_length=100, verbose_name="name")),
+                ("monthly_price_krw", models.BigIntegerField(default=0, verbose_name="monthly price (KRW)")),
+                (
+                    "max_users",
+                    models.PositiveIntegerField(
+                        blank=True, help_text="Empty means unlimited.", null=True, verbose_name="maximum users"
+                    ),
+                ),
+                (
+                    "limits",
+                    models.JSONField(
+                        blank=True,
+                        default=dict,
+                        help_text='Per-type limits, e.g. {"students": 1000, "stores": 3, "tables": 10}.',
+                        verbose_name="other limits",
+                    ),
+                ),
+                ("is_active", models.BooleanField(default=True, verbose_name="offered")),
             ],
             options={
-                'verbose_name': 'plan',
-                'verbose_name_plural': 'plans',
-                'ordering': ['monthly_price_krw', 'code'],
+                "verbose_name": "plan",
+                "verbose_name_plural": "plans",
+                "ordering": ["monthly_price_krw", "code"],
             },
         ),
         migrations.CreateModel(
-            name='Tenant',
+            name="Tenant",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('schema_name', models.CharField(db_index=True, max_length=63, unique=True, validators=[django_tenants.postgresql_backend.base._check_schema_name])),
-                ('name', models.CharField(max_length=200, verbose_name='name')),
-                ('type', models.CharField(choices=[('public', 'Platform'), ('academy', 'Academy'), ('zone', 'Learning zone'), ('store', 'Store'), ('club', 'Club')], max_length=20, verbose_name='type')),
-                ('status', models.CharField(choices=[('provisioning', 'Provisioning'), ('active', 'Active'), ('suspended', 'Suspended'), ('failed', 'Provisioning failed')], db_index=True, default='provisioning', max_length=20, verbose_name='status')),
-                ('is_template', models.BooleanField(default=False, editable=False, verbose_name='template schema')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='created')),
-                ('provisioned_at', models.DateTimeField(blank=True, null=True, verbose_name='provisioned')),
-                ('provisioning_method', models.CharField(blank=True, choices=[('clone', 'Cloned from template'), ('migrate', 'Migrated from scratch')], max_length=10, verbose_name='provisioning method')),
-                ('provisioning_seconds', models.FloatField(blank=True, null=True, verbose_name='provisioning seconds')),
-                ('provisioning_error', models.TextField(blank=True, verbose_name='provisioning error')),
-                ('plan', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='tenants', to='tenancy.plan', verbose_name='plan')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "schema_name",
+                    models.CharField(
+                        db_index=True,
+                        max_length=63,
+                        unique=True,
+                        validators=[django_tenants.postgresql_backend.base._check_schema_name],
+                    ),
+                ),
+                ("name", models.CharField(max_length=200, verbose_name="name")),
+                (
+                    "type",
+                    models.CharField(
+                        choices=[
+                            ("public", "Platform"),
+                            ("academy", "Academy"),
+                            ("zone", "Learning zone"),
+                            ("store", "Store"),
+                            ("club", "Club"),
+                        ],
+                        max_length=20,
+                        verbose_name="type",
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("provisioning", "Provisioning"),
+                            ("active", "Active"),
+                            ("suspended", "Suspended"),
+                            ("failed", "Provisioning failed"),
+                        ],
+                        db_index=True,
+                        default="provisioning",
+                        max_length=20,
+                        verbose_name="status",
+                    ),
+                ),
+                ("is_template", models.BooleanField(default=False, editable=False, verbose_name="template schema")),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="created")),
+                ("provisioned_at", models.DateTimeField(blank=True, null=True, verbose_name="provisioned")),
+                (
+                    "provisioning_method",
+                    models.CharField(
+                        blank=True,
+                        choices=[("clone", "Cloned from template"), ("migrate", "Migrated from scratch")],
+                        max_length=10,
+                        verbose_name="provisioning method",
+                    ),
+                ),
+                ("provisioning_seconds", models.FloatField(blank=True, null=True, verbose_name="provisioning seconds")),
+                ("provisioning_error", models.TextField(blank=True, verbose_name="provisioning error")),
+                (
+                    "plan",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="tenants",
+                        to="tenancy.plan",
+                        verbose_name="plan",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'tenant',
-                'verbose_name_plural': 'tenants',
-                'ordering': ['type', 'name'],
+                "verbose_name": "tenant",
+                "verbose_name_plural": "tenants",
+                "ordering": ["type", "name"],
             },
         ),
         migrations.CreateModel(
-            name='Domain',
+            name="Domain",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('domain', models.CharField(db_index=True, max_length=253, unique=True)),
-                ('is_primary', models.BooleanField(db_index=True, default=True)),
-                ('tenant', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='domains', to='tenancy.tenant')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("domain", models.CharField(db_index=True, max_length=253, unique=True)),
+                ("is_primary", models.BooleanField(db_index=True, default=True)),
+                (
+                    "tenant",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="domains", to="tenancy.tenant"
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'domain',
-                'verbose_name_plural': 'domains',
+                "verbose_name": "domain",
+                "verbose_name_plural": "domains",
             },
         ),
     ]

@@ -56,7 +56,7 @@ class Command(BaseCommand):
             raise CommandError("seed_demo creates known passwords; use --force outside development.")
         password = demo_password()
         port = options["port"]
-        public = services.ensure_public_tenant()
+        services.ensure_public_tenant()
         with schema_context("public"):
             for code, name, price, max_users in PLANS:
                 Plan.objects.update_or_create(
