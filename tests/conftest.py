@@ -131,3 +131,18 @@ def celery_worker(django_db_setup, django_db_blocker):
         tenant_heartbeat.delay(token)  # answered once the worker is up
     with running("worker", worker_command(f"test-{token[:6]}"), ready=ready, timeout=60) as process:
         yield process
+
+
+@pytest.fixture(scope="session")
+def asgi_server(django_db_setup):
+    """The real ASGI server (uvicorn) serving config.asgi on a free port, on the test database."""
+    import sys
+
+    from tests.processes import free_port, port_open, running
+
+    port = free_port()
+    command = [sys.executable, "-m", "uvicorn", "config.asgi:application", "--port", str(port)]
+    command += ["--timeout-graceful-shutdown", "10", "--lifespan", "off"]
+    with running("uvicorn", command, ready=lambda: port_open(port)) as process:
+        process.port = port
+        yield process

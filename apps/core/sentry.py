@@ -29,7 +29,16 @@ def init_sentry(dsn: str, environment: str, traces_sample_rate: float) -> None:
         dsn=dsn,
         environment=environment,
         traces_sample_rate=traces_sample_rate,
-        send_default_pii=False,
+        # No user identity, cookies, bodies, query strings or local variables; headers
+        # only after Sentry's own denylist (tokens, cookies, auth) and ours (scrub).
+        data_collection={
+            "user_info": False,
+            "cookies": {"mode": "off"},
+            "http_bodies": [],
+            "url_query_params": {"mode": "off"},
+            "stack_frame_variables": False,
+            "database_query_data": False,
+        },
         before_send=scrub,
         integrations=[DjangoIntegration(), CeleryIntegration()],
     )

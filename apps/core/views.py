@@ -72,3 +72,17 @@ def site(request):
     return Response(
         {"name": tenant.name, "schema": tenant.schema_name, "type": tenant.type, "language": request.LANGUAGE_CODE}
     )
+
+
+class SentryCheckError(RuntimeError):
+    """Raised on purpose by `sentry_check` so operators can see an event arrive."""
+
+
+def sentry_check(request):
+    """`/_ops/sentry-check/`: superusers raise a deliberate error to verify the Sentry wiring
+    (and its tenant tags) after a deploy. Everyone else gets a 404."""
+    from django.http import Http404
+
+    if not (request.user.is_authenticated and request.user.is_superuser):
+        raise Http404
+    raise SentryCheckError(f"Sentry check from {request.tenant.schema_name}")

@@ -20,6 +20,7 @@ def tenant_urlpatterns(tenant_type: str, urlconf: str, api: list | None = None) 
         path("accounts/", include("allauth.urls")),
         path("_allauth/", include("allauth.headless.urls")),
         path("i18n/", include("django.conf.urls.i18n")),
+        path("_ops/sentry-check/", views.sentry_check, name="sentry-check"),
         path("api/v1/", include([*common_api, *(api or [])])),
         path("api/schema/", SpectacularAPIView.as_view(urlconf=urlconf), name="schema"),
         path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
