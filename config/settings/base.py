@@ -69,6 +69,7 @@ PER_SCHEMA_APPS = [
     "allauth.mfa",
     "allauth.headless",
     "apps.accounts",
+    "apps.ledger",
 ]
 # Code-only apps (no tables of their own); listed once so every schema can use them.
 LIBRARY_APPS = [

@@ -1,0 +1,23 @@
+from django.contrib import admin
+
+from .models import Event
+
+
+@admin.register(Event)
+class EventAdmin(admin.ModelAdmin):
+    """Read-only: the ledger is append-only, in the admin as in the database."""
+
+    list_display = ["seq", "occurred_at", "kind", "subject_type", "subject_id", "actor"]
+    list_filter = ["kind", "subject_type"]
+    search_fields = ["kind", "subject_id", "actor", "hash"]
+    readonly_fields = [f.name for f in Event._meta.fields]
+    date_hierarchy = "occurred_at"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

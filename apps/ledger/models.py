@@ -1,0 +1,45 @@
+import pgtrigger
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class Event(models.Model):
+    """One business event in a tenant's immutable, hash-chained ledger.
+
+    `seq` is gapless (appends are serialised per schema), `prev_hash` is the hash of the
+    event before, and `hash` covers this event's content and `prev_hash`: changing or
+    removing any past event breaks every hash after it. The database itself refuses
+    UPDATE, DELETE and TRUNCATE on this table.
+    """
+
+    seq = models.BigIntegerField(_("sequence"), unique=True, editable=False)
+    kind = models.CharField(_("kind"), max_length=80, db_index=True)
+    subject_type = models.CharField(_("subject type"), max_length=60, blank=True)
+    subject_id = models.CharField(_("subject id"), max_length=64, blank=True)
+    actor_id = models.BigIntegerField(_("actor id"), null=True, blank=True)
+    actor = models.CharField(_("actor"), max_length=150, blank=True)
+    data = models.JSONField(_("data"), default=dict, blank=True)
+    occurred_at = models.DateTimeField(_("occurred at"), default=timezone.now, db_index=True)
+    idempotency_key = models.CharField(_("idempotency key"), max_length=200, null=True, blank=True, unique=True)
+    prev_hash = models.CharField(_("previous hash"), max_length=64)
+    hash = models.CharField(_("hash"), max_length=64, unique=True)
+
+    class Meta:
+        verbose_name = _("ledger event")
+        verbose_name_plural = _("ledger events")
+        ordering = ["seq"]
+        indexes = [models.Index(fields=["subject_type", "subject_id", "seq"], name="ledger_subject_idx")]
+        triggers = [
+            pgtrigger.Protect(name="append_only", operation=pgtrigger.Update | pgtrigger.Delete),
+            pgtrigger.Trigger(
+                name="no_truncate",
+                level=pgtrigger.Statement,
+                when=pgtrigger.Before,
+                operation=pgtrigger.Truncate,
+                func="RAISE EXCEPTION 'ledger is append-only: TRUNCATE refused'; RETURN NULL;",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.seq} {self.kind} {self.subject_type}:{self.subject_id}"

@@ -1,0 +1,172 @@
+"""The tenant's event ledger: every business step appends an event here, in the same
+transaction as the change it records.
+
+    from apps.ledger.services import append
+    append("attendance.checked_in", subject=student, actor=request.user, data={...})
+
+Appends in one schema are serialised by a transaction-scoped advisory lock, so the chain
+is a single gapless sequence; the lock is held until the caller's transaction ends, which
+is the price of a chain that proves nothing was inserted, altered or removed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import connection, transaction
+from django.db.models import Model
+from django.utils import timezone
+
+from .models import Event
+
+GENESIS = "0" * 64
+
+
+def canonical(data: Any) -> Any:
+    """The JSON form the data is stored and hashed in (dates, decimals and UUIDs as strings)."""
+    return json.loads(json.dumps(data, cls=DjangoJSONEncoder))
+
+
+def _timestamp(value: datetime) -> str:
+    return value.astimezone(UTC).isoformat(timespec="microseconds")
+
+
+def compute_hash(
+    *,
+    seq: int,
+    kind: str,
+    subject_type: str,
+    subject_id: str,
+    actor_id: int | None,
+    actor: str,
+    data: Any,
+    occurred_at: datetime,
+    idempotency_key: str | None,
+    prev_hash: str,
+) -> str:
+    body = json.dumps(
+        [
+            seq,
+            kind,
+            subject_type,
+            subject_id,
+            actor_id,
+            actor,
+            data,
+            _timestamp(occurred_at),
+            idempotency_key,
+            prev_hash,
+        ],
+        sort_keys=True,
+        separators=(",", ":"),
+        ensure_ascii=False,
+    )
+    return hashlib.sha256(body.encode()).hexdigest()
+
+
+def event_hash(event: Event) -> str:
+    return compute_hash(
+        seq=event.seq,
+        kind=event.kind,
+        subject_type=event.subject_type,
+        subject_id=event.subject_id,
+        actor_id=event.actor_id,
+        actor=event.actor,
+        data=event.data,
+        occurred_at=event.occurred_at,
+        idempotency_key=event.idempotency_key,
+        prev_hash=event.prev_hash,
+    )
+
+
+def _lock_chain() -> None:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", [f"{connection.schema_name}.ledger"])
+
+
+def _subject(subject: Model | tuple[str, Any] | None) -> tuple[str, str]:
+    if subject is None:
+        return "", ""
+    if isinstance(subject, tuple):
+        return subject[0], str(subject[1])
+    return subject._meta.model_name, str(subject.pk)
+
+
+def append(
+    kind: str,
+    *,
+    subject: Model | tuple[str, Any] | None = None,
+    actor=None,
+    data: dict | None = None,
+    idempotency_key: str | None = None,
+    occurred_at: datetime | None = None,
+) -> Event:
+    """Append an event to the current tenant's chain and return it.
+
+    With an idempotency key, appending the same key again returns the first event
+    instead of a second one. Runs inside the caller's transaction (or its own).
+    """
+    with transaction.atomic():
+        _lock_chain()
+        if idempotency_key:
+            existing = Event.objects.filter(idempotency_key=idempotency_key).first()
+            if existing is not None:
+                return existing
+        last = Event.objects.order_by("-seq").only("seq", "hash").first()
+        subject_type, subject_id = _subject(subject)
+        actor_id = (
+            getattr(actor, "pk", None) if actor is not None and getattr(actor, "is_authenticated", False) else None
+        )
+        fields = {
+            "seq": (last.seq + 1) if last else 1,
+            "kind": kind,
+            "subject_type": subject_type,
+            "subject_id": subject_id,
+            "actor_id": actor_id,
+            "actor": actor.get_username() if actor_id else (str(actor) if isinstance(actor, str) else ""),
+            "data": canonical(data or {}),
+            "occurred_at": occurred_at or timezone.now(),
+            "idempotency_key": idempotency_key,
+            "prev_hash": last.hash if last else GENESIS,
+        }
+        return Event.objects.create(**fields, hash=compute_hash(**fields))
+
+
+def last_hash() -> str:
+    """The hash at the head of the current tenant's chain (GENESIS when empty)."""
+    head = Event.objects.order_by("-seq").values_list("hash", flat=True).first()
+    return head or GENESIS
+
+
+@dataclass
+class Verification:
+    ok: bool
+    events: int
+    head: str
+    problem: str = ""
+    at_seq: int | None = None
+
+
+def verify(batch_size: int = 5000) -> Verification:
+    """Walk the whole chain: sequence without gaps, each prev_hash the hash before, each
+    hash recomputed from the stored content."""
+    expected_prev, expected_seq, count = GENESIS, 1, 0
+    for event in Event.objects.order_by("seq").iterator(chunk_size=batch_size):
+        if event.seq != expected_seq:
+            return Verification(False, count, expected_prev, f"sequence gap: expected {expected_seq}", event.seq)
+        if event.prev_hash != expected_prev:
+            return Verification(False, count, expected_prev, "previous hash does not match", event.seq)
+        if event_hash(event) != event.hash:
+            return Verification(False, count, expected_prev, "content does not match its hash", event.seq)
+        expected_prev, expected_seq, count = event.hash, expected_seq + 1, count + 1
+    return Verification(True, count, expected_prev)
+
+
+def events_for(subject: Model | tuple[str, Any]):
+    subject_type, subject_id = _subject(subject)
+    return Event.objects.filter(subject_type=subject_type, subject_id=subject_id)

@@ -1,0 +1,111 @@
+import io
+import threading
+from datetime import date
+from decimal import Decimal
+
+import pgtrigger
+import pytest
+from django.core.management import CommandError, call_command
+from django.db import DatabaseError, connection, transaction
+
+from apps.ledger import services
+from apps.ledger.models import Event
+
+
+@pytest.mark.django_db
+def test_appends_form_a_verifiable_chain(tenants):
+    with tenants["academy"].context():
+        first = services.append("consultation.created", subject=("consultation", 1), data={"source": "전화"})
+        second = services.append(
+            "invoice.issued",
+            subject=("invoice", 7),
+            data={"amount": 150000, "due": date(2026, 12, 10), "rate": Decimal("0.5")},
+        )
+        assert (first.seq, second.seq) == (1, 2)
+        assert first.prev_hash == services.GENESIS and second.prev_hash == first.hash
+        assert second.data == {"amount": 150000, "due": "2026-12-10", "rate": "0.5"}
+        result = services.verify()
+        assert result.ok and result.events == 2 and result.head == second.hash == services.last_hash()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "statement",
+    [
+        "UPDATE ledger_event SET kind = 'forged'",
+        "DELETE FROM ledger_event",
+        "TRUNCATE ledger_event",
+    ],
+)
+def test_the_database_refuses_to_change_or_remove_events(tenants, statement):
+    with tenants["academy"].context():
+        services.append("attendance.checked_in", subject=("student", 3))
+        with pytest.raises(DatabaseError), transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(statement)
+        assert Event.objects.count() == 1
+
+
+@pytest.mark.django_db
+def test_verify_finds_an_altered_event(tenants):
+    with tenants["academy"].context():
+        for n in range(5):
+            services.append("payment.received", subject=("invoice", n), data={"amount": 10000 * n})
+        # Someone with enough privilege switches the trigger off and edits history.
+        with pgtrigger.ignore("ledger.Event:append_only"):
+            Event.objects.filter(seq=3).update(data={"amount": 1})
+        result = services.verify()
+        assert not result.ok
+        assert result.at_seq == 3 and "content" in result.problem
+        out = io.StringIO()
+        with pytest.raises(CommandError, match="broken"):
+            call_command("verify_ledger", "--schema", tenants["academy"].schema, stdout=out)
+        assert "BROKEN at #3" in out.getvalue()
+
+
+@pytest.mark.django_db
+def test_idempotency_key_appends_once(tenants):
+    with tenants["store"].context():
+        a = services.append("webhook.received", data={"n": 1}, idempotency_key="toss:evt_1")
+        b = services.append("webhook.received", data={"n": 2}, idempotency_key="toss:evt_1")
+        assert a.pk == b.pk and Event.objects.count() == 1
+
+
+@pytest.mark.django_db
+def test_chains_are_per_tenant(tenants):
+    a, b = tenants["academy"], tenants["academy_b"]
+    with a.context():
+        services.append("student.enrolled", subject=("student", 1))
+    with b.context():
+        assert Event.objects.count() == 0
+        assert services.last_hash() == services.GENESIS
+        event = services.append("student.enrolled", subject=("student", 1))
+        assert event.seq == 1
+
+
+def test_concurrent_appends_keep_one_gapless_chain(live_tenant):
+    t = live_tenant("academy")
+    errors = []
+
+    def worker(n: int) -> None:
+        try:
+            with t.context():
+                for i in range(10):
+                    with transaction.atomic():
+                        services.append("attendance.checked_in", subject=("student", n), data={"i": i})
+        except Exception as exc:  # surfaced below
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=worker, args=(n,)) for n in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    with t.context():
+        assert list(Event.objects.values_list("seq", flat=True)) == list(range(1, 41))
+        assert services.verify().ok
+    out = io.StringIO()
+    call_command("verify_ledger", "--schema", t.schema, stdout=out)
+    assert "40 events, chain intact" in out.getvalue()
