@@ -183,8 +183,6 @@ def __getattr__(name: str):
 
 __all__ = [
     "AccessDenied",
-    "HasPermission",
-    "PermissionAdminMixin",
     "effective_permissions",
     "has_permission",
     "holds_every_permission",
@@ -194,5 +192,4 @@ __all__ = [
     "role_codes",
     "roles_granting",
     "user_roles",
-    "visible_to",
 ]

@@ -68,16 +68,15 @@ class AuditEntryAdmin(PermissionAdminMixin, admin.ModelAdmin):
         return {}
 
     def get_urls(self):
-        info = self.opts.app_label, self.opts.model_name
-        export = path("export/", self.admin_site.admin_view(self.export_view), name="%s_%s_export" % info)
+        name = f"{self.opts.app_label}_{self.opts.model_name}_export"
+        export = path("export/", self.admin_site.admin_view(self.export_view), name=name)
         return [export, *super().get_urls()]
 
     def changelist_view(self, request, extra_context=None):
         extra_context = extra_context or {}
         if has_permission(request.user, "audit:export"):
-            info = self.opts.app_label, self.opts.model_name
             query = request.GET.urlencode()
-            url = reverse(f"{self.admin_site.name}:%s_%s_export" % info)
+            url = reverse(f"{self.admin_site.name}:{self.opts.app_label}_{self.opts.model_name}_export")
             extra_context["export_url"] = f"{url}?{query}" if query else url
         return super().changelist_view(request, extra_context)
 
