@@ -1,6 +1,7 @@
 from django import forms
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.contrib.auth.forms import UserChangeForm
 from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
@@ -19,7 +20,7 @@ def _role_choices() -> list[tuple[str, str]]:
     return [(role.code, f"{role.label} — {role.description}") for role in current_roles().values()]
 
 
-class UserRolesForm(forms.ModelForm):
+class UserRolesForm(UserChangeForm):
     roles = forms.MultipleChoiceField(
         label=_("roles"),
         required=False,

@@ -78,6 +78,8 @@ class RoleAssignmentSerializer(serializers.ModelSerializer):
         model = RoleAssignment
         fields = ["id", "user", "username", "role", "role_label", "granted_by", "granted_at"]
         read_only_fields = ["id", "username", "role_label", "granted_by", "granted_at"]
+        # Granting a role already held returns the existing assignment (idempotent).
+        validators = []
 
     def get_role_label(self, obj) -> str:
         role = current_roles().get(obj.role)
