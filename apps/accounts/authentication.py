@@ -21,7 +21,12 @@ class MfaEnforcingMixin:
 
             view = (getattr(request, "parser_context", None) or {}).get("view")
             if not getattr(view, "mfa_exempt", False) and mfa_missing(result[0]):
-                raise MfaRequired()
+                from apps.audit.services import record_denial
+
+                exception = MfaRequired()
+                # Recorded here, while the user is known: DRF forgets them once this raises.
+                record_denial(exception, actor=result[0], request=request, details={"code": "mfa_required"})
+                raise exception
         return result
 
 
