@@ -91,7 +91,7 @@ def test_set_roles_is_all_or_nothing(member, tenants):
 
 
 def test_roles_are_edited_on_the_user_page_in_the_admin(member, tenants):
-    manager, client = member("academy", "manager")
+    _manager, client = member("academy", "manager")
     with tenants["academy"].context():
         target = make_user("edited", email="e@example.com")
     page = client.get(f"/admin/accounts/user/{target.pk}/change/")
@@ -143,21 +143,25 @@ def test_role_assignments_admin_grants_and_revokes_through_the_service(member, t
     assert response.status_code == 302
     with tenants["store"].context():
         assert not RoleAssignment.objects.filter(user=clerk).exists()
-        actions = list(
-            AuditEntry.objects.filter(actor=owner).exclude(action="auth.login").order_by("id").values_list("action", flat=True)
-        )
+        mine = AuditEntry.objects.filter(actor=owner).exclude(action="auth.login").order_by("id")
+        actions = list(mine.values_list("action", flat=True))
         assert actions == ["role.granted", "admin.add", "admin.delete", "role.revoked"]
 
 
 def test_role_assignments_api(member, tenants):
-    floor, client = member("club", "floor_manager")
+    _floor, client = member("club", "floor_manager")
     with tenants["club"].context():
         player = make_user("p1")
-    bad = client.post("/api/v1/role-assignments/", {"user": player.pk, "role": "dealer"}, content_type="application/json")
+
+    def assign(role: str):
+        body = {"user": player.pk, "role": role}
+        return client.post("/api/v1/role-assignments/", body, content_type="application/json")
+
+    bad = assign("dealer")
     assert bad.status_code == 400 and list(bad.json()["fields"]) == ["role"]
-    made = client.post("/api/v1/role-assignments/", {"user": player.pk, "role": "player"}, content_type="application/json")
+    made = assign("player")
     assert made.status_code == 201 and made.json()["role_label"] == "플레이어"
-    again = client.post("/api/v1/role-assignments/", {"user": player.pk, "role": "player"}, content_type="application/json")
+    again = assign("player")
     assert again.status_code == 200 and again.json()["id"] == made.json()["id"]
     listed = client.get("/api/v1/role-assignments/", {"user": player.pk}).json()["results"]
     assert [row["role"] for row in listed] == ["player"]

@@ -106,7 +106,7 @@ def test_the_admin_audit_viewer_is_scoped(people, tenants):
 
 
 def test_organisation_admins_reach_only_themselves_until_zone_orgs_exist(member, tenants):
-    org_admin, client = member("zone", "org_admin")
+    org_admin, _client = member("zone", "org_admin")
     member("zone", "teacher")
     with tenants["zone"].context():
         user = User.objects.get(pk=org_admin.pk)
