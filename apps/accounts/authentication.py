@@ -8,6 +8,7 @@ app can learn why and send the user to enrol).
 """
 
 from allauth.headless.contrib.rest_framework.authentication import XSessionTokenAuthentication
+from drf_spectacular.authentication import SessionScheme
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework.authentication import SessionAuthentication as DRFSessionAuthentication
 
@@ -51,3 +52,7 @@ class SessionTokenScheme(OpenApiAuthenticationExtension):
             "name": "X-Session-Token",
             "description": "The session token from allauth headless (`/_allauth/app/v1/auth/login`).",
         }
+
+
+class BrowserSessionScheme(SessionScheme):
+    target_class = "apps.accounts.authentication.SessionAuthentication"
