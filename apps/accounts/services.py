@@ -140,9 +140,9 @@ def revoke_role(user: User, code: str, *, actor=None, request=None) -> bool:
     role = current_roles().get(code)
     if role is not None:
         _check_grantor(actor, role, request)
-    elif actor is not None and not (actor.is_superuser and not mfa_missing(actor)):
-        # A stale code (not a role of this type) grants nothing; only superusers tidy it.
-        raise ValidationError({"role": _("%(role)r is not a role here.") % {"role": code}})
+    elif actor is not None:
+        # A code that is not a role of this type grants nothing; any grantor may tidy it.
+        require_permission(actor, "role:assign", request=request)
     with transaction.atomic():
         deleted, _rows = RoleAssignment.objects.filter(user=user, role=code).delete()
         if deleted:
@@ -160,7 +160,10 @@ def set_roles(user: User, codes: Iterable[str], *, actor=None, request=None) -> 
     wanted = list(dict.fromkeys(codes))
     for code in wanted:
         _role(code)
-    current = set(RoleAssignment.objects.filter(user=user).values_list("role", flat=True))
+    # Codes that are not roles of this type grant nothing and are left as they are.
+    current = set(
+        RoleAssignment.objects.filter(user=user, role__in=list(current_roles())).values_list("role", flat=True)
+    )
     granted = [code for code in wanted if code not in current]
     revoked = sorted(code for code in current if code not in wanted)
     # Refuse before changing anything, so a refusal never leaves half the change behind.

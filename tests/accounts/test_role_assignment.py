@@ -222,3 +222,15 @@ def test_a_role_on_tenant_a_means_nothing_on_tenant_b(tenants):
     # A's assignment rows are not in B's table at all.
     with b.context():
         assert not RoleAssignment.objects.filter(role="owner").exists()
+
+
+def test_a_stale_role_code_is_left_alone_by_set_roles_and_tidied_by_a_grantor(member, tenants):
+    manager, _ = member("academy", "manager")
+    with tenants["academy"].context():
+        manager = type(manager).objects.get(pk=manager.pk)
+        user = make_user("stale")
+        RoleAssignment.objects.create(user=user, role="cashier")  # not an academy role
+        services.set_roles(user, ["student"], actor=manager)
+        assert sorted(RoleAssignment.objects.filter(user=user).values_list("role", flat=True)) == ["cashier", "student"]
+        assert services.revoke_role(user, "cashier", actor=manager)
+        assert list(RoleAssignment.objects.filter(user=user).values_list("role", flat=True)) == ["student"]
