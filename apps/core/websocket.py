@@ -201,17 +201,21 @@ class TenantJsonConsumer(AsyncJsonWebsocketConsumer):
     @tenant_database_sync_to_async
     def _refusal(self, perms: tuple[str, ...]) -> str:
         """Why the socket's user may not have `perms` ("" if they may); audited."""
-        from apps.accounts.permissions import has_permission, mfa_missing
+        from django.core.exceptions import ObjectDoesNotExist
+
+        from apps.accounts.permissions import forget_cached_roles, has_permission, mfa_missing
         from apps.audit.services import record_denial
 
         user = self.user
-        if not user.is_authenticated:
-            missing = perms
-        else:
-            user.refresh_from_db()  # the socket outlives requests: read roles now
-            for attr in ("_mc_roles", "_mc_mfa_missing"):
-                user.__dict__.pop(attr, None)
-            missing = tuple(perm for perm in perms if not has_permission(user, perm))
+        missing = perms
+        if user.is_authenticated:
+            try:
+                user.refresh_from_db()  # the socket outlives requests: read roles now
+            except ObjectDoesNotExist:
+                user = AnonymousUser()
+            else:
+                forget_cached_roles(user)
+                missing = tuple(perm for perm in perms if not has_permission(user, perm))
         if not missing:
             return ""
         mfa = user.is_authenticated and mfa_missing(user)
