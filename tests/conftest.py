@@ -67,6 +67,32 @@ def tenants(django_db_setup, django_db_blocker) -> dict[str, T]:
     return {key: T(rows[schema], domain) for key, (_type, schema, domain) in SESSION_TENANTS.items()}
 
 
+_member_names = itertools.count()
+
+
+@pytest.fixture
+def member(tenants):
+    """member("academy", "coach") -> (user, client signed in on that tenant's host).
+
+    Users whose roles require MFA get a TOTP authenticator first, as enrolment would."""
+    from apps.accounts.permissions import mfa_required
+    from tests.utils import enable_totp, grant, make_user
+
+    def make(key: str, *roles: str, username: str | None = None, mfa: bool | None = None, **fields):
+        t = tenants[key]
+        with t.context():
+            user = make_user(username or f"{'_'.join(roles) or 'nobody'}_{next(_member_names)}", **fields)
+            grant(user, *roles)
+            user.refresh_from_db()
+            if mfa if mfa is not None else mfa_required(user):
+                enable_totp(user)
+            client = t.client()
+            client.force_login(user)
+        return user, client
+
+    return make
+
+
 @pytest.fixture(autouse=True)
 def _back_to_public() -> Iterator[None]:
     """Whatever a test did to the connection's schema, the next one starts in public."""

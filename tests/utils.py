@@ -37,3 +37,39 @@ def make_user(username: str = "staff", password: str = PASSWORD, **fields):
 
     user = get_user_model().objects.create_user(username=username, password=password, **fields)
     return user
+
+
+def enable_totp(user) -> str:
+    """Give the user a TOTP authenticator (as enrolment would) and return its secret."""
+    import pyotp
+    from allauth.mfa.totp.internal.auth import TOTP
+
+    secret = pyotp.random_base32()
+    TOTP.activate(user, secret)
+    return secret
+
+
+def totp_code(secret: str) -> str:
+    """The current code for the secret, computed by an independent RFC 6238 implementation."""
+    import pyotp
+
+    return pyotp.TOTP(secret).now()
+
+
+def browser_login(client: Client, username: str, password: str = PASSWORD, totp_secret: str | None = None):
+    """Sign in through allauth's pages (with its TOTP step when the user has one);
+    returns the last response."""
+    response = client.post("/accounts/login/", {"login": username, "password": password})
+    assert response.status_code == 302, response.content.decode()[:500]
+    if totp_secret:
+        assert response.url.startswith("/accounts/2fa/authenticate/"), response.url
+        response = client.post("/accounts/2fa/authenticate/", {"code": totp_code(totp_secret)})
+        assert response.status_code == 302, response.content.decode()[:500]
+    return response
+
+
+def grant(user, *roles: str) -> None:
+    from apps.accounts import services
+
+    for role in roles:
+        services.grant_role(user, role)

@@ -7,4 +7,4 @@ class AccountsConfig(AppConfig):
     verbose_name = _("Accounts")
 
     def ready(self) -> None:
-        from . import authentication  # noqa: F401  registers the OpenAPI auth extension
+        from . import authentication, checks, scopes  # noqa: F401  OpenAPI auth extension, checks, row scopes

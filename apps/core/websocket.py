@@ -159,11 +159,16 @@ class TenantJsonConsumer(AsyncJsonWebsocketConsumer):
     """Base of every MegaCity consumer.
 
     - closes unauthenticated sockets with 4401 (set `allow_anonymous` to serve guests);
+    - closes with 4403 a socket whose user lacks `permission_required` (a permission
+      string, or a tuple of them all required — apps.accounts.permissions), or whose roles
+      require MFA they have not set up; the refusal is recorded in the audit log. Checked
+      once, on connect; `await self.check_permission(perm)` re-checks for one message;
     - `group(name)` prefixes group names with the schema, so group_send in one tenant can
       never reach another tenant's sockets.
     """
 
     allow_anonymous = False
+    permission_required: str | tuple[str, ...] | None = None
 
     @property
     def tenant(self):
@@ -181,7 +186,50 @@ class TenantJsonConsumer(AsyncJsonWebsocketConsumer):
             await self.accept()
             await self.close(code=CloseCode.UNAUTHENTICATED, reason="authentication required")
             return
+        if self.permission_required:
+            refusal = await self._refusal(self._required())
+            if refusal:
+                await self.accept()
+                await self.close(code=CloseCode.FORBIDDEN, reason=refusal)
+                return
         await super().websocket_connect(message)
+
+    def _required(self) -> tuple[str, ...]:
+        required = self.permission_required
+        return (required,) if isinstance(required, str) else tuple(required or ())
+
+    @tenant_database_sync_to_async
+    def _refusal(self, perms: tuple[str, ...]) -> str:
+        """Why the socket's user may not have `perms` ("" if they may); audited."""
+        from django.core.exceptions import ObjectDoesNotExist
+
+        from apps.accounts.permissions import forget_cached_roles, has_permission, mfa_missing
+        from apps.audit.services import record_denial
+
+        user = self.user
+        missing = perms
+        if user.is_authenticated:
+            try:
+                user.refresh_from_db()  # the socket outlives requests: read roles now
+            except ObjectDoesNotExist:
+                user = AnonymousUser()
+            else:
+                forget_cached_roles(user)
+                missing = tuple(perm for perm in perms if not has_permission(user, perm))
+        if not missing:
+            return ""
+        mfa = user.is_authenticated and mfa_missing(user)
+        record_denial(
+            actor=user if user.is_authenticated else None,
+            permission=missing[0],
+            request=self.scope,
+            details={"consumer": type(self).__name__, **({"mfa_required": True} if mfa else {})},
+        )
+        return "mfa required" if mfa else "permission denied"
+
+    async def check_permission(self, perm: str) -> bool:
+        """Re-check one permission now (e.g. before acting on a message); audited if refused."""
+        return not await self._refusal((perm,))
 
     async def join(self, name: str) -> None:
         await self.channel_layer.group_add(self.group(name), self.channel_name)

@@ -1,11 +1,15 @@
 from django.contrib import admin
 
+from apps.accounts.admin_mixins import PermissionAdminMixin
+
 from .models import Event
 
 
 @admin.register(Event)
-class EventAdmin(admin.ModelAdmin):
+class EventAdmin(PermissionAdminMixin, admin.ModelAdmin):
     """Read-only: the ledger is append-only, in the admin as in the database."""
+
+    permissions = {"view": "ledger:read", "add": None, "change": None, "delete": None}
 
     list_display = ["seq", "occurred_at", "kind", "subject_type", "subject_id", "actor"]
     list_filter = ["kind", "subject_type"]

@@ -69,6 +69,7 @@ PER_SCHEMA_APPS = [
     "allauth.mfa",
     "allauth.headless",
     "apps.accounts",
+    "apps.audit",
     "apps.ledger",
 ]
 # Code-only apps (no tables of their own); listed once so every schema can use them.
@@ -135,6 +136,9 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    # After authentication: records the origin of the request for the audit log, and
+    # every PermissionDenied a view raises.
+    "apps.audit.request_context.AuditContextMiddleware",
     "apps.core.sentry.SentryTenantMiddleware",
 ]
 
@@ -172,9 +176,11 @@ WSGI_APPLICATION = "config.wsgi.application"
 
 # ---------------------------------------------------------------------------- users
 AUTH_USER_MODEL = "accounts.User"
+# Django's and allauth's backends with the permission side replaced by roles
+# (apps.accounts.roles): one permission mechanism, no groups or per-user permissions.
 AUTHENTICATION_BACKENDS = [
-    "django.contrib.auth.backends.ModelBackend",
-    "allauth.account.auth_backends.AuthenticationBackend",
+    "apps.accounts.backends.RoleModelBackend",
+    "apps.accounts.backends.LoginBackend",
 ]
 LOGIN_URL = "account_login"
 LOGIN_REDIRECT_URL = "/"
@@ -199,6 +205,13 @@ HEADLESS_CLIENTS = ("app", "browser")
 HEADLESS_TOKEN_STRATEGY = "allauth.headless.tokens.strategies.sessions.SessionTokenStrategy"
 HEADLESS_SERVE_SPECIFICATION = False
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
+MFA_ADAPTER = "apps.accounts.adapters.MFAAdapter"
+# Accept the code of the previous and the next 30-second step too: phones drift.
+MFA_TOTP_TOLERANCE = 1
+
+# Proxies (CIDRs) whose X-Forwarded-For is believed when recording a client's address in
+# the audit log; from anyone else the header is ignored.
+TRUSTED_PROXIES = env.list("TRUSTED_PROXIES", default=[])
 
 
 def _social_providers() -> dict:
@@ -329,7 +342,7 @@ CELERY_BEAT_SCHEDULE: dict = {
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "apps.accounts.authentication.SessionTokenAuthentication",
-        "rest_framework.authentication.SessionAuthentication",
+        "apps.accounts.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",

@@ -3,13 +3,13 @@
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-from apps.accounts.api.views import MeView
 from apps.core import views
 from apps.core.admin_sites import admin_site_for
 
 common_api = [
     path("site/", views.site, name="api-site"),
-    path("me/", MeView.as_view(), name="api-me"),
+    path("", include("apps.accounts.api.urls")),
+    path("audit/", include("apps.audit.api.urls")),
 ]
 
 

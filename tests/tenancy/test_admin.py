@@ -6,14 +6,15 @@ from django.test import Client
 
 from apps.tenancy import services
 from apps.tenancy.models import Tenant
-from tests.utils import PASSWORD
+from tests.utils import PASSWORD, browser_login, enable_totp
 
 
 @pytest.fixture
 def operator(live_db):
     user = get_user_model().objects.create_superuser("op_admin", "op@example.com", PASSWORD)
+    secret = enable_totp(user)  # platform superusers must use TOTP
     client = Client(HTTP_HOST="localhost")
-    assert client.post("/accounts/login/", {"login": "op_admin", "password": PASSWORD}).status_code == 302
+    browser_login(client, "op_admin", PASSWORD, secret)
     yield client
     user.delete()
 

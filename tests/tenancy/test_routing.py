@@ -64,14 +64,14 @@ def test_tenant_admin_cannot_reach_public_tables(tenants):
     """The public schema's tables are on every tenant's search_path; the admin must not expose them."""
     from django.contrib.auth import get_user_model
 
+    from tests.utils import browser_login, enable_totp
+
     t = tenants["academy"]
     with t.context():
-        get_user_model().objects.create_superuser("boss", "boss@example.com", "Pw-1234-abcd!")
+        boss = get_user_model().objects.create_superuser("boss", "boss@example.com", "Pw-1234-abcd!")
+        secret = enable_totp(boss)  # superusers must use TOTP
     client = t.client()
-    client.login(username="boss", password="Pw-1234-abcd!")
-    # login() ran in the public schema; log in on the tenant host instead
-    client = t.client()
-    assert client.post("/accounts/login/", {"login": "boss", "password": "Pw-1234-abcd!"}).status_code == 302
+    browser_login(client, "boss", "Pw-1234-abcd!", secret)
     index = client.get("/admin/")
     assert index.status_code == 200
     assert b"/admin/accounts/user/" in index.content

@@ -67,6 +67,11 @@ def _flatten(detail) -> dict:
 
 
 def exception_handler(exc, context):
+    if isinstance(exc, (PermissionDenied, exceptions.PermissionDenied)):
+        # Every refusal the API gives is in the audit log (once, even after a rollback).
+        from apps.audit.services import record_denial_of
+
+        record_denial_of(exc, request=context.get("request"))
     if isinstance(exc, DjangoValidationError):
         exc = exceptions.ValidationError(
             exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
@@ -74,7 +79,8 @@ def exception_handler(exc, context):
     elif isinstance(exc, Http404):
         exc = exceptions.NotFound()
     elif isinstance(exc, PermissionDenied):
-        exc = exceptions.PermissionDenied()
+        # A refusal may carry a message meant for the user (e.g. which role cannot be given).
+        exc = exceptions.PermissionDenied(getattr(exc, "user_message", None))
 
     response = drf_exception_handler(exc, context)
     if response is None:
@@ -87,7 +93,9 @@ def exception_handler(exc, context):
     else:
         detail = exc.detail if isinstance(exc, exceptions.APIException) else str(exc)
         code = getattr(detail, "code", None)
-        if code in (None, "error", "invalid") or response.status_code in (401, 403, 404, 405, 429):
+        if getattr(exc, "error_code", None):
+            code = exc.error_code  # a specific, documented code (e.g. mfa_required)
+        elif code in (None, "error", "invalid") or response.status_code in (401, 403, 404, 405, 429):
             code = DEFAULT_CODES.get(response.status_code, code or "error")
         body = error_body(response.status_code, detail, code)
     response.data = body

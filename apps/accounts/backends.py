@@ -1,0 +1,49 @@
+"""Authentication backends whose permission side is the role mechanism.
+
+Django's own permission tables (groups, user permissions) are not used: nothing grants
+through them, so roles stay the only source. `user.has_perm("attendance:write")` asks
+the roles; Django's model permissions (`"ledger.view_event"`, asked by admin pages that
+don't map themselves to role permissions) are held only by superusers and holders of a
+`*` role — the tenant's owner.
+"""
+
+from __future__ import annotations
+
+from allauth.account.auth_backends import AuthenticationBackend as AllauthBackend
+from django.contrib.auth.backends import ModelBackend
+
+
+class RolePermissionsMixin:
+    def get_user_permissions(self, user_obj, obj=None) -> set:
+        return set()
+
+    def get_group_permissions(self, user_obj, obj=None) -> set:
+        return set()
+
+    def get_all_permissions(self, user_obj, obj=None) -> set:
+        return set()
+
+    def has_perm(self, user_obj, perm: str, obj=None) -> bool:
+        from .permissions import has_permission, holds_every_permission
+
+        if ":" in perm:
+            return has_permission(user_obj, perm)
+        return holds_every_permission(user_obj)
+
+    def has_module_perms(self, user_obj, app_label: str) -> bool:
+        from .permissions import holds_every_permission
+
+        return holds_every_permission(user_obj)
+
+    def with_perm(self, perm, is_active=True, include_superusers=True, obj=None):
+        from django.contrib.auth import get_user_model
+
+        return get_user_model()._default_manager.none()
+
+
+class RoleModelBackend(RolePermissionsMixin, ModelBackend):
+    """Username and password, permissions from roles."""
+
+
+class LoginBackend(RolePermissionsMixin, AllauthBackend):
+    """allauth's login by username or e-mail; its permission answers are the same."""

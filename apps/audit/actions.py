@@ -1,0 +1,19 @@
+"""The audit log's action names. Other apps record their own dotted actions
+(`payment.refunded`); these are the ones the platform itself writes."""
+
+LOGIN = "auth.login"
+LOGOUT = "auth.logout"
+LOGIN_FAILED = "auth.login_failed"
+MFA_FAILED = "auth.mfa_failed"
+MFA_ENABLED = "mfa.enabled"
+MFA_DISABLED = "mfa.disabled"
+MFA_RESET = "mfa.reset"
+PERMISSION_DENIED = "permission.denied"
+ROLE_GRANTED = "role.granted"
+ROLE_REVOKED = "role.revoked"
+ADMIN_ADD = "admin.add"
+ADMIN_CHANGE = "admin.change"
+ADMIN_DELETE = "admin.delete"
+ADMIN_ACTION = "admin.action"
+# Any download of data as a file (CSV, Excel); details say what and how many rows.
+EXPORT = "data.exported"
