@@ -35,11 +35,22 @@ SESSION_TENANTS = {
 
 
 @pytest.fixture(scope="session")
-def django_db_setup(django_db_setup, django_db_blocker):
+def django_db_setup(request, django_test_environment, django_db_blocker, django_db_keepdb, django_db_createdb):
+    """pytest-django's own setup creates a test database only for aliases that some
+    collected test marks with django_db; live tests use the database without that mark,
+    so a run of only live tests would get none. Always set up `default`."""
+    from django.test.utils import setup_databases, teardown_databases
+
     from apps.tenancy import services
     from apps.tenancy.models import Tenant
 
     with django_db_blocker.unblock():
+        db_cfg = setup_databases(
+            verbosity=request.config.option.verbose,
+            interactive=False,
+            aliases={"default"},
+            keepdb=django_db_keepdb and not django_db_createdb,
+        )
         for tenant_type, schema, domain in SESSION_TENANTS.values():
             if not Tenant.objects.filter(schema_name=schema).exists():
                 services.provision_tenant(
@@ -48,12 +59,15 @@ def django_db_setup(django_db_setup, django_db_blocker):
         connection.set_schema_to_public()
     yield
     # Processes a test started and killed may leave sessions behind; they would keep
-    # pytest-django from dropping the test database.
-    with django_db_blocker.unblock(), connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
-            " WHERE datname = current_database() AND pid <> pg_backend_pid()"
-        )
+    # the test database from being dropped.
+    with django_db_blocker.unblock():
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            )
+        if not django_db_keepdb:
+            teardown_databases(db_cfg, verbosity=request.config.option.verbose)
 
 
 @pytest.fixture
