@@ -97,7 +97,7 @@ TENANT_TYPES = {
         "URLCONF": "config.urls.public",
     },
     "academy": {
-        "APPS": [*PER_SCHEMA_APPS, *LIBRARY_APPS],
+        "APPS": [*PER_SCHEMA_APPS, *LIBRARY_APPS, "apps.roster"],
         "URLCONF": "config.urls.academy",
         "BASE_SCHEMA": "template_academy",
     },
