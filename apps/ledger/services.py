@@ -137,6 +137,61 @@ def append(
         return Event.objects.create(**fields, hash=compute_hash(**fields))
 
 
+@dataclass
+class NewEvent:
+    kind: str
+    subject: Model | tuple[str, Any] | None = None
+    data: dict | None = None
+    idempotency_key: str | None = None
+
+
+def append_many(events: list[NewEvent], *, actor=None, batch_size: int = 2000) -> int:
+    """Append many events in one go (imports): one lock, hashes chained in memory, bulk
+    inserts. Events whose idempotency key is already in the ledger are skipped; returns
+    how many were appended."""
+    if not events:
+        return 0
+    with transaction.atomic():
+        _lock_chain()
+        keys = [e.idempotency_key for e in events if e.idempotency_key]
+        seen = (
+            set(Event.objects.filter(idempotency_key__in=keys).values_list("idempotency_key", flat=True))
+            if keys
+            else set()
+        )
+        last = Event.objects.order_by("-seq").only("seq", "hash").first()
+        seq, prev = (last.seq, last.hash) if last else (0, GENESIS)
+        actor_id = (
+            getattr(actor, "pk", None) if actor is not None and getattr(actor, "is_authenticated", False) else None
+        )
+        actor_label = actor.get_username() if actor_id else (actor if isinstance(actor, str) else "")
+        now = timezone.now()
+        rows = []
+        for event in events:
+            if event.idempotency_key and event.idempotency_key in seen:
+                continue
+            if event.idempotency_key:
+                seen.add(event.idempotency_key)
+            subject_type, subject_id = _subject(event.subject)
+            seq += 1
+            fields = {
+                "seq": seq,
+                "kind": event.kind,
+                "subject_type": subject_type,
+                "subject_id": subject_id,
+                "actor_id": actor_id,
+                "actor": actor_label,
+                "data": canonical(event.data or {}),
+                "occurred_at": now,
+                "idempotency_key": event.idempotency_key,
+                "prev_hash": prev,
+            }
+            prev = compute_hash(**fields)
+            rows.append(Event(**fields, hash=prev))
+        Event.objects.bulk_create(rows, batch_size=batch_size)
+        return len(rows)
+
+
 def last_hash() -> str:
     """The hash at the head of the current tenant's chain (GENESIS when empty)."""
     head = Event.objects.order_by("-seq").values_list("hash", flat=True).first()

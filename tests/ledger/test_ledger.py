@@ -109,3 +109,20 @@ def test_concurrent_appends_keep_one_gapless_chain(live_tenant):
     out = io.StringIO()
     call_command("verify_ledger", "--schema", t.schema, stdout=out)
     assert "40 events, chain intact" in out.getvalue()
+
+
+@pytest.mark.django_db
+def test_append_many_continues_the_chain_and_skips_known_keys(tenants):
+    with tenants["academy"].context():
+        services.append("import.started", idempotency_key="import:1:start")
+        count = services.append_many(
+            [services.NewEvent("student.created", ("student", n), {"n": n}, f"import:1:s{n}") for n in range(500)]
+            + [services.NewEvent("student.created", ("student", 0), {"n": 0}, "import:1:s0")],
+            actor="import",
+        )
+        assert count == 500
+        again = services.append_many([services.NewEvent("student.created", ("student", 1), {}, "import:1:s1")])
+        assert again == 0
+        assert Event.objects.count() == 501
+        result = services.verify()
+        assert result.ok and result.events == 501
