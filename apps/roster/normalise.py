@@ -8,76 +8,16 @@ a message fit to show the person who made the spreadsheet.
 from __future__ import annotations
 
 import re
-import unicodedata
 from datetime import date, datetime, timedelta
 
 from django.utils.translation import gettext as _
 
-_SPACES = re.compile(r"\s+")
-_NON_DIGITS = re.compile(r"\D")
-_FLOAT_TEXT = re.compile(r"^\d+\.0+$")
+from apps.core.normalise import display_phone, normalise_phone, text
+
+phone = normalise_phone
+__all__ = ["day", "display_phone", "names_list", "phone", "text"]
+
 EXCEL_EPOCH = date(1899, 12, 30)  # serial 1 is 1900-01-01 in Excel's (leap-bugged) system
-
-MOBILE = re.compile(r"^01[016789]\d{7,8}$")
-SEOUL = re.compile(r"^02\d{7,8}$")
-AREA = re.compile(r"^0(3[1-3]|4[1-4]|5[1-5]|6[1-4])\d{7,8}$")
-INTERNET = re.compile(r"^0(70|50\d)\d{7,8}$")
-
-
-def text(value) -> str | None:
-    """Trimmed text with full-width characters folded (ＡＢＣ１２３ → ABC123, 　 → space)."""
-    if value is None:
-        return None
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    cleaned = _SPACES.sub(" ", unicodedata.normalize("NFKC", str(value))).strip()
-    return cleaned or None
-
-
-def phone(value) -> str | None:
-    """A Korean phone number as digits only, e.g. '01012345678'.
-
-    Accepts 010-1234-5678, 01012345678, 010 1234 5678, +82 10-1234-5678, 82-10-…,
-    numeric cells that lost the leading 0 (1012345678) and floats (1012345678.0).
-    """
-    if value is None:
-        return None
-    if isinstance(value, bool):
-        raise ValueError(_("not a phone number"))
-    if isinstance(value, (int, float)):
-        if isinstance(value, float) and not value.is_integer():
-            raise ValueError(_("not a phone number: %(value)s") % {"value": value})
-        digits = str(int(value))
-    else:
-        raw = text(value)
-        if raw is None:
-            return None
-        if _FLOAT_TEXT.match(raw):
-            raw = raw.split(".")[0]  # "1012345678.0", as pandas and some exports write numbers
-        digits = _NON_DIGITS.sub("", raw)
-        if raw.startswith("+") and not digits.startswith("82"):
-            raise ValueError(_("not a Korean phone number: %(value)s") % {"value": raw})
-    if not digits:
-        raise ValueError(_("not a phone number: %(value)s") % {"value": value})
-    if digits.startswith("82") and len(digits) in (10, 11, 12):
-        digits = "0" + digits[2:]
-    elif digits[0] != "0" and len(digits) in (9, 10):
-        digits = "0" + digits  # Excel dropped the leading zero
-    if MOBILE.match(digits) and (not digits.startswith("010") or len(digits) == 11):
-        return digits
-    if SEOUL.match(digits) or AREA.match(digits) or INTERNET.match(digits):
-        return digits
-    raise ValueError(_("not a valid Korean phone number: %(value)s") % {"value": value})
-
-
-def display_phone(digits: str) -> str:
-    """010-1234-5678 / 02-123-4567 for people to read."""
-    if digits.startswith("02"):
-        head, rest = digits[:2], digits[2:]
-    else:
-        head, rest = digits[:3], digits[3:]
-    return f"{head}-{rest[:-4]}-{rest[-4:]}"
-
 
 _YMD = re.compile(r"^(\d{4})\s*[.\-/년]\s*(\d{1,2})\s*[.\-/월]\s*(\d{1,2})\s*[.일]?$")
 _YMD_SHORT = re.compile(r"^(\d{2})\s*[.\-/]\s*(\d{1,2})\s*[.\-/]\s*(\d{1,2})\.?$")

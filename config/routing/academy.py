@@ -1,3 +1,11 @@
+from django.urls import path
+
+from apps.academy.consumers import AttendanceBoardConsumer
+
 from .common import websocket_urlpatterns as common
 
-websocket_urlpatterns = [*common]
+websocket_urlpatterns = [
+    *common,
+    path("ws/academy/attendance/", AttendanceBoardConsumer.as_asgi()),
+    path("ws/academy/attendance/<int:class_id>/", AttendanceBoardConsumer.as_asgi()),
+]

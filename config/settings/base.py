@@ -5,6 +5,7 @@ from pathlib import Path
 from urllib.parse import unquote
 
 import environ
+from celery.schedules import crontab
 from kombu import Exchange, Queue
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -71,6 +72,7 @@ PER_SCHEMA_APPS = [
     "apps.accounts",
     "apps.audit",
     "apps.ledger",
+    "apps.notifications",
 ]
 # Code-only apps (no tables of their own); listed once so every schema can use them.
 LIBRARY_APPS = [
@@ -97,7 +99,7 @@ TENANT_TYPES = {
         "URLCONF": "config.urls.public",
     },
     "academy": {
-        "APPS": [*PER_SCHEMA_APPS, *LIBRARY_APPS, "apps.roster"],
+        "APPS": [*PER_SCHEMA_APPS, *LIBRARY_APPS, "django.contrib.postgres", "apps.academy", "apps.roster"],
         "URLCONF": "config.urls.academy",
         "BASE_SCHEMA": "template_academy",
     },
@@ -234,6 +236,13 @@ def _social_providers() -> dict:
 SOCIALACCOUNT_PROVIDERS = _social_providers()
 SOCIALACCOUNT_ONLY = False
 
+# ---------------------------------------------------------------------------- personal data
+# Fernet keys, newest first (apps/core/pii.py explains rotation), and the HMAC key of the
+# blind indexes. The defaults are public development keys; production refuses them.
+PII_ENCRYPTION_KEYS = env.list("PII_ENCRYPTION_KEYS", default=["bWVnYWNpdHktZGV2ZWxvcG1lbnQtb25seS1rZXktMzI="])
+PII_BLIND_INDEX_KEY = env("PII_BLIND_INDEX_KEY", default="megacity-development-only-blind-index-key")
+PII_BLIND_INDEX_PREVIOUS_KEY = env("PII_BLIND_INDEX_PREVIOUS_KEY", default="")
+
 # ---------------------------------------------------------------------------- redis
 REDIS_URL = env("REDIS_URL")
 # One Redis; the cache, channel layer and broker keep to their own key prefixes.
@@ -320,6 +329,10 @@ CELERY_TASK_ROUTES = {
     "apps.inference.tasks.pose_*": {"queue": "gpu.pose"},
 }
 CELERY_BROKER_TRANSPORT_OPTIONS = {
+    # Broker priorities (0 first): urgent notifications overtake marketing batches.
+    "priority_steps": list(range(10)),
+    "sep": ":",
+    "queue_order_strategy": "priority",
     # Must exceed the longest task (hard limit), or Redis re-delivers a task that is
     # still running to a second worker.
     "visibility_timeout": 2 * 3600,
@@ -335,6 +348,16 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "apps.core.tasks.tenant_heartbeat",
         "schedule": 300.0,
         "options": {"headers": {"_tenant_types": ["academy", "zone", "store", "club"]}},
+    },
+    "academy-daily": {
+        "task": "apps.academy.tasks.daily",
+        "schedule": crontab(hour=6, minute=0),
+        "options": {"headers": {"_tenant_types": ["academy"]}},
+    },
+    "academy-vindex-nightly": {
+        "task": "apps.academy.tasks.recompute_all_vindex",
+        "schedule": crontab(hour=2, minute=30),
+        "options": {"headers": {"_tenant_types": ["academy"]}},
     },
 }
 
@@ -360,6 +383,16 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
 }
+
+# ---------------------------------------------------------------------------- sandboxes and notifications
+# Loopback sandboxes of external providers (Kakao via SENS, Telegram, payment gateways),
+# served on the platform host under /_sandbox/. Never in production.
+SANDBOX_ENABLED = env.bool("SANDBOX_ENABLED", default=DEBUG)
+SANDBOX_SENS_SECRET = env("SANDBOX_SENS_SECRET", default="sandbox-sens-secret")
+SANDBOX_TELEGRAM_TOKEN = env("SANDBOX_TELEGRAM_TOKEN", default="123456:sandbox-telegram-token")
+# With no provider configured for a recipient, log the message (development) or skip it.
+NOTIFICATIONS_CONSOLE_FALLBACK = env.bool("NOTIFICATIONS_CONSOLE_FALLBACK", default=DEBUG)
+NOTIFICATIONS_RETRY_BASE_SECONDS = env.float("NOTIFICATIONS_RETRY_BASE_SECONDS", default=5.0)
 
 # ---------------------------------------------------------------------------- observability
 SENTRY_DSN = env("SENTRY_DSN", default="")

@@ -19,3 +19,8 @@ X_FRAME_OPTIONS = "DENY"
 # The health middleware answers before SSL redirect for load-balancer probes.
 SECURE_REDIRECT_EXEMPT = [r"^health/"]
 EMAIL_BACKEND = env("DJANGO_EMAIL_BACKEND", default="django.core.mail.backends.smtp.EmailBackend")
+
+# Personal data keys must be this deployment's own (apps/core/pii.py).
+PII_ENCRYPTION_KEYS = env.list("PII_ENCRYPTION_KEYS")
+PII_BLIND_INDEX_KEY = env("PII_BLIND_INDEX_KEY")
+SANDBOX_ENABLED = False

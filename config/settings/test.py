@@ -29,3 +29,6 @@ MEDIA_ROOT = env("MEDIA_ROOT", default=str(BASE_DIR / "var" / "test-media"))  # 
 WHITENOISE_USE_FINDERS = True
 # Nothing is collected outside production; WhiteNoise serves from the finders.
 STATIC_ROOT = None
+SANDBOX_ENABLED = True
+NOTIFICATIONS_CONSOLE_FALLBACK = True
+NOTIFICATIONS_RETRY_BASE_SECONDS = 0.2

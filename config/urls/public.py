@@ -1,3 +1,9 @@
 from .common import handler400, handler403, handler404, handler500, tenant_urlpatterns  # noqa: F401
 
-urlpatterns = tenant_urlpatterns("public", __name__)
+from django.urls import include, path
+
+urlpatterns = [
+    *tenant_urlpatterns("public", __name__),
+    # Loopback sandboxes of external providers; each view answers 404 unless SANDBOX_ENABLED.
+    path("_sandbox/", include("apps.notifications.sandbox.urls")),
+]

@@ -1,0 +1,10 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class AcademyConfig(AppConfig):
+    name = "apps.academy"
+    verbose_name = _("Academy")
+
+    def ready(self) -> None:
+        from . import scopes  # noqa: F401  what each role's row scope means on academy models

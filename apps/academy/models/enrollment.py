@@ -1,0 +1,79 @@
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from .base import Timestamped
+
+
+class Enrollment(Timestamped):
+    """A student in a class, with the tuition plan agreed when they enrolled."""
+
+    class Plan(models.TextChoices):
+        MONTHLY = "monthly", _("Monthly fee")
+        PASS = "pass", _("Pass of N sessions")
+
+    class Status(models.TextChoices):
+        ACTIVE = "active", _("Active")
+        PAUSED = "paused", _("Paused")
+        WITHDRAWN = "withdrawn", _("Withdrawn")
+        TRANSFERRED = "transferred", _("Transferred")
+
+    student = models.ForeignKey(
+        "academy.Student", verbose_name=_("student"), on_delete=models.PROTECT, related_name="enrollments"
+    )
+    klass = models.ForeignKey(
+        "academy.Class", verbose_name=_("class"), on_delete=models.PROTECT, related_name="enrollments"
+    )
+    starts_on = models.DateField(_("starts"))
+    ends_on = models.DateField(_("ends"), null=True, blank=True)
+    plan = models.CharField(_("tuition plan"), max_length=10, choices=Plan.choices, default=Plan.MONTHLY)
+    monthly_fee = models.BigIntegerField(_("monthly fee (KRW)"), default=0)
+    pass_sessions = models.PositiveSmallIntegerField(_("sessions in the pass"), null=True, blank=True)
+    pass_price = models.BigIntegerField(_("pass price (KRW)"), null=True, blank=True)
+    status = models.CharField(_("status"), max_length=12, choices=Status.choices, default=Status.ACTIVE, db_index=True)
+    paused_from = models.DateField(_("paused from"), null=True, blank=True)
+    paused_until = models.DateField(_("paused until"), null=True, blank=True)
+    transferred_to = models.OneToOneField(
+        "self",
+        verbose_name=_("transferred to"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="transferred_from",
+    )
+    consultation = models.ForeignKey(
+        "academy.Consultation",
+        verbose_name=_("consultation"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("created by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = _("enrollment")
+        verbose_name_plural = _("enrollments")
+        ordering = ["-starts_on"]
+        constraints = [
+            # A student is in a class once at a time (a transfer or re-enrollment ends the old one).
+            models.UniqueConstraint(
+                fields=["student", "klass"],
+                condition=models.Q(status__in=["active", "paused"]),
+                name="academy_enrollment_once_active",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(ends_on__isnull=True) | models.Q(ends_on__gte=models.F("starts_on")),
+                name="academy_enrollment_ends_after_start",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.student} @ {self.klass}"

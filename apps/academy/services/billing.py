@@ -1,0 +1,371 @@
+"""Billing (청구) and payments received (수납), all in integer KRW.
+
+- Invoices belong to a family. A monthly run issues one invoice per family and month
+  (idempotent: a UNIQUE constraint and a check, so running it twice or on two workers
+  issues nothing twice).
+- Payments are allocated to the invoice they were made for, then to the family's other
+  open invoices oldest first; what is left stays on the payment as credit, which the next
+  invoice takes up. So a partial payment leaves the rest due and an overpayment carries
+  over.
+- A refund line lowers an invoice; money already paid beyond the new total becomes credit,
+  and paying a refund out consumes credit.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from django.db import IntegrityError, transaction
+from django.db.models import F, Q, Sum
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from ..models import (
+    AcademySettings,
+    Allocation,
+    Enrollment,
+    Family,
+    Invoice,
+    InvoiceCounter,
+    InvoiceLine,
+    Payment,
+    Refund,
+)
+from .common import invalid, record
+from .tuition import Line, month_bounds, tuition_lines
+
+
+def next_number(issued_on: date) -> str:
+    """INV-2026-11-0001: sequential per month, unique per academy, taken under a row lock."""
+    month = f"{issued_on:%Y-%m}"
+    InvoiceCounter.objects.get_or_create(month=month)
+    counter = InvoiceCounter.objects.select_for_update().get(month=month)
+    counter.last += 1
+    counter.save(update_fields=["last"])
+    return f"INV-{month}-{counter.last:04d}"
+
+
+def family_credit(family: Family) -> int:
+    return Payment.objects.filter(family=family).aggregate(total=Sum("unallocated"))["total"] or 0
+
+
+def family_balance(family: Family) -> int:
+    """What the family owes (positive) or has in credit (negative)."""
+    due = (
+        Invoice.objects.filter(family=family)
+        .exclude(status=Invoice.Status.CANCELLED)
+        .aggregate(total=Sum(F("total") - F("paid")))["total"]
+        or 0
+    )
+    return due - family_credit(family)
+
+
+def _refresh_status(invoice: Invoice) -> None:
+    if invoice.status == Invoice.Status.CANCELLED:
+        return
+    if invoice.paid >= invoice.total:
+        invoice.status = Invoice.Status.PAID
+    elif invoice.paid > 0:
+        invoice.status = Invoice.Status.PARTIALLY_PAID
+    else:
+        invoice.status = Invoice.Status.ISSUED
+
+
+@transaction.atomic
+def issue_invoice(
+    family: Family,
+    lines: list[Line],
+    *,
+    kind: str,
+    period: date | None = None,
+    issued_on: date | None = None,
+    actor=None,
+) -> Invoice:
+    if not lines:
+        raise invalid(lines=_("An invoice needs at least one line."))
+    settings = AcademySettings.current()
+    issued_on = issued_on or timezone.localdate()
+    total = sum(line.amount for line in lines)
+    if total < 0:
+        raise invalid(lines=_("An invoice cannot total less than zero."))
+    invoice = Invoice.objects.create(
+        family=family,
+        number=next_number(issued_on),
+        kind=kind,
+        period=period,
+        issued_on=issued_on,
+        due_on=issued_on + timedelta(days=settings.payment_due_days),
+        total=total,
+        created_by=actor if getattr(actor, "pk", None) else None,
+    )
+    InvoiceLine.objects.bulk_create(
+        [
+            InvoiceLine(
+                invoice=invoice,
+                kind=line.kind,
+                description=line.description[:200],
+                amount=line.amount,
+                enrollment=line.enrollment,
+            )
+            for line in lines
+        ]
+    )
+    record("invoice.issued", invoice, actor, number=invoice.number, total=total, family=family.pk, kind=kind)
+    _apply_credit(invoice)
+    from .notifying import payment_requested
+
+    payment_requested(invoice, actor=actor)
+    return invoice
+
+
+def _apply_credit(invoice: Invoice) -> None:
+    """Take up the family's credit for a new invoice."""
+    for payment in (
+        Payment.objects.select_for_update().filter(family=invoice.family, unallocated__gt=0).order_by("received_at")
+    ):
+        if invoice.paid >= invoice.total:
+            break
+        take = min(payment.unallocated, invoice.total - invoice.paid)
+        Allocation.objects.create(payment=payment, invoice=invoice, amount=take)
+        payment.unallocated -= take
+        payment.save(update_fields=["unallocated", "updated_at"])
+        invoice.paid += take
+    _refresh_status(invoice)
+    invoice.save(update_fields=["paid", "status", "updated_at"])
+
+
+def _billed_months(enrollment_ids: list[int], period: date) -> set[int]:
+    return set(
+        InvoiceLine.objects.filter(enrollment_id__in=enrollment_ids, kind="tuition", invoice__period=period)
+        .exclude(invoice__status=Invoice.Status.CANCELLED)
+        .values_list("enrollment_id", flat=True)
+    )
+
+
+def monthly_enrollments(month: date):
+    start, end = month_bounds(month)
+    return (
+        Enrollment.objects.filter(plan=Enrollment.Plan.MONTHLY, starts_on__lte=end)
+        .filter(Q(ends_on__isnull=True) | Q(ends_on__gte=start))
+        .exclude(status=Enrollment.Status.WITHDRAWN, ends_on__isnull=True)
+        .select_related("student", "klass")
+        .prefetch_related("klass__slots")
+    )
+
+
+def issue_monthly_invoices(month: date, *, actor="monthly-invoicing") -> list[Invoice]:
+    """One invoice per family for a month's monthly-plan tuition. Idempotent: families
+    already invoiced for the month, and enrollments already billed for it, are skipped."""
+    period = month.replace(day=1)
+    settings = AcademySettings.current()
+    by_family: dict[int, list[Enrollment]] = {}
+    for enrollment in monthly_enrollments(period):
+        by_family.setdefault(enrollment.student.family_id, []).append(enrollment)
+    issued = []
+    for family_id, enrollments in by_family.items():
+        with transaction.atomic():
+            family = Family.objects.select_for_update().get(pk=family_id)
+            if (
+                Invoice.objects.filter(family=family, period=period, kind=Invoice.Kind.MONTHLY)
+                .exclude(status=Invoice.Status.CANCELLED)
+                .exists()
+            ):
+                continue
+            already = _billed_months([e.pk for e in enrollments], period)
+            lines = tuition_lines([e for e in enrollments if e.pk not in already], period, settings)
+            if not lines:
+                continue
+            try:
+                with transaction.atomic():
+                    issued.append(issue_invoice(family, lines, kind=Invoice.Kind.MONTHLY, period=period, actor=actor))
+            except IntegrityError:
+                continue  # another worker issued it a moment ago
+    return issued
+
+
+def invoicing_due_today(today: date | None = None) -> bool:
+    today = today or timezone.localdate()
+    return today.day == AcademySettings.current().invoice_day
+
+
+@transaction.atomic
+def record_payment(
+    family: Family,
+    amount: int,
+    *,
+    method: str,
+    invoice: Invoice | None = None,
+    reference: str = "",
+    idempotency_key: str | None = None,
+    received_at=None,
+    actor=None,
+) -> Payment:
+    """Money received. With an idempotency key (a gateway's payment id), recording the same
+    payment again returns the first one and changes nothing."""
+    if not isinstance(amount, int) or isinstance(amount, bool) or amount <= 0:
+        raise invalid(amount=_("The amount must be a positive whole number of won."))
+    if method not in Payment.Method.values:
+        raise invalid(method=_("Unknown payment method %(method)s.") % {"method": method})
+    if invoice is not None and invoice.family_id != family.pk:
+        raise invalid(invoice=_("That invoice belongs to another family."))
+    if invoice is not None and invoice.status == Invoice.Status.CANCELLED:
+        raise invalid(invoice=_("That invoice was cancelled."))
+    if idempotency_key:
+        existing = Payment.objects.filter(idempotency_key=idempotency_key).first()
+        if existing is not None:
+            return existing
+    payment = Payment.objects.create(
+        family=family,
+        invoice=invoice,
+        amount=amount,
+        method=method,
+        reference=reference[:120],
+        idempotency_key=idempotency_key,
+        received_at=received_at or timezone.now(),
+        unallocated=amount,
+        recorded_by=actor if getattr(actor, "pk", None) else None,
+    )
+    open_invoices = list(
+        Invoice.objects.select_for_update()
+        .filter(family=family, status__in=[Invoice.Status.ISSUED, Invoice.Status.PARTIALLY_PAID])
+        .order_by("issued_on", "pk")
+    )
+    if invoice is not None:
+        open_invoices.sort(key=lambda inv: inv.pk != invoice.pk)
+    for target in open_invoices:
+        if payment.unallocated == 0:
+            break
+        take = min(payment.unallocated, target.total - target.paid)
+        if take <= 0:
+            continue
+        Allocation.objects.create(payment=payment, invoice=target, amount=take)
+        payment.unallocated -= take
+        target.paid += take
+        _refresh_status(target)
+        target.save(update_fields=["paid", "status", "updated_at"])
+    payment.save(update_fields=["unallocated", "updated_at"])
+    record(
+        "payment.received",
+        payment,
+        actor,
+        family=family.pk,
+        amount=amount,
+        method=method,
+        invoice=invoice.number if invoice else None,
+        credit_left=payment.unallocated,
+    )
+    from . import vindex
+    from .notifying import receipt
+
+    receipt(payment, actor=actor)
+    vindex.schedule(family.students.values_list("pk", flat=True))
+    return payment
+
+
+@transaction.atomic
+def credit_invoice(
+    invoice: Invoice, amount: int, *, description: str, kind: str = "refund", enrollment=None, actor=None
+) -> int:
+    """Lower an invoice by `amount` (a refund line). Money already paid beyond the new total
+    goes back to the paying payments as family credit. Returns the credit created."""
+    invoice = Invoice.objects.select_for_update().get(pk=invoice.pk)
+    amount = min(amount, invoice.total)
+    if amount <= 0:
+        return 0
+    InvoiceLine.objects.create(
+        invoice=invoice, kind=kind, description=description[:200], amount=-amount, enrollment=enrollment
+    )
+    invoice.total -= amount
+    excess = max(invoice.paid - invoice.total, 0)
+    released = 0
+    for allocation in invoice.allocations.select_related("payment").order_by("-pk"):
+        if released == excess:
+            break
+        back = min(allocation.amount, excess - released)
+        allocation.amount -= back
+        payment = Payment.objects.select_for_update().get(pk=allocation.payment_id)
+        payment.unallocated += back
+        payment.save(update_fields=["unallocated", "updated_at"])
+        if allocation.amount == 0:
+            allocation.delete()
+        else:
+            allocation.save(update_fields=["amount"])
+        released += back
+    invoice.paid -= released
+    _refresh_status(invoice)
+    invoice.save(update_fields=["total", "paid", "status", "updated_at"])
+    record("invoice.credited", invoice, actor, amount=amount, credit_created=released, description=description)
+    return released
+
+
+@transaction.atomic
+def pay_out_refund(
+    family: Family, amount: int, *, method: str, reason: str, enrollment=None, invoice=None, actor=None
+) -> Refund:
+    """Pay money back out of the family's credit."""
+    if amount <= 0:
+        raise invalid(amount=_("The amount must be positive."))
+    credit = family_credit(family)
+    if amount > credit:
+        raise invalid(amount=_("The family has only %(credit)s won of credit.") % {"credit": f"{credit:,}"})
+    left = amount
+    for payment in Payment.objects.select_for_update().filter(family=family, unallocated__gt=0).order_by("received_at"):
+        take = min(payment.unallocated, left)
+        payment.unallocated -= take
+        payment.save(update_fields=["unallocated", "updated_at"])
+        left -= take
+        if left == 0:
+            break
+    refund = Refund.objects.create(
+        family=family,
+        enrollment=enrollment,
+        invoice=invoice,
+        amount=amount,
+        reason=reason[:200],
+        method=method,
+        refunded_at=timezone.now(),
+        recorded_by=actor if getattr(actor, "pk", None) else None,
+    )
+    record("refund.paid", refund, actor, family=family.pk, amount=amount, method=method, reason=reason)
+    return refund
+
+
+@transaction.atomic
+def cancel_invoice(invoice: Invoice, *, reason: str, actor=None) -> Invoice:
+    invoice = Invoice.objects.select_for_update().get(pk=invoice.pk)
+    if invoice.paid:
+        raise invalid(status=_("A paid invoice cannot be cancelled; credit it instead."))
+    invoice.status = Invoice.Status.CANCELLED
+    invoice.save(update_fields=["status", "updated_at"])
+    record("invoice.cancelled", invoice, actor, reason=reason)
+    return invoice
+
+
+def overdue_invoices(today: date | None = None):
+    today = today or timezone.localdate()
+    return Invoice.objects.filter(
+        status__in=[Invoice.Status.ISSUED, Invoice.Status.PARTIALLY_PAID], due_on__lt=today
+    ).select_related("family")
+
+
+def send_overdue_reminders(today: date | None = None, *, actor="overdue-reminders") -> int:
+    """Remind families on the configured days after the due date, each reminder once."""
+    today = today or timezone.localdate()
+    stages = sorted(AcademySettings.current().overdue_reminder_days)
+    sent = 0
+    for invoice in overdue_invoices(today):
+        days_late = (today - invoice.due_on).days
+        stage = sum(1 for day in stages if days_late >= day)
+        if stage > invoice.reminders_sent:
+            with transaction.atomic():
+                locked = Invoice.objects.select_for_update().get(pk=invoice.pk)
+                if stage <= locked.reminders_sent:
+                    continue
+                locked.reminders_sent = stage
+                locked.save(update_fields=["reminders_sent", "updated_at"])
+                record("invoice.reminded", locked, actor, days_late=days_late, stage=stage)
+                from .notifying import payment_overdue
+
+                payment_overdue(locked, days_late=days_late, actor=actor)
+                sent += 1
+    return sent

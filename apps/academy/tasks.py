@@ -1,0 +1,31 @@
+"""Academy background work. Each task is idempotent (tasks are acknowledged late)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from celery import shared_task
+from django.utils import timezone
+
+from .services import billing, schedule, vindex
+
+
+@shared_task(name="apps.academy.tasks.daily")
+def daily() -> dict:
+    """Once a day in every academy: sessions for the next two weeks, the monthly invoices on
+    the academy's invoicing day, overdue reminders."""
+    today = timezone.localdate()
+    made = schedule.generate_sessions(today, today + timedelta(days=14), actor="daily")
+    invoices = billing.issue_monthly_invoices(today) if billing.invoicing_due_today(today) else []
+    reminders = billing.send_overdue_reminders(today)
+    return {"sessions": made, "invoices": len(invoices), "reminders": reminders}
+
+
+@shared_task(name="apps.academy.tasks.recompute_vindex")
+def recompute_vindex(student_ids: list[int]) -> int:
+    return vindex.recompute(student_ids)
+
+
+@shared_task(name="apps.academy.tasks.recompute_all_vindex")
+def recompute_all_vindex() -> int:
+    return vindex.recompute()

@@ -1,0 +1,46 @@
+from dataclasses import dataclass
+from datetime import date, time
+
+import pytest
+from django.utils import timezone
+
+from apps.academy import models as m
+from apps.academy.services import people, schedule
+
+
+@dataclass
+class Academy:
+    t: object
+    programme: m.Programme
+    coach: m.Coach
+    klass: m.Class  # Mon/Wed/Fri 16:00-17:30, 200,000 won a month
+    other: m.Class  # Tue/Thu 18:00-19:00, 120,000 won a month
+
+
+def build_academy(t) -> Academy:
+    with t.context():
+        programme = m.Programme.objects.create(name="축구")
+        coach = m.Coach.objects.create(name="박코치")
+        klass = m.Class.objects.create(
+            programme=programme, name="선수반", coach=coach, capacity=3, monthly_fee=200_000, pass_sessions=8, pass_price=180_000
+        )
+        other = m.Class.objects.create(programme=programme, name="실전반", capacity=10, monthly_fee=120_000)
+        for weekday in (0, 2, 4):
+            schedule.add_slot(klass, weekday=weekday, starts_at=time(16, 0), ends_at=time(17, 30))
+        for weekday in (1, 3):
+            schedule.add_slot(other, weekday=weekday, starts_at=time(18, 0), ends_at=time(19, 0))
+        m.AcademySettings.current()
+        return Academy(t, programme, coach, klass, other)
+
+
+@pytest.fixture
+def academy(tenants, db):
+    return build_academy(tenants["academy"])
+
+
+def student(name="김민준", birth=date(2015, 3, 2), guardian="010-1234-5678", **kwargs) -> m.Student:
+    return people.upsert_student(name=name, birth_date=birth, guardian_phone=guardian, guardian_name="김영희", **kwargs).student
+
+
+def today() -> date:
+    return timezone.localdate()
