@@ -113,7 +113,9 @@ class StudentAdmin(PermissionAdminMixin, admin.ModelAdmin):
         latest = vindex.latest(obj)
         if latest is None:
             return "—"
-        return format_html('<span style="color:{}">{}</span>', "#b42318" if latest.at_risk else "inherit", f"{latest.value:.1f}")
+        return format_html(
+            '<span style="color:{}">{}</span>', "#b42318" if latest.at_risk else "inherit", f"{latest.value:.1f}"
+        )
 
     def save_model(self, request, obj, form, change):
         if change:
@@ -160,7 +162,16 @@ class CoachAdmin(PermissionAdminMixin, admin.ModelAdmin):
 class ConsultationAdmin(PermissionAdminMixin, admin.ModelAdmin):
     permission_resource = "consultation"
     scope_rows = False
-    list_display = ["student_name", "guardian_name", "source", "status", "klass", "assigned_to", "follow_up_on", "created_at"]
+    list_display = [
+        "student_name",
+        "guardian_name",
+        "source",
+        "status",
+        "klass",
+        "assigned_to",
+        "follow_up_on",
+        "created_at",
+    ]
     list_filter = ["status", "source", "klass", "assigned_to"]
     search_fields = ["student_name", "guardian_name", "notes"]
     date_hierarchy = "created_at"
@@ -210,7 +221,10 @@ class ConsultationAdmin(PermissionAdminMixin, admin.ModelAdmin):
     @admin.action(description=_("Mark as lost (no reason given)"), permissions=["change"])
     def mark_lost(self, request, queryset):
         self._each(
-            request, queryset, lambda c: consultations.move(c, "lost", lost_reason="—", actor=request.user), _("%d marked lost.")
+            request,
+            queryset,
+            lambda c: consultations.move(c, "lost", lost_reason="—", actor=request.user),
+            _("%d marked lost."),
         )
 
     def has_convert_permission(self, request) -> bool:
@@ -344,7 +358,12 @@ class EnrollmentAdmin(PermissionAdminMixin, admin.ModelAdmin):
         if change:
             return
         created = enrollment.enroll(
-            obj.student, obj.klass, starts_on=obj.starts_on, plan=obj.plan, monthly_fee=obj.monthly_fee or None, actor=request.user
+            obj.student,
+            obj.klass,
+            starts_on=obj.starts_on,
+            plan=obj.plan,
+            monthly_fee=obj.monthly_fee or None,
+            actor=request.user,
         )
         obj.pk = created.pk
         obj._state.adding = False
@@ -356,7 +375,8 @@ class EnrollmentAdmin(PermissionAdminMixin, admin.ModelAdmin):
                 result = enrollment.withdraw(item, on=timezone.localdate(), reason="back office", actor=request.user)
                 self.message_user(
                     request,
-                    _("%(student)s: %(rule)s, refund %(amount)s won") % {
+                    _("%(student)s: %(rule)s, refund %(amount)s won")
+                    % {
                         "student": item.student.name,
                         "rule": result["decision"].rule,
                         "amount": f"{result['decision'].amount:,}",
@@ -401,7 +421,9 @@ class InvoiceAdmin(PermissionAdminMixin, admin.ModelAdmin):
 
     def get_urls(self):
         return [
-            path("issue-monthly/", self.admin_site.admin_view(self.issue_monthly), name="academy_invoice_issue_monthly"),
+            path(
+                "issue-monthly/", self.admin_site.admin_view(self.issue_monthly), name="academy_invoice_issue_monthly"
+            ),
             *super().get_urls(),
         ]
 
@@ -427,7 +449,12 @@ class PaymentAdmin(PermissionAdminMixin, admin.ModelAdmin):
     def save_model(self, request, obj, form, change):
         try:
             created = billing.record_payment(
-                obj.family, obj.amount, method=obj.method, invoice=obj.invoice, reference=obj.reference, actor=request.user
+                obj.family,
+                obj.amount,
+                method=obj.method,
+                invoice=obj.invoice,
+                reference=obj.reference,
+                actor=request.user,
             )
         except ValidationError as exc:
             _errors(request, exc)
@@ -452,8 +479,15 @@ class FeedbackAdmin(PermissionAdminMixin, admin.ModelAdmin):
 
     def save_model(self, request, obj, form, change):
         created = feedback.give_feedback(
-            obj.session, obj.student, text=obj.text, effort=obj.effort, skill=obj.skill, attitude=obj.attitude,
-            coach=obj.coach, visible=obj.visible_to_guardians, actor=request.user,
+            obj.session,
+            obj.student,
+            text=obj.text,
+            effort=obj.effort,
+            skill=obj.skill,
+            attitude=obj.attitude,
+            coach=obj.coach,
+            visible=obj.visible_to_guardians,
+            actor=request.user,
         )
         obj.pk = created.pk
         obj._state.adding = False
@@ -473,8 +507,15 @@ class VideoAdmin(PermissionAdminMixin, admin.ModelAdmin):
             super().save_model(request, obj, form, change)
             return
         created = feedback.add_video(
-            obj.student, url=obj.url, title=obj.title, kind=obj.kind, duration_seconds=obj.duration_seconds,
-            recorded_at=obj.recorded_at, tags=obj.tags, description=obj.description, actor=request.user,
+            obj.student,
+            url=obj.url,
+            title=obj.title,
+            kind=obj.kind,
+            duration_seconds=obj.duration_seconds,
+            recorded_at=obj.recorded_at,
+            tags=obj.tags,
+            description=obj.description,
+            actor=request.user,
         )
         obj.pk = created.pk
         obj._state.adding = False

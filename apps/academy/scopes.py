@@ -31,7 +31,9 @@ register_scope(Student, "own_children")(_guardian_children)
 register_scope(Student, "self")(lambda user: Q(user=user))
 
 register_scope(Guardian, "assigned")(
-    lambda user: Q(links__student__enrollments__klass__coach__user=user, links__student__enrollments__status__in=ONGOING)
+    lambda user: Q(
+        links__student__enrollments__klass__coach__user=user, links__student__enrollments__status__in=ONGOING
+    )
 )
 
 register_scope(Class, "assigned")(lambda user: Q(coach__user=user))

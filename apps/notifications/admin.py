@@ -13,7 +13,17 @@ from .models import Message, Preference, ProviderConfig, Template
 class MessageAdmin(PermissionAdminMixin, admin.ModelAdmin):
     permission_resource = "notification"
     permissions = {"view": "notification:read", "add": None, "change": None, "delete": None}
-    list_display = ["created_at", "template", "recipient_name", "channel", "priority", "status", "attempts", "fallback_used", "sent_at"]
+    list_display = [
+        "created_at",
+        "template",
+        "recipient_name",
+        "channel",
+        "priority",
+        "status",
+        "attempts",
+        "fallback_used",
+        "sent_at",
+    ]
     list_filter = ["status", "channel", "priority", "template", "fallback_used"]
     search_fields = ["recipient_name", "contact_ref", "text", "provider_message_id", "key"]
     readonly_fields = [f.name for f in Message._meta.fields if f.name != "address"]
@@ -39,7 +49,9 @@ class MessageAdmin(PermissionAdminMixin, admin.ModelAdmin):
     def resend(self, request, queryset):
         for message in queryset:
             services.resend(message, actor=request.user)
-        self.message_user(request, ngettext("%d message queued again.", "%d messages queued again.", len(queryset)) % len(queryset))
+        self.message_user(
+            request, ngettext("%d message queued again.", "%d messages queued again.", len(queryset)) % len(queryset)
+        )
 
 
 @admin.register(Template)
@@ -66,12 +78,25 @@ class TemplateAdmin(PermissionAdminMixin, admin.ModelAdmin):
 
 class ProviderConfigForm(forms.ModelForm):
     secret = forms.CharField(
-        label=_("secret"), required=False, widget=forms.PasswordInput(render_value=False), help_text=_("Leave empty to keep the current one.")
+        label=_("secret"),
+        required=False,
+        widget=forms.PasswordInput(render_value=False),
+        help_text=_("Leave empty to keep the current one."),
     )
 
     class Meta:
         model = ProviderConfig
-        fields = ["channel", "enabled", "base_url", "account", "sender", "sms_from", "access_key", "secret", "rate_per_second"]
+        fields = [
+            "channel",
+            "enabled",
+            "base_url",
+            "account",
+            "sender",
+            "sms_from",
+            "access_key",
+            "secret",
+            "rate_per_second",
+        ]
 
     def clean_secret(self):
         return self.cleaned_data["secret"] or (self.instance.secret if self.instance.pk else "")

@@ -127,7 +127,9 @@ def send_message(message_id: int) -> str:
     with transaction.atomic():
         message = Message.objects.select_for_update(skip_locked=True).filter(pk=message_id).first()
         if message is None:
-            return "busy"  # another worker holds it
+            # Not in this schema (a task can't reach another tenant's outbox), or another
+            # worker holds it right now.
+            return "busy" if Message.objects.filter(pk=message_id).exists() else "missing"
         if message.status in (Message.Status.SENT, Message.Status.SKIPPED, Message.Status.FAILED):
             return message.status
         provider = provider_for(message.channel)

@@ -22,7 +22,13 @@ def build_academy(t) -> Academy:
         programme = m.Programme.objects.create(name="축구")
         coach = m.Coach.objects.create(name="박코치")
         klass = m.Class.objects.create(
-            programme=programme, name="선수반", coach=coach, capacity=3, monthly_fee=200_000, pass_sessions=8, pass_price=180_000
+            programme=programme,
+            name="선수반",
+            coach=coach,
+            capacity=3,
+            monthly_fee=200_000,
+            pass_sessions=8,
+            pass_price=180_000,
         )
         other = m.Class.objects.create(programme=programme, name="실전반", capacity=10, monthly_fee=120_000)
         for weekday in (0, 2, 4):
@@ -39,7 +45,9 @@ def academy(tenants, db):
 
 
 def student(name="김민준", birth=date(2015, 3, 2), guardian="010-1234-5678", **kwargs) -> m.Student:
-    return people.upsert_student(name=name, birth_date=birth, guardian_phone=guardian, guardian_name="김영희", **kwargs).student
+    return people.upsert_student(
+        name=name, birth_date=birth, guardian_phone=guardian, guardian_name="김영희", **kwargs
+    ).student
 
 
 def today() -> date:

@@ -25,7 +25,9 @@ def test_the_same_student_listed_again_is_the_same_profile_in_any_phone_form(aca
     with academy.t.context():
         first = student(guardian="010-1234-5678")
         for form in ("+82 10-1234-5678", 1012345678, "010 1234 5678"):
-            again = people.upsert_student(name="김민준 ", birth_date=date(2015, 3, 2), guardian_phone=form, school="서울초")
+            again = people.upsert_student(
+                name="김민준 ", birth_date=date(2015, 3, 2), guardian_phone=form, school="서울초"
+            )
             assert again.student.pk == first.pk and not again.created
         assert Student.objects.count() == 1 and Family.objects.count() == 1
         assert Student.objects.get().school == "서울초"
@@ -36,7 +38,9 @@ def test_the_same_student_listed_again_is_the_same_profile_in_any_phone_form(aca
 def test_a_birth_date_learned_later_updates_the_profile(academy):
     with academy.t.context():
         first = people.upsert_student(name="이하준", guardian_phone="010-2222-3333").student
-        later = people.upsert_student(name="이하준", birth_date=date(2016, 1, 5), guardian_phone="010-2222-3333").student
+        later = people.upsert_student(
+            name="이하준", birth_date=date(2016, 1, 5), guardian_phone="010-2222-3333"
+        ).student
         assert first.pk == later.pk and later.birth_date == date(2016, 1, 5)
 
 

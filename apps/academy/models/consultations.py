@@ -41,7 +41,12 @@ class Consultation(Timestamped):
     source = models.CharField(_("source"), max_length=12, choices=Source.choices, default=Source.PHONE)
     interest = models.CharField(_("interested in"), max_length=200, blank=True)
     klass = models.ForeignKey(
-        "academy.Class", verbose_name=_("class of interest"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        "academy.Class",
+        verbose_name=_("class of interest"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
     notes = models.TextField(_("notes"), blank=True)
     assigned_to = models.ForeignKey(

@@ -5,7 +5,7 @@ from django.utils.translation import gettext_lazy as _
 def default_weights() -> dict:
     # Explained term by term in apps/academy/services/vindex.py and the README.
     return {
-        "base": 100.0,
+        "base": 1.0,
         "attendance": 1.0,
         "payment": 2.0,
         "feedback": 0.5,

@@ -110,7 +110,7 @@ def issue_invoice(
             for line in lines
         ]
     )
-    record("invoice.issued", invoice, actor, number=invoice.number, total=total, family=family.pk, kind=kind)
+    record("invoice.issued", invoice, actor, number=invoice.number, total=total, family=family.pk, invoice_kind=kind)
     _apply_credit(invoice)
     from .notifying import payment_requested
 

@@ -124,7 +124,12 @@ def convert(
         result.student.referred_by_id = consultation.referred_by_id
         result.student.save(update_fields=["referred_by", "updated_at"])
     enrollment = enrollments.enroll(
-        result.student, klass, starts_on=starts_on or timezone.localdate(), plan=plan, actor=actor, consultation=consultation
+        result.student,
+        klass,
+        starts_on=starts_on or timezone.localdate(),
+        plan=plan,
+        actor=actor,
+        consultation=consultation,
     )
     consultation.status, consultation.student = Consultation.Status.ENROLLED, result.student
     consultation.save(update_fields=["status", "student", "updated_at"])

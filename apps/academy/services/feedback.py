@@ -15,7 +15,18 @@ YOUTUBE = re.compile(r"(?:youtube\.com/(?:watch\?(?:.*&)?v=|embed/|shorts/|live/
 
 
 @transaction.atomic
-def give_feedback(session: Session, student: Student, *, text: str, effort=None, skill=None, attitude=None, coach=None, visible=True, actor=None) -> Feedback:
+def give_feedback(
+    session: Session,
+    student: Student,
+    *,
+    text: str,
+    effort=None,
+    skill=None,
+    attitude=None,
+    coach=None,
+    visible=True,
+    actor=None,
+) -> Feedback:
     if not (text or "").strip():
         raise invalid(text=_("Write the feedback."))
     for name, value in (("effort", effort), ("skill", skill), ("attitude", attitude)):
@@ -26,9 +37,22 @@ def give_feedback(session: Session, student: Student, *, text: str, effort=None,
     feedback, created = Feedback.objects.update_or_create(
         session=session,
         student=student,
-        defaults={"text": text.strip(), "effort": effort, "skill": skill, "attitude": attitude, "coach": coach or session.klass.coach, "visible_to_guardians": visible},
+        defaults={
+            "text": text.strip(),
+            "effort": effort,
+            "skill": skill,
+            "attitude": attitude,
+            "coach": coach or session.klass.coach,
+            "visible_to_guardians": visible,
+        },
     )
-    record("feedback.given" if created else "feedback.updated", student, actor, session=session.pk, ratings=[effort, skill, attitude])
+    record(
+        "feedback.given" if created else "feedback.updated",
+        student,
+        actor,
+        session=session.pk,
+        ratings=[effort, skill, attitude],
+    )
     from . import vindex
 
     vindex.schedule([student.pk])
@@ -43,7 +67,18 @@ def youtube_id(url: str) -> str:
 
 
 @transaction.atomic
-def add_video(student: Student, *, url: str, title: str, kind: str, duration_seconds: int | None = None, recorded_at: datetime | None = None, tags=(), description: str = "", actor=None) -> Video:
+def add_video(
+    student: Student,
+    *,
+    url: str,
+    title: str,
+    kind: str,
+    duration_seconds: int | None = None,
+    recorded_at: datetime | None = None,
+    tags=(),
+    description: str = "",
+    actor=None,
+) -> Video:
     if kind not in Video.Kind.values:
         raise invalid(kind=_("Choose training, match, skill_drill or highlight."))
     if not (title or "").strip():
@@ -61,5 +96,5 @@ def add_video(student: Student, *, url: str, title: str, kind: str, duration_sec
         tags=[t.strip() for t in tags if t.strip()][:20],
         description=description,
     )
-    record("video.added", student, actor, video=video.pk, kind=kind, youtube_id=video.youtube_id)
+    record("video.added", student, actor, video=video.pk, video_kind=kind, youtube_id=video.youtube_id)
     return video

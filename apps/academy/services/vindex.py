@@ -50,7 +50,9 @@ def _counts(student: Student, since) -> dict[str, int]:
         "payment": events.filter(kind="payment.received", data__family=family).count(),
         "feedback": events.filter(kind="feedback.given", subject_type="student", subject_id=str(student.pk)).count(),
         "overdue": events.filter(kind="invoice.reminded", subject_type="invoice", subject_id__in=invoice_ids).count(),
-        "withdrawal": events.filter(kind="enrollment.withdrawn", subject_type="enrollment", subject_id__in=enrollment_ids).count(),
+        "withdrawal": events.filter(
+            kind="enrollment.withdrawn", subject_type="enrollment", subject_id__in=enrollment_ids
+        ).count(),
     }
 
 
@@ -71,7 +73,9 @@ def compute(student: Student, *, weights: dict | None = None, now=None) -> dict:
     now = now or timezone.now()
     counts = _counts(student, now - timedelta(days=int(w["window_days"])))
     relations = _relations(student)
-    motions = counts["attendance"] * w["attendance"] + counts["payment"] * w["payment"] + counts["feedback"] * w["feedback"]
+    motions = (
+        counts["attendance"] * w["attendance"] + counts["payment"] * w["payment"] + counts["feedback"] * w["feedback"]
+    )
     threats = (
         counts["absence"] * w["absence"]
         + counts["late"] * w["late"]
@@ -135,7 +139,9 @@ def latest(student: Student) -> VIndexSnapshot | None:
 def alerts():
     """Students whose latest snapshot says churn risk."""
     latest_ids = (
-        VIndexSnapshot.objects.order_by("student_id", "-computed_at").distinct("student_id").values_list("pk", flat=True)
+        VIndexSnapshot.objects.order_by("student_id", "-computed_at")
+        .distinct("student_id")
+        .values_list("pk", flat=True)
     )
     return VIndexSnapshot.objects.filter(pk__in=list(latest_ids), at_risk=True).select_related("student")
 

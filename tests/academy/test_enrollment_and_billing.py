@@ -1,0 +1,157 @@
+from datetime import date
+
+import pytest
+from django.core.exceptions import ValidationError
+
+from apps.academy.models import Enrollment, Invoice, InvoiceLine, Payment
+from apps.academy.services import billing, enrollment
+from apps.ledger.models import Event
+from apps.ledger.services import verify
+
+from .conftest import student
+
+DEC = date(2026, 12, 1)
+
+
+def test_monthly_invoicing_is_idempotent_and_numbers_are_unique(academy):
+    with academy.t.context():
+        a = student("가", date(2015, 1, 1), "010-1000-0001")
+        b = student("나", date(2015, 1, 1), "010-1000-0002")
+        enrollment.enroll(a, academy.klass, starts_on=DEC)
+        enrollment.enroll(b, academy.other, starts_on=DEC)
+        first = billing.issue_monthly_invoices(DEC)
+        again = billing.issue_monthly_invoices(DEC)
+        assert len(first) == 2 and again == []
+        month = first[0].issued_on.strftime("%Y-%m")
+        assert sorted(i.number for i in first) == [f"INV-{month}-0001", f"INV-{month}-0002"]
+        assert Invoice.objects.count() == 2
+        assert len({i.number for i in Invoice.objects.all()}) == 2
+
+
+def test_proration_for_a_mid_month_start(academy):
+    with academy.t.context():
+        kid = student()
+        enrollment.enroll(kid, academy.klass, starts_on=date(2026, 12, 14))
+        (invoice,) = billing.issue_monthly_invoices(DEC)
+        # 8 of December's 13 meetings from the 14th: 200,000 × 8/13 = 123,076.9 → 123,070
+        assert invoice.total == 123_070
+        assert set(invoice.lines.values_list("kind", flat=True)) == {"tuition", "proration"}
+
+
+def test_sibling_and_multi_class_discounts(academy):
+    with academy.t.context():
+        older = student("형", date(2014, 1, 1))
+        younger = student("동생", date(2016, 1, 1))
+        enrollment.enroll(older, academy.klass, starts_on=DEC)
+        enrollment.enroll(older, academy.other, starts_on=DEC)
+        enrollment.enroll(younger, academy.klass, starts_on=DEC)
+        (invoice,) = billing.issue_monthly_invoices(DEC)
+        lines = {(line.kind, line.amount) for line in invoice.lines.all()}
+        assert ("multi_class_discount", -6_000) in lines  # older's cheaper class, 5%
+        assert ("sibling_discount", -20_000) in lines  # younger, 10% of 200,000
+        assert invoice.total == 200_000 + 120_000 + 200_000 - 6_000 - 20_000
+
+
+def test_partial_payments_and_a_balance_that_carries_over(academy):
+    with academy.t.context():
+        kid = student()
+        enrollment.enroll(kid, academy.klass, starts_on=DEC)
+        (december,) = billing.issue_monthly_invoices(DEC)
+        billing.record_payment(kid.family, 50_000, method=Payment.Method.CASH, invoice=december)
+        december.refresh_from_db()
+        assert (december.paid, december.status) == (50_000, Invoice.Status.PARTIALLY_PAID)
+        assert billing.family_balance(kid.family) == 150_000
+        # overpaying leaves credit that January's invoice takes up
+        billing.record_payment(kid.family, 250_000, method=Payment.Method.TRANSFER)
+        december.refresh_from_db()
+        assert december.status == Invoice.Status.PAID
+        assert billing.family_balance(kid.family) == -100_000
+        (january,) = billing.issue_monthly_invoices(date(2027, 1, 1))
+        assert (january.paid, january.status) == (100_000, Invoice.Status.PARTIALLY_PAID)
+        assert billing.family_balance(kid.family) == january.total - 100_000
+
+
+def test_payment_idempotency_and_bad_amounts(academy):
+    with academy.t.context():
+        kid = student()
+        first = billing.record_payment(kid.family, 10_000, method="gateway", idempotency_key="toss:pay_1")
+        again = billing.record_payment(kid.family, 10_000, method="gateway", idempotency_key="toss:pay_1")
+        assert first.pk == again.pk and Payment.objects.count() == 1
+        for amount in (0, -5, 10.5, True):
+            with pytest.raises(ValidationError) as info:
+                billing.record_payment(kid.family, amount, method="cash")
+            assert "amount" in info.value.message_dict
+        assert Payment.objects.count() == 1
+
+
+def test_capacity_and_double_enrollment_are_refused(academy):
+    with academy.t.context():
+        kids = [student(f"학생{i}", date(2015, 1, i + 1), f"010-2000-000{i}") for i in range(4)]
+        for kid in kids[:3]:
+            enrollment.enroll(kid, academy.klass, starts_on=DEC)
+        with pytest.raises(ValidationError) as info:
+            enrollment.enroll(kids[3], academy.klass, starts_on=DEC)
+        assert "klass" in info.value.message_dict
+        with pytest.raises(ValidationError):
+            enrollment.enroll(kids[0], academy.klass, starts_on=DEC)
+        assert Enrollment.objects.count() == 3
+
+
+def test_transfer_credits_the_old_class_and_bills_the_new(academy):
+    with academy.t.context():
+        kid = student()
+        old = enrollment.enroll(kid, academy.klass, starts_on=DEC)
+        (invoice,) = billing.issue_monthly_invoices(DEC)
+        new = enrollment.transfer(old, academy.other, on=date(2026, 12, 14))
+        old.refresh_from_db()
+        assert old.status == Enrollment.Status.TRANSFERRED and old.transferred_to == new
+        invoice.refresh_from_db()
+        # the old class's 8 unused meetings of 13 are credited: 200,000 × 8/13 → 123,070
+        assert invoice.total == 200_000 - 123_070
+        new_invoice = Invoice.objects.exclude(pk=invoice.pk).get()
+        # the new class (Tue/Thu) meets 6 times of December's 10 from the 14th: 120,000 × 6/10
+        assert new_invoice.total == 72_000
+
+
+def test_pause_leaves_the_paused_meetings_unbilled(academy):
+    with academy.t.context():
+        kid = student()
+        item = enrollment.enroll(kid, academy.klass, starts_on=date(2026, 11, 30))
+        enrollment.pause(item, from_date=date(2026, 12, 1), until=date(2026, 12, 13))
+        (invoice,) = billing.issue_monthly_invoices(DEC)
+        assert invoice.total == 123_070  # billed from the 14th, as for a mid-month start
+
+
+def test_every_step_is_in_the_ledger(academy):
+    with academy.t.context():
+        kid = student()
+        item = enrollment.enroll(kid, academy.klass, starts_on=DEC)
+        (invoice,) = billing.issue_monthly_invoices(DEC)
+        billing.record_payment(kid.family, 200_000, method="cash", invoice=invoice)
+        enrollment.withdraw(item, on=date(2026, 12, 20))
+        kinds = set(Event.objects.values_list("kind", flat=True))
+        assert {
+            "student.created",
+            "guardian.created",
+            "enrollment.created",
+            "invoice.issued",
+            "payment.received",
+            "enrollment.withdrawn",
+        } <= kinds
+        assert verify().ok
+        assert InvoiceLine.objects.filter(kind="refund").count() == 0  # after half: nothing back
+
+
+def test_overdue_reminders_go_once_per_stage(academy):
+    from apps.notifications.models import Message
+
+    with academy.t.context():
+        kid = student()
+        enrollment.enroll(kid, academy.klass, starts_on=DEC)
+        (invoice,) = billing.issue_monthly_invoices(DEC)
+        due = invoice.due_on
+        assert billing.send_overdue_reminders(due) == 0
+        assert billing.send_overdue_reminders(date.fromordinal(due.toordinal() + 3)) == 1
+        assert billing.send_overdue_reminders(date.fromordinal(due.toordinal() + 4)) == 0
+        assert billing.send_overdue_reminders(date.fromordinal(due.toordinal() + 8)) == 1
+        assert Message.objects.filter(template__code="payment_overdue").count() == 2
