@@ -10,7 +10,6 @@
 from django.db.models import Q
 
 from apps.accounts.scoping import register_scope
-
 from apps.notifications.models import Message
 
 from .models import Attendance, Class, Feedback, Guardian, Invoice, Payment, Session, Student, Video, VIndexSnapshot

@@ -84,7 +84,7 @@ def test_kiosk_pin_check_in_knows_late_and_refuses_unknown_pins(academy, lesson)
 
 
 def test_qr_codes_are_signed_expiring_and_per_academy(academy, lesson, tenants, monkeypatch):
-    session, kids = lesson
+    _session, kids = lesson
     with academy.t.context():
         token = attendance.qr_token(kids[0])
         assert attendance.qr_check_in(token, at=at(15, 55)).method == "qr"

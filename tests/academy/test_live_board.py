@@ -2,7 +2,7 @@
 within a second, and never another academy's."""
 
 import time
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 
 import pytest
 from channels.db import database_sync_to_async

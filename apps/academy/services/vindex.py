@@ -106,7 +106,7 @@ def snapshot(student: Student, *, weights: dict | None = None) -> VIndexSnapshot
         and previous.value > 0
         and (previous.value - result["value"]) / previous.value * 100 >= w["risk_drop_percent"]
     )
-    at_risk = result["value"] <= 0 and student.enrollments.filter(status__in=["active", "paused"]).exists() or dropped
+    at_risk = (result["value"] <= 0 and student.enrollments.filter(status__in=["active", "paused"]).exists()) or dropped
     return VIndexSnapshot.objects.create(
         student=student,
         computed_at=timezone.now(),
