@@ -15,6 +15,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -148,7 +149,10 @@ def send_message(message_id: int) -> str:
         message.save(update_fields=["status", "attempts", "sending_started_at"])
     limiter = _limiter(message)
     if limiter is not None:
-        limiter.take()
+        granted = limiter.take()
+        # The moment the limiter let it go: what the provider's rate limit counts.
+        message.sending_started_at = datetime.fromtimestamp(granted, tz=UTC)
+        Message.objects.filter(pk=message.pk).update(sending_started_at=message.sending_started_at)
     try:
         result = provider.send(message)
     except RetryableError as exc:

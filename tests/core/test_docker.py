@@ -57,6 +57,8 @@ def test_production_settings_load_with_the_compose_environment():
         "DJANGO_SECRET_KEY": "x" * 50,
         "DATABASE_URL": "postgres://megacity:megacity@postgres:5432/megacity",
         "REDIS_URL": env["REDIS_URL"],
+        "PII_ENCRYPTION_KEYS": "bWVnYWNpdHktZGV2ZWxvcG1lbnQtb25seS1rZXktMzI=",
+        "PII_BLIND_INDEX_KEY": "x" * 40,
         "PATH": "/usr/bin:/bin",
     }
     result = subprocess.run(

@@ -2,6 +2,8 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from apps.core.deletion import SET_NULL_WHERE_PRESENT
+
 from .base import Timestamped
 
 
@@ -33,7 +35,7 @@ class Attendance(Timestamped):
         verbose_name=_("recorded by"),
         null=True,
         blank=True,
-        on_delete=models.SET_NULL,
+        on_delete=SET_NULL_WHERE_PRESENT,
         related_name="+",
     )
     note = models.CharField(_("note"), max_length=200, blank=True)

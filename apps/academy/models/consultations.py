@@ -2,6 +2,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from apps.core.deletion import SET_NULL_WHERE_PRESENT
 from apps.core.pii import EncryptedTextField
 
 from .base import Timestamped
@@ -54,7 +55,7 @@ class Consultation(Timestamped):
         verbose_name=_("assigned to"),
         null=True,
         blank=True,
-        on_delete=models.SET_NULL,
+        on_delete=SET_NULL_WHERE_PRESENT,
         related_name="+",
     )
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.NEW, db_index=True)

@@ -2,6 +2,8 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from apps.core.deletion import SET_NULL_WHERE_PRESENT
+
 from .base import Timestamped
 
 
@@ -54,7 +56,7 @@ class Enrollment(Timestamped):
         verbose_name=_("created by"),
         null=True,
         blank=True,
-        on_delete=models.SET_NULL,
+        on_delete=SET_NULL_WHERE_PRESENT,
         related_name="+",
     )
 

@@ -2,6 +2,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from apps.core.deletion import SET_NULL_WHERE_PRESENT
 from apps.core.pii import EncryptedDateField, EncryptedTextField
 
 from .base import Timestamped
@@ -37,7 +38,7 @@ class Guardian(Timestamped):
         verbose_name=_("login"),
         null=True,
         blank=True,
-        on_delete=models.SET_NULL,
+        on_delete=SET_NULL_WHERE_PRESENT,
         related_name="guardian_profile",
     )
     identity_id = models.BigIntegerField(_("universal identity"), null=True, blank=True, db_index=True)
@@ -78,7 +79,7 @@ class Student(Timestamped):
         verbose_name=_("login"),
         null=True,
         blank=True,
-        on_delete=models.SET_NULL,
+        on_delete=SET_NULL_WHERE_PRESENT,
         related_name="student_profile",
     )
     identity_id = models.BigIntegerField(_("universal identity"), null=True, blank=True, db_index=True)
@@ -132,7 +133,7 @@ class GuardianLink(Timestamped):
         verbose_name=_("decided by"),
         null=True,
         blank=True,
-        on_delete=models.SET_NULL,
+        on_delete=SET_NULL_WHERE_PRESENT,
         related_name="+",
     )
 
@@ -156,7 +157,7 @@ class Coach(Timestamped):
         verbose_name=_("login"),
         null=True,
         blank=True,
-        on_delete=models.SET_NULL,
+        on_delete=SET_NULL_WHERE_PRESENT,
         related_name="coach_profile",
     )
     is_active = models.BooleanField(_("active"), default=True)
