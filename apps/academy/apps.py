@@ -7,4 +7,4 @@ class AcademyConfig(AppConfig):
     verbose_name = _("Academy")
 
     def ready(self) -> None:
-        from . import scopes  # noqa: F401  what each role's row scope means on academy models
+        from . import payables, scopes  # noqa: F401  row scopes of roles; invoices payable online

@@ -93,13 +93,22 @@ TENANT_TYPES = {
             "apps.tenancy",
             "django_tenants",
             "django_celery_beat",
+            # The payment gateway sandboxes keep their state on the platform host.
+            "apps.payments",
             *PER_SCHEMA_APPS,
             *LIBRARY_APPS,
         ],
         "URLCONF": "config.urls.public",
     },
     "academy": {
-        "APPS": [*PER_SCHEMA_APPS, *LIBRARY_APPS, "django.contrib.postgres", "apps.academy", "apps.roster"],
+        "APPS": [
+            *PER_SCHEMA_APPS,
+            *LIBRARY_APPS,
+            "django.contrib.postgres",
+            "apps.payments",
+            "apps.academy",
+            "apps.roster",
+        ],
         "URLCONF": "config.urls.academy",
         "BASE_SCHEMA": "template_academy",
     },
@@ -109,7 +118,7 @@ TENANT_TYPES = {
         "BASE_SCHEMA": "template_zone",
     },
     "store": {
-        "APPS": [*PER_SCHEMA_APPS, *LIBRARY_APPS],
+        "APPS": [*PER_SCHEMA_APPS, *LIBRARY_APPS, "apps.payments"],
         "URLCONF": "config.urls.store",
         "BASE_SCHEMA": "template_store",
     },
@@ -354,6 +363,11 @@ CELERY_BEAT_SCHEDULE: dict = {
         "schedule": crontab(hour=6, minute=0),
         "options": {"headers": {"_tenant_types": ["academy"]}},
     },
+    "payments-reconcile": {
+        "task": "apps.payments.tasks.reconcile_pending",
+        "schedule": 600.0,
+        "options": {"headers": {"_tenant_types": ["academy", "store"]}},
+    },
     "academy-vindex-nightly": {
         "task": "apps.academy.tasks.recompute_all_vindex",
         "schedule": crontab(hour=2, minute=30),
@@ -390,6 +404,12 @@ SPECTACULAR_SETTINGS = {
 SANDBOX_ENABLED = env.bool("SANDBOX_ENABLED", default=DEBUG)
 SANDBOX_SENS_SECRET = env("SANDBOX_SENS_SECRET", default="sandbox-sens-secret")
 SANDBOX_TELEGRAM_TOKEN = env("SANDBOX_TELEGRAM_TOKEN", default="123456:sandbox-telegram-token")
+SANDBOX_TOSS_SECRET_KEY = env("SANDBOX_TOSS_SECRET_KEY", default="test_sk_sandbox")
+SANDBOX_PAYSSAM_API_KEY = env("SANDBOX_PAYSSAM_API_KEY", default="sandbox-payssam-key")
+SANDBOX_GATEWAY_KEY = env("SANDBOX_GATEWAY_KEY", default="sandbox-gateway-key")
+SANDBOX_GATEWAY_SECRET = env("SANDBOX_GATEWAY_SECRET", default="sandbox-gateway-secret")
+# How a tenant's own address is written in links and gateway callbacks.
+TENANT_URL_TEMPLATE = env("TENANT_URL_TEMPLATE", default="http://{domain}:8000" if DEBUG else "https://{domain}")
 # With no provider configured for a recipient, log the message (development) or skip it.
 NOTIFICATIONS_CONSOLE_FALLBACK = env.bool("NOTIFICATIONS_CONSOLE_FALLBACK", default=DEBUG)
 NOTIFICATIONS_RETRY_BASE_SECONDS = env.float("NOTIFICATIONS_RETRY_BASE_SECONDS", default=5.0)

@@ -1,3 +1,8 @@
+from django.urls import include, path
+
 from .common import handler400, handler403, handler404, handler500, tenant_urlpatterns  # noqa: F401
 
-urlpatterns = tenant_urlpatterns("academy", __name__)
+urlpatterns = [
+    *tenant_urlpatterns("academy", __name__),
+    path("", include("apps.payments.urls")),
+]

@@ -6,4 +6,5 @@ urlpatterns = [
     *tenant_urlpatterns("public", __name__),
     # Loopback sandboxes of external providers; each view answers 404 unless SANDBOX_ENABLED.
     path("_sandbox/", include("apps.notifications.sandbox.urls")),
+    path("_sandbox/payments/", include("apps.payments.sandbox.urls")),
 ]
