@@ -150,7 +150,25 @@ def live_tenant(live_db) -> Iterator:
     yield make
     connection.set_schema_to_public()
     for tenant in made:
-        services.drop_tenant(tenant)
+        _drop(services, tenant)
+
+
+def _drop(services, tenant, attempts: int = 5) -> None:
+    """Drop a live tenant; a worker or server may still be finishing something in it (a
+    webhook, a notification), so a deadlock with it is retried."""
+    import time
+
+    from django.db import OperationalError
+
+    for attempt in range(attempts):
+        try:
+            services.drop_tenant(tenant)
+            return
+        except OperationalError:
+            if attempt == attempts - 1:
+                raise
+            connection.close()
+            time.sleep(0.5 * (attempt + 1))
 
 
 @pytest.fixture(scope="session")

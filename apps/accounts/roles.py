@@ -85,6 +85,7 @@ VOCABULARY: dict[str, dict[str, tuple[str, ...]]] = {
         "report": ("read", "export"),
         "alert": ("read", "manage"),  # negative-review alerts
         "billing": ("read", "manage"),  # the shop's plan and payments
+        "payment": ("read", "create", "refund"),  # online payments taken by the shop (apps.payments)
     },
     "club": {
         **COMMON,

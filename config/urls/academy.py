@@ -1,8 +1,10 @@
 from django.urls import include, path
 
+from apps.academy.api.urls import urlpatterns as academy_api
+
 from .common import handler400, handler403, handler404, handler500, tenant_urlpatterns  # noqa: F401
 
 urlpatterns = [
-    *tenant_urlpatterns("academy", __name__),
+    *tenant_urlpatterns("academy", __name__, api=academy_api),
     path("", include("apps.payments.urls")),
 ]

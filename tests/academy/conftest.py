@@ -52,3 +52,16 @@ def student(name="김민준", birth=date(2015, 3, 2), guardian="010-1234-5678", 
 
 def today() -> date:
     return timezone.localdate()
+
+
+@pytest.fixture
+def sandbox_messages():
+    from django_tenants.utils import schema_context
+
+    from apps.notifications.models import SandboxMessage
+
+    def read(**filters):
+        with schema_context("public"):
+            return list(SandboxMessage.objects.filter(**filters).order_by("received_at"))
+
+    return read

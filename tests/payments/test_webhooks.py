@@ -47,6 +47,11 @@ def test_sandbox_checkout_pays_the_invoice_through_the_webhook(billed):
         assert payment.status == "paid"
         # The payer's return (which asks the gateway) or the webhook: whichever came first
         # took effect, the other found it done.
+        import time
+
+        deadline = time.monotonic() + 15
+        while not WebhookDelivery.objects.filter(payment=payment).exists() and time.monotonic() < deadline:
+            time.sleep(0.1)
         delivery = WebhookDelivery.objects.get(payment=payment)
         assert delivery.result in ("paid", "already paid") and delivery.payload["order_id"] == payment.order_id
         assert "X-Sandbox-Signature" in delivery.headers or "x-sandbox-signature" in {
