@@ -401,7 +401,7 @@ SPECTACULAR_SETTINGS = {
 # ---------------------------------------------------------------------------- sandboxes and notifications
 # Loopback sandboxes of external providers (Kakao via SENS, Telegram, payment gateways),
 # served on the platform host under /_sandbox/. Never in production.
-SANDBOX_ENABLED = env.bool("SANDBOX_ENABLED", default=DEBUG)
+SANDBOX_ENABLED = env.bool("SANDBOX_ENABLED", default=False)
 SANDBOX_SENS_SECRET = env("SANDBOX_SENS_SECRET", default="sandbox-sens-secret")
 SANDBOX_TELEGRAM_TOKEN = env("SANDBOX_TELEGRAM_TOKEN", default="123456:sandbox-telegram-token")
 SANDBOX_TOSS_SECRET_KEY = env("SANDBOX_TOSS_SECRET_KEY", default="test_sk_sandbox")
@@ -409,9 +409,9 @@ SANDBOX_PAYSSAM_API_KEY = env("SANDBOX_PAYSSAM_API_KEY", default="sandbox-payssa
 SANDBOX_GATEWAY_KEY = env("SANDBOX_GATEWAY_KEY", default="sandbox-gateway-key")
 SANDBOX_GATEWAY_SECRET = env("SANDBOX_GATEWAY_SECRET", default="sandbox-gateway-secret")
 # How a tenant's own address is written in links and gateway callbacks.
-TENANT_URL_TEMPLATE = env("TENANT_URL_TEMPLATE", default="http://{domain}:8000" if DEBUG else "https://{domain}")
+TENANT_URL_TEMPLATE = env("TENANT_URL_TEMPLATE", default="https://{domain}")
 # With no provider configured for a recipient, log the message (development) or skip it.
-NOTIFICATIONS_CONSOLE_FALLBACK = env.bool("NOTIFICATIONS_CONSOLE_FALLBACK", default=DEBUG)
+NOTIFICATIONS_CONSOLE_FALLBACK = env.bool("NOTIFICATIONS_CONSOLE_FALLBACK", default=False)
 NOTIFICATIONS_RETRY_BASE_SECONDS = env.float("NOTIFICATIONS_RETRY_BASE_SECONDS", default=5.0)
 
 # ---------------------------------------------------------------------------- observability

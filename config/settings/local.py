@@ -12,3 +12,8 @@ WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
 # Nothing is collected outside production; WhiteNoise serves from the finders.
 STATIC_ROOT = None
+
+# Development talks to the loopback sandboxes instead of Kakao, Telegram and the gateways.
+SANDBOX_ENABLED = env.bool("SANDBOX_ENABLED", default=True)
+NOTIFICATIONS_CONSOLE_FALLBACK = True
+TENANT_URL_TEMPLATE = env("TENANT_URL_TEMPLATE", default="http://{domain}:" + env("PORT", default="8000"))

@@ -78,7 +78,11 @@ class Command(BaseCommand):
         for where, login, url in rows:
             self.stdout.write(f"  {where:<10} {login:<22} {url}")
         self.stdout.write(f"\n  password for every login above: {password}")
-        self.stdout.write(f"  API docs on each host: /api/docs/    health: http://localhost:{port}/health/ready\n")
+        self.stdout.write(f"  API docs on each host: /api/docs/    health: http://localhost:{port}/health/ready")
+        if settings.SANDBOX_ENABLED:
+            self.stdout.write(
+                f"  sandboxes: messages sent to Kakao/Telegram land in http://localhost:{port}/_sandbox/notifications/\n"
+            )
         return None
 
     def ensure_tenant(self, tenant_type, schema, name, domain, plan) -> Tenant:

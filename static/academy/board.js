@@ -1,0 +1,41 @@
+// The live attendance board: counts and the latest check-ins, pushed over the academy's
+// websocket (ws/academy/attendance/). Reconnects with back-off when the connection drops.
+(function () {
+  const script = document.currentScript;
+  const status = document.getElementById("board-status");
+  const feed = document.getElementById("feed");
+  let delay = 1000;
+
+  function update(counts, session) {
+    const row = document.querySelector(`tr[data-session="${session}"]`);
+    if (!row) return;
+    for (const [key, value] of Object.entries(counts)) {
+      const cell = row.querySelector(`[data-count="${key}"]`);
+      if (cell) cell.textContent = value;
+    }
+  }
+
+  function connect() {
+    const scheme = location.protocol === "https:" ? "wss" : "ws";
+    const socket = new WebSocket(`${scheme}://${location.host}/ws/academy/attendance/`);
+    socket.onopen = () => { status.textContent = script.dataset.live; delay = 1000; };
+    socket.onmessage = (event) => {
+      const message = JSON.parse(event.data);
+      if (message.type === "board") {
+        for (const s of message.sessions) update(s.counts, s.session);
+      } else if (message.type === "attendance") {
+        update(message.counts, message.session);
+        const item = document.createElement("li");
+        item.textContent = `${new Date(message.at).toLocaleTimeString()} ${message.student.name} · ${message.class_name} · ${message.status}`;
+        feed.prepend(item);
+        while (feed.children.length > 10) feed.lastChild.remove();
+      }
+    };
+    socket.onclose = () => {
+      status.textContent = script.dataset.offline;
+      setTimeout(connect, delay);
+      delay = Math.min(delay * 2, 30000);
+    };
+  }
+  connect();
+})();
