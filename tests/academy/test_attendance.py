@@ -3,7 +3,7 @@ from datetime import date, datetime, time, timedelta
 import pytest
 from django.core import signing
 from django.core.exceptions import ValidationError
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from apps.academy.models import Attendance, Session
 from apps.academy.services import attendance, enrollment, feedback, schedule, vindex
@@ -96,7 +96,7 @@ def test_qr_codes_are_signed_expiring_and_per_academy(academy, lesson, tenants, 
         monkeypatch.setattr(signing.time, "time", lambda: real_time() - 3600)
         stale = attendance.qr_token(kids[1])
         monkeypatch.setattr(signing.time, "time", real_time)
-        with pytest.raises(ValidationError, match="expired"):
+        with translation.override("en"), pytest.raises(ValidationError, match="expired"):
             attendance.qr_check_in(stale, at=at(15, 55))
     other = build_academy(tenants["academy_b"])
     with other.t.context(), pytest.raises(ValidationError):
