@@ -70,6 +70,20 @@ def django_db_setup(request, django_test_environment, django_db_blocker, django_
             teardown_databases(db_cfg, verbosity=request.config.option.verbose)
 
 
+# Tests of monthly billing, refunds and schedules work on December 2026 as "next month":
+# its invoicing run has not happened yet, its meetings are ahead. Pinning the clock before
+# it keeps their figures true on any day they run. The clock still ticks (timeouts, signers).
+BILLING_CLOCK = "2026-11-20T10:00:00+09:00"
+
+
+@pytest.fixture
+def before_december():
+    import time_machine
+
+    with time_machine.travel(BILLING_CLOCK, tick=True):
+        yield
+
+
 @pytest.fixture
 def tenants(django_db_setup, django_db_blocker) -> dict[str, T]:
     from apps.tenancy.models import Tenant

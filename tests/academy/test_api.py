@@ -9,6 +9,8 @@ from apps.academy.services import billing, enrollment, people, schedule
 
 from .conftest import student
 
+pytestmark = pytest.mark.usefixtures("before_december")
+
 
 @pytest.fixture
 def families(academy, member):

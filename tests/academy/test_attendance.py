@@ -12,6 +12,8 @@ from apps.notifications.models import Message
 
 from .conftest import build_academy, student
 
+pytestmark = pytest.mark.usefixtures("before_december")
+
 DAY = date(2026, 12, 2)  # a Wednesday: 선수반 meets 16:00–17:30
 
 

@@ -9,6 +9,8 @@ from apps.academy.services import consultations, schedule
 
 from .conftest import student
 
+pytestmark = pytest.mark.usefixtures("before_december")
+
 
 def test_consultation_moves_only_along_its_path_and_converts_in_one_step(academy):
     with academy.t.context():

@@ -10,6 +10,8 @@ from apps.ledger.services import verify
 
 from .conftest import student
 
+pytestmark = pytest.mark.usefixtures("before_december")
+
 DEC = date(2026, 12, 1)
 
 

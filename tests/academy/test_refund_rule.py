@@ -11,6 +11,8 @@ from apps.academy.services.refunds import decide, refund_fraction
 
 from .conftest import student
 
+pytestmark = pytest.mark.usefixtures("before_december")
+
 
 @pytest.mark.parametrize(
     ("elapsed", "total", "fraction", "rule"),

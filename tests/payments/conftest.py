@@ -3,6 +3,7 @@ from datetime import date
 
 import httpx
 import pytest
+import time_machine
 from django.conf import settings
 from django_tenants.utils import schema_context
 
@@ -10,6 +11,7 @@ from apps.academy.models import Invoice
 from apps.academy.services import billing, enrollment
 from apps.payments.models import GatewayConfig, SandboxPayment
 from tests.academy.conftest import build_academy, student
+from tests.conftest import BILLING_CLOCK
 
 
 def configure_gateways(server, default: str = "sandbox") -> None:
@@ -30,7 +32,7 @@ def billed(live_tenant, asgi_server):
     """A live academy with a family owing one 200,000 won invoice, gateways on the sandboxes."""
     t = live_tenant("academy")
     academy = build_academy(t)
-    with t.context():
+    with t.context(), time_machine.travel(BILLING_CLOCK, tick=True):  # December is next month
         configure_gateways(asgi_server)
         kid = student()
         enrollment.enroll(kid, academy.klass, starts_on=date(2026, 12, 1))
