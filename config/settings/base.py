@@ -93,6 +93,7 @@ TENANT_TYPES = {
             "apps.tenancy",
             "django_tenants",
             "django_celery_beat",
+            "apps.identity",
             # The payment gateway sandboxes keep their state on the platform host.
             "apps.payments",
             *PER_SCHEMA_APPS,

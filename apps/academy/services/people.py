@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 
 from apps.core.normalise import normalise_phone, text
 from apps.core.pii import blind_index
+from apps.identity import services as identity
 
 from ..models import Family, Guardian, GuardianLink, Student
 from .common import invalid, record
@@ -55,6 +56,9 @@ def find_or_create_guardian(*, phone, name: str = "", email: str = "", actor=Non
         if email and not guardian.email:
             guardian.email = email
             changed.append("email")
+        if guardian.identity_id is None:
+            guardian.identity_id = _guardian_identity(guardian.pk, digits, guardian.email)
+            changed.append("identity_id")
         if changed:
             guardian.save(update_fields=[*changed, "updated_at"])
         return guardian, False
@@ -62,8 +66,29 @@ def find_or_create_guardian(*, phone, name: str = "", email: str = "", actor=Non
     guardian = Guardian.objects.create(
         family=family, name=text(name) or "", phone=digits, phone_index=index, email=email
     )
+    guardian.identity_id = _guardian_identity(guardian.pk, digits, email)
+    guardian.save(update_fields=["identity_id"])
     record("guardian.created", guardian, actor)
     return guardian, True
+
+
+def _guardian_identity(pk: int, digits: str, email: str) -> int | None:
+    identity_id = identity.resolve([identity.phone_key(digits), identity.email_key(email)])
+    identity.link("academy.guardian", pk, identity_id)
+    return identity_id
+
+
+def student_identity_keys(name: str, birth_date: date | None, own_phone: str | None, guardian_phone: str | None):
+    """A student is their own person: their own phone, else name + birth date + guardian's
+    phone — never the guardian's phone alone, which siblings share."""
+    return [identity.phone_key(own_phone), identity.person_key(name, birth_date, guardian_phone)]
+
+
+def _student_identity(student: Student, guardian_phone: str | None) -> int | None:
+    keys = student_identity_keys(student.name, student.birth_date, student.phone, guardian_phone)
+    identity_id = identity.resolve(keys)
+    identity.link("academy.student", student.pk, identity_id)
+    return identity_id
 
 
 @dataclass
@@ -138,6 +163,9 @@ def upsert_student(
             person_index=key,
             **values,
         )
+        student.identity_id = _student_identity(student, guardian.phone if guardian else None)
+        if student.identity_id:
+            student.save(update_fields=["identity_id"])
         record("student.created", student, actor, name=name)
         result = StudentResult(student, True, [])
     else:
@@ -151,9 +179,15 @@ def upsert_student(
         for field in STUDENT_FIELDS:
             if field in changed:
                 setattr(student, field, values[field])
+        if student.identity_id is None:
+            student.identity_id = _student_identity(student, guardian.phone if guardian else None)
+            if student.identity_id:
+                changed.append("identity_id")
         if changed:
             student.save(update_fields=[*changed, "updated_at"])
-            record("student.updated", student, actor, fields=sorted(set(changed) - {"person_index", "phone_index"}))
+            shown = sorted(set(changed) - {"person_index", "phone_index", "identity_id"})
+            if shown:
+                record("student.updated", student, actor, fields=shown)
         result = StudentResult(student, False, changed)
     if guardian is not None:
         link_guardian(guardian, student, relation=relation, approved=True, actor=actor)

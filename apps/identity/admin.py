@@ -1,0 +1,54 @@
+from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
+
+from apps.accounts.permissions import PermissionAdminMixin
+
+from .models import Identity, IdentityKey, IdentityLink
+
+
+class ReadOnly(PermissionAdminMixin, admin.ModelAdmin):
+    """The registry is written only by the tenants' services; operators read it."""
+
+    permission_resource = "identity"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class KeyInline(admin.TabularInline):
+    model = IdentityKey
+    fields = ("kind", "digest")
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+
+class LinkInline(admin.TabularInline):
+    model = IdentityLink
+    fields = ("schema_name", "profile", "object_id", "linked_at")
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+
+@admin.register(Identity)
+class IdentityAdmin(ReadOnly):
+    list_display = ("__str__", "created_at", "tenant_count")
+    inlines = [KeyInline, LinkInline]
+    search_fields = ["links__schema_name"]
+
+    @admin.display(description=_("tenants"))
+    def tenant_count(self, obj):
+        return obj.links.values("schema_name").distinct().count()
+
+
+@admin.register(IdentityLink)
+class IdentityLinkAdmin(ReadOnly):
+    list_display = ("identity", "schema_name", "profile", "object_id", "linked_at")
+    list_filter = ("profile", "schema_name")
