@@ -164,6 +164,28 @@ class EmbeddedServices:
             self.postgres.cleanup()
 
 
+def ensure_database() -> None:
+    """A configured DATABASE_URL may name a database that does not exist yet (a fresh
+    server): create it, as the embedded server's start does, instead of failing in migrate."""
+    from urllib.parse import urlsplit
+
+    import psycopg
+    from psycopg import sql
+
+    url = os.environ["DATABASE_URL"].replace("postgres://", "postgresql://", 1)
+    try:
+        psycopg.connect(url, connect_timeout=10).close()
+        return
+    except psycopg.OperationalError as exc:
+        if "does not exist" not in str(exc):
+            raise
+    parts = urlsplit(url)
+    name = parts.path.lstrip("/")
+    say(f"creating database {name}")
+    with psycopg.connect(parts._replace(path="/postgres").geturl(), autocommit=True, connect_timeout=10) as conn:
+        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+
+
 # ---------------------------------------------------------------------------- commands
 
 
@@ -178,6 +200,7 @@ def cmd_up(args: list[str]) -> int:
     services.start("megacity")
     processes: list[subprocess.Popen] = []
     try:
+        ensure_database()
         say("migrating every schema")
         manage("migrate", "--verbosity", "0")
         manage("seed_demo", "--port", port)
@@ -281,6 +304,7 @@ def cmd_manage(args: list[str]) -> int:
     services = EmbeddedServices()
     services.start("megacity")
     try:
+        ensure_database()
         return manage(*args, check=False)
     finally:
         services.stop()

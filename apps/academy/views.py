@@ -8,6 +8,7 @@ from django.shortcuts import render
 
 from apps.accounts.permissions import has_permission
 
+from .models import Attendance
 from .services import dashboard
 
 
@@ -17,4 +18,9 @@ def dashboard_page(request):
     V-Index alerts. The board updates over ws/academy/attendance/ as check-ins happen."""
     if not has_permission(request.user, "dashboard:read"):
         raise PermissionDenied
-    return render(request, "academy/dashboard.html", {"summary": dashboard.summary(request.user)})
+    # The board's broadcasts carry status codes (one message for every viewer, whatever
+    # their language); the page gives the viewer's labels for them.
+    labels = {str(code): str(label) for code, label in Attendance.Status.choices}
+    return render(
+        request, "academy/dashboard.html", {"summary": dashboard.summary(request.user), "status_labels": labels}
+    )

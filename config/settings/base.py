@@ -279,6 +279,8 @@ CACHES = {
 # queued messages and expire undelivered ones after 30 s: live boards want fresh state,
 # not a backlog. The pool is bounded explicitly: redis-py raises instead of waiting when
 # a pool runs dry, and every ASGI process opens one pool per event loop.
+# The read timeout must stay above channels-redis's 5 s BZPOPMIN wait: redis-py 8 times
+# reads out after 5 s by default, which closed every websocket idle for a few seconds.
 CHANNEL_LAYERS = {
     "default": {
         "BACKEND": "channels_redis.core.RedisChannelLayer",
@@ -287,6 +289,10 @@ CHANNEL_LAYERS = {
                 {
                     "address": REDIS_URL,
                     "max_connections": env.int("CHANNELS_REDIS_MAX_CONNECTIONS", default=200),
+                    "socket_timeout": 30,
+                    "socket_connect_timeout": 5,
+                    "socket_keepalive": True,
+                    "health_check_interval": 30,
                 }
             ],
             "prefix": f"{REDIS_KEY_PREFIX}-asgi",

@@ -4,7 +4,14 @@
   const script = document.currentScript;
   const status = document.getElementById("board-status");
   const feed = document.getElementById("feed");
+  const labels = JSON.parse(document.getElementById("status-labels").textContent);
+  const language = document.documentElement.lang || undefined;
   let delay = 1000;
+
+  // Times are the academy's (Asia/Seoul), not the viewing device's.
+  function clock(iso) {
+    return new Date(iso).toLocaleTimeString(language, { timeZone: "Asia/Seoul", hour: "2-digit", minute: "2-digit" });
+  }
 
   function update(counts, session) {
     const row = document.querySelector(`tr[data-session="${session}"]`);
@@ -26,7 +33,7 @@
       } else if (message.type === "attendance") {
         update(message.counts, message.session);
         const item = document.createElement("li");
-        item.textContent = `${new Date(message.at).toLocaleTimeString()} ${message.student.name} · ${message.class_name} · ${message.status}`;
+        item.textContent = `${clock(message.at)} ${message.student.name} · ${message.class_name} · ${labels[message.status] || message.status}`;
         feed.prepend(item);
         while (feed.children.length > 10) feed.lastChild.remove();
       }

@@ -113,3 +113,23 @@ async def test_suspended_tenant_closes_sockets_4503(two_academies, django_db_blo
     await database_sync_to_async(suspend)()
     ws, _ = await open_socket(a.domain, cookie=two_academies["cookie_a"])
     assert await close_code(ws) == CloseCode.UNAVAILABLE
+
+
+@pytest.mark.slow
+async def test_an_idle_socket_outlives_the_redis_read_timeout(two_academies):
+    """channels-redis waits on BZPOPMIN for 5 s; redis-py 8 also times reads out after 5 s
+    by default, which killed every socket idle for a few seconds. An idle socket must stay
+    open and still receive its group's messages."""
+    import asyncio
+
+    a = two_academies["a"]
+    idle, _ = await open_socket(a.domain, cookie=two_academies["cookie_a"])
+    talker, _ = await open_socket(a.domain, cookie=two_academies["cookie_a"])
+    for ws in (idle, talker):
+        await ws.receive_json_from(timeout=5)  # hello
+    await asyncio.sleep(12)  # two BZPOPMIN rounds with nothing to read
+    await talker.send_json_to({"type": "broadcast", "text": "still there?"})
+    message = await idle.receive_json_from(timeout=5)
+    assert message["text"] == "still there?"
+    for ws in (idle, talker):
+        await ws.disconnect()

@@ -53,6 +53,7 @@ def summary(user) -> dict:
                 "consultation": c.pk,
                 "student_name": c.student_name,
                 "status": c.status,
+                "status_label": str(c.get_status_display()),
                 "follow_up_on": c.follow_up_on.isoformat(),
             }
             for c in consultations.to_follow_up(today)[:10]
