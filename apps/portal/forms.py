@@ -33,6 +33,7 @@ class PreferenceForm(forms.Form):
     )
 
     def __init__(self, *args, **kwargs):
+        kwargs.setdefault("label_suffix", "")
         super().__init__(*args, **kwargs)
         self.fields["first"].choices = _channel_choices(_("Academy default"))
         self.fields["second"].choices = _channel_choices(_("None"))
@@ -59,6 +60,10 @@ class PreferenceForm(forms.Form):
 
 
 class LinkRequestForm(forms.Form):
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("label_suffix", "")
+        super().__init__(*args, **kwargs)
+
     name = forms.CharField(label=_("Child's name"), max_length=100)
     birth_date = forms.DateField(
         label=_("Child's birth date"),
