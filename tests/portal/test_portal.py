@@ -276,3 +276,27 @@ def test_pages_are_accessible_and_need_no_inline_code(tenants, families: Familie
     for field_id in re.findall(r'<(?:input|select|textarea)[^>]*\bid="([^"]+)"', html):
         assert f'for="{field_id}"' in html, f"{field_id} has no label"
     assert len(html.encode()) < 30_000
+
+
+def test_a_guardian_signing_in_without_next_lands_on_the_portal(tenants, families: Families):
+    client = tenants["academy"].client()
+    response = client.post("/accounts/login/", {"login": "dad", "password": "Pw-1234-abcd!"})
+    assert response.status_code == 302 and response.url == "/portal/"
+
+
+def test_the_demo_guardian_sees_both_children_and_the_familys_bills(live_tenant):
+    """README's walk-through: `guardian` on the demo academy is 김영희, with two children."""
+    from apps.academy import demo
+    from apps.accounts import demo as accounts_demo
+
+    t = live_tenant("academy")
+    with t.context():
+        list(accounts_demo.seed(t.tenant))
+        list(demo.seed(t.tenant))
+        guardian = m.Guardian.objects.get(user__username="guardian")
+        open_bills = [i for i in m.Invoice.objects.filter(family=guardian.family) if i.due]
+        client = t.client()
+        client.force_login(guardian.user)
+    html = page(client, "/portal/")
+    assert "김민준" in html and "김서연" in html and "이하준" not in html
+    assert open_bills and all(f"/portal/invoices/{i.pk}/" in html for i in open_bills)
