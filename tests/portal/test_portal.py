@@ -300,3 +300,11 @@ def test_the_demo_guardian_sees_both_children_and_the_familys_bills(live_tenant)
     html = page(client, "/portal/")
     assert "김민준" in html and "김서연" in html and "이하준" not in html
     assert open_bills and all(f"/portal/invoices/{i.pk}/" in html for i in open_bills)
+
+
+def test_the_portal_in_english(tenants, families: Families):
+    client = login(tenants["academy"], families.mom)
+    html = client.get(f"/portal/invoices/{families.mom_invoice.pk}/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert '<html lang="en">' in html
+    assert "Bills" in html and "Still to pay" in html
+    assert " won</td>" in html and "원</td>" not in html
