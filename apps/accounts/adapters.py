@@ -12,6 +12,15 @@ class AccountAdapter(DefaultAccountAdapter):
             return False
         return getattr(settings, "ACCOUNT_ALLOW_SIGNUP", True)
 
+    def get_login_redirect_url(self, request) -> str:
+        # Without a `next`, a parent signing in on an academy host goes to the parent portal.
+        if getattr(getattr(connection, "tenant", None), "type", "") == "academy" and not request.user.is_staff:
+            from apps.portal.services import is_guardian
+
+            if is_guardian(request.user):
+                return "/portal/"
+        return super().get_login_redirect_url(request)
+
 
 class SocialAccountAdapter(DefaultSocialAccountAdapter):
     def is_open_for_signup(self, request, sociallogin) -> bool:

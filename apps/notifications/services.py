@@ -213,3 +213,42 @@ def resend(message: Message, *, actor=None) -> Message:
     )
     enqueue(copy)
     return copy
+
+
+@transaction.atomic
+def set_preference(
+    contact_ref: str,
+    *,
+    channels: list[str],
+    marketing_opt_out: bool,
+    muted: bool,
+    allowed: tuple[str, ...] | None = None,
+    actor=None,
+) -> Preference:
+    """Save how a recipient wants to be reached (channel order, marketing opt-out, mute).
+    Consent to marketing is a business fact, so the change goes to the ledger."""
+    from apps.ledger.services import append
+
+    allowed = tuple(allowed or Channel.values)
+    if len(set(channels)) != len(channels):
+        raise ValidationError({"channels": _("Choose each channel once.")})
+    unknown = [c for c in channels if c not in allowed]
+    if unknown:
+        raise ValidationError({"channels": _("Unknown channel %(channel)s.") % {"channel": unknown[0]}})
+    preference, _created = Preference.objects.select_for_update().get_or_create(contact_ref=contact_ref)
+    before = (preference.channels, preference.marketing_opt_out, preference.muted)
+    preference.channels, preference.marketing_opt_out, preference.muted = list(channels), marketing_opt_out, muted
+    if _created or before != (preference.channels, preference.marketing_opt_out, preference.muted):
+        preference.save()
+        append(
+            "notification.preferences_changed",
+            subject=preference,
+            actor=actor,
+            data={
+                "recipient": contact_ref,
+                "channels": preference.channels,
+                "marketing_opt_out": marketing_opt_out,
+                "muted": muted,
+            },
+        )
+    return preference

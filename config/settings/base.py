@@ -109,6 +109,7 @@ TENANT_TYPES = {
             "apps.payments",
             "apps.academy",
             "apps.roster",
+            "apps.portal",
         ],
         "URLCONF": "config.urls.academy",
         "BASE_SCHEMA": "template_academy",

@@ -9,4 +9,5 @@ urlpatterns = [
     *tenant_urlpatterns("academy", __name__, api=academy_api),
     path("", include("apps.payments.urls")),
     path("dashboard/", academy_views.dashboard_page, name="academy-dashboard-page"),
+    path("portal/", include("apps.portal.urls")),
 ]

@@ -1,0 +1,314 @@
+"""What the parent portal shows and does, for one signed-in guardian.
+
+Every read goes through `visible_to` with the guardian's permission and is then narrowed
+to the guardian role's own scope (`own_children`, `own_family`): a parent who also holds a
+staff role still sees only their own children and family here. A row outside that is
+simply not there (404). Writes call the academy's, payments' and notifications' services.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+from django.core.cache import cache
+from django.db import transaction
+from django.db.models import F, Prefetch, Q, QuerySet
+from django.http import Http404
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from apps.academy.models import (
+    Attendance,
+    Feedback,
+    Guardian,
+    GuardianLink,
+    Invoice,
+    Session,
+    Student,
+    Video,
+)
+from apps.academy.models import Payment as FamilyPayment
+from apps.academy.services import people
+from apps.academy.services.common import invalid
+from apps.accounts.permissions import has_permission, role_codes
+from apps.accounts.scoping import scope_rule, visible_to
+from apps.notifications import services as notifications
+from apps.notifications.models import Channel, Preference
+from apps.payments import services as payments
+from apps.payments.models import Payment as OnlinePayment
+
+GUARDIAN_ROLE = "guardian"
+ONGOING = ("active", "paused")
+# The guardian role's scope for each resource the portal reads.
+OWN_SCOPE = {"student": "own_children", "session": "own_children", "attendance": "own_children"}
+OWN_SCOPE |= {"feedback": "own_children", "video": "own_children", "invoice": "own_family", "payment": "own_family"}
+LINK_REQUESTS_PER_DAY = 5
+PORTAL_CHANNELS = (Channel.ALIMTALK, Channel.TELEGRAM)
+
+
+def is_guardian(user) -> bool:
+    """Whether the portal is for this user: they hold the guardian role here."""
+    return GUARDIAN_ROLE in role_codes(user) and has_permission(user, "student:read")
+
+
+def guardian_profile(user) -> Guardian | None:
+    return Guardian.objects.filter(user=user).select_related("family").first() if user.is_authenticated else None
+
+
+def own(queryset: QuerySet, user, perm: str) -> QuerySet:
+    """The rows of `queryset` the user may `perm`, within the guardian role's own scope."""
+    resource = perm.split(":", 1)[0]
+    model = queryset.model
+    rows = visible_to(queryset, user, perm)
+    mine = model._default_manager.filter(scope_rule(model, OWN_SCOPE[resource])(user)).values("pk")
+    return rows.filter(pk__in=mine)
+
+
+def get_own(queryset: QuerySet, user, perm: str, **lookup):
+    try:
+        return own(queryset, user, perm).get(**lookup)
+    except queryset.model.DoesNotExist:
+        raise Http404 from None
+
+
+# ---------------------------------------------------------------------------- children
+
+
+def children(user) -> QuerySet:
+    # birth_date is encrypted: ordering by it would order by ciphertext.
+    return own(Student.objects.all(), user, "student:read").order_by("name", "pk")
+
+
+def child(user, pk: int) -> Student:
+    return get_own(Student.objects.all(), user, "student:read", pk=pk)
+
+
+def week_of(day: date) -> tuple[date, date]:
+    monday = day - timedelta(days=day.weekday())
+    return monday, monday + timedelta(days=6)
+
+
+@dataclass
+class Meeting:
+    session: Session
+    attendance: Attendance | None
+
+    @property
+    def cancelled(self) -> bool:
+        return self.session.status == Session.Status.CANCELLED
+
+
+@dataclass
+class Day:
+    date: date
+    is_today: bool
+    meetings: list[Meeting] = field(default_factory=list)
+
+
+def sessions_of(user, student: Student, start: date, end: date) -> QuerySet:
+    """The child's class meetings between two dates, while they were enrolled."""
+    enrolled = Session.objects.filter(
+        klass__enrollments__student=student,
+        klass__enrollments__status__in=ONGOING,
+        klass__enrollments__starts_on__lte=F("date"),
+        date__range=(start, end),
+    ).filter(Q(klass__enrollments__ends_on__isnull=True) | Q(klass__enrollments__ends_on__gte=F("date")))
+    return (
+        own(Session.objects.all(), user, "session:read")
+        .filter(pk__in=enrolled.values("pk"))
+        .select_related("klass", "klass__coach")
+        .order_by("date", "starts_at")
+    )
+
+
+def meetings(user, student: Student, start: date, end: date) -> list[Meeting]:
+    sessions = list(sessions_of(user, student, start, end))
+    marks = {
+        a.session_id: a
+        for a in own(Attendance.objects.all(), user, "attendance:read").filter(
+            student=student, session__in=[s.pk for s in sessions]
+        )
+    }
+    return [Meeting(s, marks.get(s.pk)) for s in sessions]
+
+
+def week(user, student: Student, today: date | None = None) -> list[Day]:
+    """This week, Monday to Sunday, with the child's meetings and their attendance."""
+    today = today or timezone.localdate()
+    monday, sunday = week_of(today)
+    days = [Day(monday + timedelta(days=i), monday + timedelta(days=i) == today) for i in range(7)]
+    for meeting in meetings(user, student, monday, sunday):
+        days[(meeting.session.date - monday).days].meetings.append(meeting)
+    return days
+
+
+def attendance_history(user, student: Student, limit: int = 60) -> list[Attendance]:
+    return list(
+        own(Attendance.objects.all(), user, "attendance:read")
+        .filter(student=student)
+        .select_related("session", "session__klass")
+        .order_by("-session__date", "-session__starts_at")[:limit]
+    )
+
+
+def attendance_summary(history: list[Attendance]) -> dict[str, int]:
+    counts = dict.fromkeys(Attendance.Status.values, 0)
+    for mark in history:
+        counts[mark.status] += 1
+    return counts
+
+
+def feedback_for(user, student: Student, limit: int = 30) -> list[Feedback]:
+    return list(
+        own(Feedback.objects.all(), user, "feedback:read")
+        .filter(student=student, visible_to_guardians=True)
+        .select_related("session", "session__klass", "coach")
+        .order_by("-session__date", "-created_at")[:limit]
+    )
+
+
+def videos_for(user, student: Student, limit: int = 30) -> list[Video]:
+    return list(own(Video.objects.all(), user, "video:read").filter(student=student)[:limit])
+
+
+# ---------------------------------------------------------------------------- money
+
+
+def invoices(user) -> QuerySet:
+    return (
+        own(Invoice.objects.all(), user, "invoice:read")
+        .exclude(status=Invoice.Status.CANCELLED)
+        .order_by("-issued_on", "-number")
+    )
+
+
+def invoice(user, pk: int) -> Invoice:
+    return get_own(
+        Invoice.objects.select_related("family").prefetch_related(
+            "lines", Prefetch("allocations", queryset=_allocations())
+        ),
+        user,
+        "invoice:read",
+        pk=pk,
+    )
+
+
+def _allocations():
+    from apps.academy.models import Allocation
+
+    return Allocation.objects.select_related("payment").order_by("payment__received_at")
+
+
+def pending_online_payment(obj: Invoice) -> OnlinePayment | None:
+    """An online payment of the invoice started and not yet confirmed by the gateway."""
+    return (
+        OnlinePayment.objects.filter(
+            payable_kind="academy.invoice", payable_id=str(obj.pk), status=OnlinePayment.Status.PENDING
+        )
+        .exclude(checkout_url="")
+        .order_by("-created_at")
+        .first()
+    )
+
+
+def pay(user, pk: int, *, base_url: str) -> OnlinePayment:
+    """Start paying what is due on one of the family's invoices: the same service the API's
+    `POST /api/v1/invoices/{id}/pay/` calls. Another family's invoice is a 404."""
+    obj = get_own(Invoice.objects.all(), user, "invoice:pay", pk=pk)
+    return payments.start_payment(obj, base_url=base_url, actor=user)
+
+
+def receipts(user) -> QuerySet:
+    return (
+        own(FamilyPayment.objects.all(), user, "payment:read")
+        .prefetch_related(Prefetch("allocations", queryset=_invoice_allocations()))
+        .order_by("-received_at")
+    )
+
+
+def _invoice_allocations():
+    from apps.academy.models import Allocation
+
+    return Allocation.objects.select_related("invoice").order_by("invoice__issued_on")
+
+
+def receipt(user, pk: int) -> FamilyPayment:
+    return get_own(
+        FamilyPayment.objects.select_related("family", "invoice").prefetch_related(
+            Prefetch("allocations", queryset=_invoice_allocations())
+        ),
+        user,
+        "payment:read",
+        pk=pk,
+    )
+
+
+# ---------------------------------------------------------------------------- preferences
+
+
+def contact_ref(guardian: Guardian) -> str:
+    # The same reference apps.academy.services.notifying sends to, so these choices apply.
+    return f"guardian:{guardian.pk}"
+
+
+def preference(guardian: Guardian) -> Preference:
+    return Preference.objects.filter(contact_ref=contact_ref(guardian)).first() or Preference(
+        contact_ref=contact_ref(guardian), channels=list(notifications.DEFAULT_CHANNELS)
+    )
+
+
+def save_preference(user, *, channels: list[str], marketing_opt_out: bool, muted: bool) -> Preference:
+    guardian = guardian_profile(user)
+    if guardian is None:
+        raise Http404
+    return notifications.set_preference(
+        contact_ref(guardian),
+        channels=channels,
+        allowed=PORTAL_CHANNELS,
+        marketing_opt_out=marketing_opt_out,
+        muted=muted,
+        actor=user,
+    )
+
+
+# ---------------------------------------------------------------------------- guardian links
+
+
+def links(user) -> QuerySet:
+    """The guardian's own links to children, newest first (pending ones wait for staff)."""
+    return GuardianLink.objects.filter(guardian__user=user).select_related("student").order_by("-created_at")
+
+
+def _rate_key(user) -> str:
+    return f"portal:link-requests:{user.pk}:{timezone.localdate().isoformat()}"
+
+
+@transaction.atomic
+def request_link(user, *, name: str, birth_date: date | None, relation: str) -> GuardianLink | None:
+    """A parent asks to be linked to a child known to the academy, by the child's name and
+    birth date. The link waits for staff approval (apps.academy.services.people); the
+    child is not shown before. Returns None when no single child matches: nothing is
+    written, and the parent is told the same as for a match, so the form does not tell
+    who is enrolled."""
+    guardian = guardian_profile(user)
+    if guardian is None:
+        raise invalid(name=_("Your login is not linked to a guardian profile yet. Please ask the academy."))
+    name = (name or "").strip()
+    if not name:
+        raise invalid(name=_("Enter the child's name."))
+    if birth_date is None:
+        raise invalid(birth_date=_("Enter the child's birth date."))
+    if relation not in GuardianLink.Relation.values:
+        raise invalid(relation=_("Choose how you are related to the child."))
+    if (cache.get(_rate_key(user)) or 0) >= LINK_REQUESTS_PER_DAY:
+        raise invalid(name=_("Too many requests today. Please try again tomorrow or ask the academy."))
+    cache.set(_rate_key(user), (cache.get(_rate_key(user)) or 0) + 1, timeout=60 * 60 * 24)
+    matches = list(
+        Student.objects.filter(person_index=people.person_index(name, birth_date)).exclude(
+            status=Student.Status.WITHDRAWN
+        )[:2]
+    )
+    if len(matches) != 1:
+        return None
+    return people.link_guardian(guardian, matches[0], relation=relation, approved=False, actor=user)
