@@ -67,6 +67,23 @@ class GuardianAdmin(PermissionAdminMixin, admin.ModelAdmin):
     readonly_fields = ["family"]
     fields = ["name", "phone", "email", "family", "user", "telegram_chat_id"]
     autocomplete_fields = ["user"]
+    actions = ["invite_to_portal"]
+
+    @admin.action(description=_("Invite to the parent portal (KakaoTalk/SMS link)"), permissions=["change"])
+    def invite_to_portal(self, request, queryset):
+        from apps.portal.invitations import invite
+
+        sent, refused = 0, []
+        for guardian in queryset:
+            try:
+                invite(guardian, base_url=request.build_absolute_uri("/"), actor=request.user)
+                sent += 1
+            except ValidationError as exc:
+                refused.append(f"{guardian}: {exc.messages[0]}")
+        if sent:
+            self.message_user(request, ngettext("%d guardian invited.", "%d guardians invited.", sent) % sent)
+        if refused:
+            self.message_user(request, "; ".join(refused), level=messages.WARNING)
 
     @admin.display(description=_("phone"))
     def phone_display(self, obj):

@@ -14,4 +14,5 @@ urlpatterns = [
     path("receipts/<int:pk>/", views.receipt, name="portal-receipt"),
     path("preferences/", views.preferences, name="portal-preferences"),
     path("links/", views.links, name="portal-links"),
+    path("welcome/<str:uidb64>/<str:token>/", views.welcome, name="portal-welcome"),
 ]

@@ -195,3 +195,26 @@ def links(request: HttpRequest) -> HttpResponse:
         form=form,
         requests=list(services.links(request.user)),
     )
+
+
+def welcome(request: HttpRequest, uidb64: str, token: str) -> HttpResponse:
+    """The invitation link: choose a password, then straight into the portal."""
+    from django.contrib.auth import login
+    from django.contrib.auth.forms import SetPasswordForm
+
+    from .invitations import user_for_token
+
+    user = user_for_token(uidb64, token)
+    if user is None:
+        return render(request, "portal/welcome_invalid.html", status=400)
+    form = SetPasswordForm(user, request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        login(request, user, backend="apps.portal.backends.GuardianPhoneBackend")
+        messages.success(request, _("Your password is set. Next time, sign in with your phone number."))
+        return redirect("portal-home")
+    from apps.core.normalise import display_phone
+
+    guardian = services.guardian_profile(user)
+    login_hint = display_phone(guardian.phone) if guardian and guardian.phone else ""
+    return render(request, "portal/welcome.html", {"form": form, "login_hint": login_hint})

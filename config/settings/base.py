@@ -194,6 +194,8 @@ AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
     "apps.accounts.backends.RoleModelBackend",
     "apps.accounts.backends.LoginBackend",
+    # academy hosts: a guardian signs in with their phone number
+    "apps.portal.backends.GuardianPhoneBackend",
 ]
 LOGIN_URL = "account_login"
 LOGIN_REDIRECT_URL = "/"
