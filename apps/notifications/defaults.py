@@ -36,7 +36,10 @@ DEFAULT_TEMPLATES = {
         "name": "학부모 포털 초대",
         "priority": "normal",
         "provider_template_code": "PORTAL_INVITE_01",
-        "body": "#{name}님, 학부모 포털에 초대합니다. 아래 링크에서 비밀번호를 정하시면 휴대폰 번호로 로그인하실 수 있습니다. #{url}",
+        "body": (
+            "#{name}님, 학부모 포털에 초대합니다. "
+            "아래 링크에서 비밀번호를 정하시면 휴대폰 번호로 로그인하실 수 있습니다. #{url}"
+        ),
     },
     "schedule_change": {
         "name": "일정 변경",
