@@ -4,6 +4,10 @@
 LOGIN = "auth.login"
 LOGOUT = "auth.logout"
 LOGIN_FAILED = "auth.login_failed"
+# A sign-in limit was reached: the account or client address is locked for a while.
+LOGIN_LOCKED = "auth.login_locked"
+# A request to the admin from an address outside ADMIN_IP_ALLOWLIST.
+ADMIN_IP_REFUSED = "admin.ip_refused"
 MFA_FAILED = "auth.mfa_failed"
 MFA_ENABLED = "mfa.enabled"
 MFA_DISABLED = "mfa.disabled"

@@ -46,6 +46,12 @@ def page_not_found(request, exception=None):
     return render(request, "404.html", status=404)
 
 
+def too_many_requests(request, exception=None, wait: float | None = None):
+    from .ratelimit import too_many_requests as respond
+
+    return respond(request, wait)
+
+
 def server_error(request):
     if _is_api(request):
         return error_response(500, _("Something went wrong on our side."))
