@@ -13,6 +13,8 @@ MFA_ENABLED = "mfa.enabled"
 MFA_DISABLED = "mfa.disabled"
 MFA_RESET = "mfa.reset"
 PERMISSION_DENIED = "permission.denied"
+# A row outside the user's scope was asked for (answered 404, like a missing one).
+OUT_OF_SCOPE = "access.out_of_scope"
 ROLE_GRANTED = "role.granted"
 ROLE_REVOKED = "role.revoked"
 ADMIN_ADD = "admin.add"

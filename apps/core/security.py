@@ -83,3 +83,41 @@ class AdminAllowListMiddleware:
             details={"path": request.path[:200], "host": request.get_host()[:200], "ip": ip},
         )
         return render(request, "403.html", status=403)
+
+
+class BodySizeLimitMiddleware:
+    """Refuse, with 413 and before any view reads it, a body larger than the site takes.
+
+    Django checks DATA_UPLOAD_MAX_MEMORY_SIZE only when `request.body` or `request.POST`
+    is read; DRF's JSON parser reads the stream directly and would parse any size. Here
+    every non-multipart body is held to DATA_UPLOAD_MAX_MEMORY_SIZE and multipart uploads
+    (spreadsheets, videos' thumbnails) to REQUEST_MAX_UPLOAD_SIZE, by Content-Length. A
+    body without one (chunked) is spooled to disk by the ASGI handler; the proxy in front
+    caps it (client_max_body_size).
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        try:
+            length = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            length = 0
+        multipart = request.META.get("CONTENT_TYPE", "").startswith("multipart/")
+        limit = settings.REQUEST_MAX_UPLOAD_SIZE if multipart else settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+        if limit is not None and length > limit:
+            return self._too_large(request, limit)
+        return self.get_response(request)
+
+    @staticmethod
+    def _too_large(request, limit: int):
+        from django.shortcuts import render
+        from django.utils.translation import gettext as _
+
+        from .api.errors import error_response
+
+        if request.path.startswith(("/api/", "/_allauth/")):
+            message = _("The request body is too large (at most %(limit)d bytes).") % {"limit": limit}
+            return error_response(413, message, "payload_too_large")
+        return render(request, "413.html", status=413)
