@@ -20,19 +20,21 @@ EXPECTED = {
 
 
 def csp(response) -> dict[str, list[str]]:
-    header = response["Content-Security-Policy"]
+    header = response.headers["Content-Security-Policy"]
     return {part.split()[0]: part.split()[1:] for part in header.split(";") if part.strip()}
 
 
 def assert_security_headers(response) -> None:
+    """Django's and httpx's responses alike (both have case-insensitive .headers)."""
+    headers = response.headers
     for name, value in EXPECTED.items():
-        assert response[name] == value, name
-    assert "camera=()" in response["Permissions-Policy"] and "microphone=()" in response["Permissions-Policy"]
+        assert headers[name] == value, name
+    assert "camera=()" in headers["Permissions-Policy"] and "microphone=()" in headers["Permissions-Policy"]
     policy = csp(response)
     assert policy["default-src"] == ["'self'"]
     assert policy["frame-ancestors"] == ["'none'"] and policy["object-src"] == ["'none'"]
     assert "'unsafe-inline'" not in policy["script-src"] and "'unsafe-eval'" not in policy["script-src"]
-    assert re.fullmatch(r"[0-9a-f]{32}", response["X-Request-ID"])
+    assert re.fullmatch(r"[0-9a-f]{32}", headers["X-Request-ID"])
 
 
 @pytest.mark.parametrize("key", ["academy", "zone", "store", "club"])
