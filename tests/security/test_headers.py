@@ -141,3 +141,19 @@ def test_swagger_ui_renders_in_a_real_browser_under_the_policy(asgi_server, tena
     assert "MegaCity API" in dom, log[-2000:]
     assert "/api/v1/me/" in dom
     assert "Content Security Policy" not in log, [line for line in log.splitlines() if "Content Security" in line]
+
+
+def test_every_post_form_in_the_templates_carries_the_csrf_token():
+    """Every browser form that posts sends the CSRF token. The one exception is the payment
+    sandbox's checkout, a stand-in for a gateway's own site (csrf_exempt, only when
+    SANDBOX_ENABLED)."""
+    root = Path(__file__).resolve().parents[2]
+    exempt = {"apps/payments/templates/payments/sandbox_checkout.html"}
+    missing, seen = [], 0
+    for template in [*root.glob("templates/**/*.html"), *root.glob("apps/*/templates/**/*.html")]:
+        relative = str(template.relative_to(root))
+        for form in re.findall(r"<form[^>]*method=\"post\"[^>]*>(.*?)</form>", template.read_text(), re.S | re.I):
+            seen += 1
+            if "{% csrf_token %}" not in form and relative not in exempt:
+                missing.append(relative)
+    assert missing == [] and seen >= 4
