@@ -253,6 +253,12 @@ def login_failed(request, credentials: dict) -> None:
             )
 
 
+def mfa_code_failed(sender, request, user, **kwargs) -> None:
+    """allauth.mfa's authentication_failed: a wrong TOTP code after the right password."""
+    if request is not None and user is not None:
+        login_failed(request, {"username": user.get_username()})
+
+
 # ---------------------------------------------------------------------------- sign-ups
 
 SIGNUP_URL_NAMES = {"account_signup", "signup"}

@@ -282,10 +282,12 @@ HEADLESS_CLIENTS = ("app", "browser")
 HEADLESS_TOKEN_STRATEGY = "allauth.headless.tokens.strategies.sessions.SessionTokenStrategy"
 HEADLESS_SERVE_SPECIFICATION = False
 # Sign-in and sign-up limits are ours (RATE_LIMITS below: a lock after repeated failures,
-# shared by every process, per schema); allauth's own login/login_failed/signup limits are
-# switched off so there is one rule, not two. Its other limits (password-reset and
+# shared by every process, per schema); allauth's own login and signup limits are switched
+# off so there is one rule, not two. allauth still applies `login_failed` to TOTP codes only
+# (our adapter replaces its password check): 5 wrong codes a minute per user, and each wrong
+# code also counts towards our account lock. Its other limits (password-reset and
 # confirmation e-mails, reauthentication) stay at allauth's defaults.
-ACCOUNT_RATE_LIMITS = {"login": None, "login_failed": None, "signup": None}
+ACCOUNT_RATE_LIMITS = {"login": None, "signup": None, "login_failed": "5/m/key"}
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_ADAPTER = "apps.accounts.adapters.MFAAdapter"
 # Accept the code of the previous and the next 30-second step too: phones drift.

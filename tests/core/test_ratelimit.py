@@ -234,3 +234,29 @@ def test_limits_can_be_switched_off(tenants, settings):
     for _ in range(7):
         wrong(t.client(), "free")
     assert right(t.client(), "free").status_code == 302
+
+
+def test_wrong_totp_codes_are_limited_and_lock_the_account(tenants):
+    from tests.utils import enable_totp, grant, totp_code
+
+    t = tenants["zone"]
+    with t.context():
+        admin = make_user("totp_target")
+        grant(admin, "zone_admin")
+        secret = enable_totp(admin)
+    client = t.client()
+    assert client.post("/accounts/login/", {"login": "totp_target", "password": PASSWORD}).status_code == 302
+    wrong_code = str((int(totp_code(secret)) + 500_000) % 1_000_000).zfill(6)
+    for _ in range(5):
+        assert client.post("/accounts/2fa/authenticate/", {"code": wrong_code}).status_code == 200
+    # allauth's per-user limit on codes: even the right code is refused for now
+    refused = client.post("/accounts/2fa/authenticate/", {"code": totp_code(secret)})
+    assert refused.status_code == 200 and "_auth_user_id" not in client.session
+    # and the five wrong codes locked the account for new sign-ins
+    assert t.client().post("/accounts/login/", {"login": "totp_target", "password": PASSWORD}).status_code == 429
+    with t.context():
+        assert AuditEntry.objects.filter(action="auth.mfa_failed").count() == 5
+        assert sorted(e.details["scope"] for e in AuditEntry.objects.filter(action="auth.login_locked")) == [
+            "account",
+            "ip",
+        ]
