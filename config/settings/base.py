@@ -171,7 +171,9 @@ MIDDLEWARE = [
 X_FRAME_OPTIONS = "DENY"
 SECURE_REFERRER_POLICY = "strict-origin-when-cross-origin"
 SECURE_CONTENT_TYPE_NOSNIFF = True
-SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+# Pages keep no handle to other sites' windows, except popups they open themselves (a
+# payment or social sign-in window may report back to its opener).
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin-allow-popups"
 # Features no page uses are switched off for the page and every frame in it. Zone pages
 # that record voice or video (K-Zone AI) will need camera/microphone=(self).
 PERMISSIONS_POLICY = {
