@@ -217,6 +217,34 @@ def test_a_logged_out_app_token_is_refused(asgi_server, city):
     assert [e.action for e in audit(t, actor_id=city.guardian.pk)] == ["auth.login", "auth.logout"]
 
 
+async def test_a_logged_out_app_token_opens_no_websocket(asgi_server, city):
+    from asgiref.sync import sync_to_async
+    from websockets.asyncio.client import connect
+    from websockets.exceptions import ConnectionClosed
+
+    from apps.core.websocket import CloseCode
+
+    t = city.t
+    base = f"http://127.0.0.1:{asgi_server.port}"
+    async with httpx.AsyncClient(base_url=base, headers={"Host": t.domain}) as client:
+        login = await client.post(LOGIN, json={"username": "guardian_kim", "password": PASSWORD})
+        token = login.json()["meta"]["session_token"]
+        uri = f"ws://{t.domain}:{asgi_server.port}/ws/ping/"
+        async with connect(
+            uri, host="127.0.0.1", port=asgi_server.port, additional_headers={"X-Session-Token": token}
+        ) as ws:
+            assert '"hello"' in await ws.recv()
+        await client.delete("/_allauth/app/v1/auth/session", headers={"X-Session-Token": token})
+    async with connect(
+        uri, host="127.0.0.1", port=asgi_server.port, additional_headers={"X-Session-Token": token}
+    ) as ws:
+        with pytest.raises(ConnectionClosed) as closed:
+            await ws.recv()
+    assert closed.value.rcvd.code == CloseCode.UNAUTHENTICATED
+    actions = await sync_to_async(lambda: [e.action for e in audit(t, actor_id=city.guardian.pk)])()
+    assert actions == ["auth.login", "auth.logout"]
+
+
 def test_a_logged_out_session_cookie_is_refused(asgi_server, city):
     t = city.t
     with http(asgi_server, t.domain) as client:
