@@ -191,26 +191,35 @@ def too_many_requests(request: HttpRequest, wait: float | None = None) -> HttpRe
 # ---------------------------------------------------------------------------- sign-ins
 
 
-def _account_ident(credentials: dict) -> str:
+def _account_ident(request, credentials: dict) -> str:
     """The account a sign-in names: its user id when the name or e-mail is known (so
-    switching between the two buys no extra attempts), else the name as typed."""
+    switching between the two buys no extra attempts), else the name as typed. One query,
+    remembered on the request for the failure count that may follow."""
     from django.contrib.auth import get_user_model
+    from django.db.models import Q
 
     login = next((str(credentials[k]) for k in ("username", "email", "login") if credentials.get(k)), "").strip()
     if not login:
         return ""
-    User = get_user_model()
-    user = (
-        User._default_manager.filter(**{f"{User.USERNAME_FIELD}__iexact": login}).only("pk").first()
-        or User._default_manager.filter(email__iexact=login).exclude(email="").only("pk").first()
-    )
-    return f"user:{user.pk}" if user is not None else f"login:{login.lower()}"
+    cache = request.__dict__.setdefault("_ratelimit_accounts", {})
+    if login not in cache:
+        User = get_user_model()
+        name = User.USERNAME_FIELD
+        rows = list(
+            User._default_manager.filter(Q(**{f"{name}__iexact": login}) | (Q(email__iexact=login) & ~Q(email="")))
+            .order_by("pk")
+            .values_list("pk", name)[:5]
+        )
+        # A user whose name is the login wins over one whose e-mail is.
+        pk = next((pk for pk, username in rows if username.lower() == login.lower()), rows[0][0] if rows else None)
+        cache[login] = f"user:{pk}" if pk is not None else f"login:{login.lower()}"
+    return cache[login]
 
 
 def _login_keys(request, credentials: dict) -> list[tuple[str, str, str]]:
     """(kind, window key, lock key) for the account and the client address."""
     pairs = [("ip", client_ip(request))]
-    account = _account_ident(credentials)
+    account = _account_ident(request, credentials)
     if account:
         pairs.insert(0, ("account", account))
     return [(kind, key("login", kind, ident), key("login", f"{kind}-lock", ident)) for kind, ident in pairs]
