@@ -107,11 +107,11 @@ class BodySizeLimitMiddleware:
         multipart = request.META.get("CONTENT_TYPE", "").startswith("multipart/")
         limit = settings.REQUEST_MAX_UPLOAD_SIZE if multipart else settings.DATA_UPLOAD_MAX_MEMORY_SIZE
         if limit is not None and length > limit:
-            return self._too_large(request, limit)
+            return self.too_large(request, limit)
         return self.get_response(request)
 
     @staticmethod
-    def _too_large(request, limit: int):
+    def too_large(request, limit: int):
         from django.shortcuts import render
         from django.utils.translation import gettext as _
 

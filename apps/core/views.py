@@ -29,6 +29,16 @@ def home(request):
 
 
 def bad_request(request, exception=None):
+    from django.core.exceptions import RequestDataTooBig
+
+    if isinstance(exception, RequestDataTooBig):
+        # A multipart form's text fields over DATA_UPLOAD_MAX_MEMORY_SIZE (bodies with a
+        # larger Content-Length never get this far: apps.core.security.BodySizeLimitMiddleware).
+        from django.conf import settings
+
+        from .security import BodySizeLimitMiddleware
+
+        return BodySizeLimitMiddleware.too_large(request, settings.DATA_UPLOAD_MAX_MEMORY_SIZE)
     if _is_api(request):
         return error_response(400, _("The request could not be understood."))
     return render(request, "400.html", status=400)
