@@ -129,6 +129,24 @@ def _back_to_public() -> Iterator[None]:
         connection.set_schema_to_public()
 
 
+@pytest.fixture(autouse=True)
+def _fresh_rate_limits() -> Iterator[None]:
+    """Rate-limit windows and locks live in Redis, outside the rolled-back transaction:
+    every test starts with none, so one test's failed sign-ins never lock another's."""
+    from django.conf import settings
+    from django_redis import get_redis_connection
+
+    def clear() -> None:
+        redis = get_redis_connection("default")
+        keys = list(redis.scan_iter(match=f"{settings.REDIS_KEY_PREFIX}:rl:*", count=1000))
+        if keys:
+            redis.delete(*keys)
+
+    clear()
+    yield
+    clear()
+
+
 _counter = itertools.count()
 
 

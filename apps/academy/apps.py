@@ -8,3 +8,6 @@ class AcademyConfig(AppConfig):
 
     def ready(self) -> None:
         from . import payables, scopes  # noqa: F401  row scopes of roles; invoices payable online
+        from .services import people
+
+        people.register_blind_indexes()

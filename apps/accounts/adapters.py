@@ -6,6 +6,24 @@ from django.db import connection
 
 
 class AccountAdapter(DefaultAccountAdapter):
+    # Every sign-in allauth performs — browser form, headless app and browser clients, the
+    # admin (which signs in through allauth) and reauthentication — passes through
+    # authenticate(), so the limit is enforced here (apps.core.ratelimit).
+    def pre_authenticate(self, request, **credentials) -> None:
+        from allauth.core.exceptions import ImmediateHttpResponse
+
+        from apps.core import ratelimit
+
+        try:
+            ratelimit.check_login(request, credentials)
+        except ratelimit.LoginLocked as locked:
+            raise ImmediateHttpResponse(ratelimit.too_many_requests(request, locked.wait)) from None
+
+    def authentication_failed(self, request, **credentials) -> None:
+        from apps.core import ratelimit
+
+        ratelimit.login_failed(request, credentials)
+
     def is_open_for_signup(self, request) -> bool:
         # Platform operators are created by operators, never by sign-up.
         if connection.schema_name == "public":

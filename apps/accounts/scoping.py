@@ -95,7 +95,29 @@ def get_visible_or_404(queryset: QuerySet, user, perm: str, **lookup) -> Model:
     try:
         return visible_to(queryset, user, perm).get(**lookup)
     except queryset.model.DoesNotExist:
+        record_out_of_scope(queryset, user, perm, **lookup)
         raise Http404 from None
+
+
+def record_out_of_scope(queryset: QuerySet, user, perm: str, **lookup) -> None:
+    """The row exists but the user's scope hides it (a guardian asking for another family's
+    child): they get a 404 like for a missing row, and the audit log gets the attempt."""
+    from django.core.exceptions import ValidationError
+
+    from apps.audit import actions
+    from apps.audit.services import record
+
+    try:
+        row = queryset.filter(**lookup).values_list("pk", flat=True).first()
+    except (ValueError, TypeError, ValidationError):
+        return  # not even a valid key: nothing to hide
+    if row is not None:
+        record(
+            actions.OUT_OF_SCOPE,
+            actor=user,
+            resource=(queryset.model._meta.label_lower, row),
+            details={"permission": perm},
+        )
 
 
 def can_access(obj: Model, user, perm: str) -> bool:

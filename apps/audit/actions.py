@@ -4,11 +4,17 @@
 LOGIN = "auth.login"
 LOGOUT = "auth.logout"
 LOGIN_FAILED = "auth.login_failed"
+# A sign-in limit was reached: the account or client address is locked for a while.
+LOGIN_LOCKED = "auth.login_locked"
+# A request to the admin from an address outside ADMIN_IP_ALLOWLIST.
+ADMIN_IP_REFUSED = "admin.ip_refused"
 MFA_FAILED = "auth.mfa_failed"
 MFA_ENABLED = "mfa.enabled"
 MFA_DISABLED = "mfa.disabled"
 MFA_RESET = "mfa.reset"
 PERMISSION_DENIED = "permission.denied"
+# A row outside the user's scope was asked for (answered 404, like a missing one).
+OUT_OF_SCOPE = "access.out_of_scope"
 ROLE_GRANTED = "role.granted"
 ROLE_REVOKED = "role.revoked"
 ADMIN_ADD = "admin.add"

@@ -5,3 +5,12 @@ from django.utils.translation import gettext_lazy as _
 class CoreConfig(AppConfig):
     name = "apps.core"
     verbose_name = _("Core")
+
+    def ready(self) -> None:
+        from allauth.mfa import signals as mfa_signals
+
+        from . import checks  # noqa: F401  (registers the deployment checks)
+        from .ratelimit import mfa_code_failed
+
+        # A wrong TOTP code counts towards the account's sign-in lock like a wrong password.
+        mfa_signals.authentication_failed.connect(mfa_code_failed, dispatch_uid="ratelimit_mfa_failed")

@@ -8,16 +8,21 @@
   finds a person by phone without storing the phone in clear. Never a bare SHA-256: a
   phone number has too little entropy to survive a dictionary of all 10^8 numbers.
 
-Rotation: put a new key first in PII_ENCRYPTION_KEYS (keep the old ones after it), deploy,
-run `manage.py rotate_pii_keys --all`, then drop the old keys. The blind-index key cannot
-rotate without recomputing every index (the same command does it when
-PII_BLIND_INDEX_PREVIOUS_KEY is set).
+Rotation (README, "Personal data"): put a new key first in PII_ENCRYPTION_KEYS (keep the
+old ones after it), deploy, run `manage.py rotate_pii_keys --all` (re-encrypts every
+encrypted column with the newest key), then drop the old keys. The blind-index key cannot
+rotate without recomputing every index: set the new PII_BLIND_INDEX_KEY and the old one as
+PII_BLIND_INDEX_PREVIOUS_KEY, run the same command (it recomputes every index an app
+registered with `register_blind_index`), then unset the previous key. Indexes of values
+that are not stored (kiosk PINs) cannot be recomputed: those must be issued again.
 """
 
 from __future__ import annotations
 
 import hashlib
 import hmac
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date
 from functools import cache
 
@@ -64,6 +69,23 @@ def blind_index(kind: str, value: str, *, key: str | None = None) -> str:
     """HMAC-SHA256 of an already normalised value, separated by kind (phone, email, person)."""
     secret = (key or settings.PII_BLIND_INDEX_KEY).encode()
     return hmac.new(secret, f"{kind}:{value}".encode(), hashlib.sha256).hexdigest()
+
+
+@dataclass(frozen=True)
+class BlindIndex:
+    model: str  # app_label.model_name
+    field: str
+    # The index from the row's decrypted values; None when the value is not stored (a PIN).
+    compute: Callable[[models.Model], str | None] | None
+
+
+BLIND_INDEXES: list[BlindIndex] = []
+
+
+def register_blind_index(model: str, field: str, compute: Callable[[models.Model], str | None] | None) -> None:
+    """Tell rotate_pii_keys how to recompute a blind index column from its row (None: it
+    cannot, the value must be set again after a change of PII_BLIND_INDEX_KEY)."""
+    BLIND_INDEXES.append(BlindIndex(model.lower(), field, compute))
 
 
 class EncryptedTextField(models.TextField):

@@ -29,6 +29,16 @@ def home(request):
 
 
 def bad_request(request, exception=None):
+    from django.core.exceptions import RequestDataTooBig
+
+    if isinstance(exception, RequestDataTooBig):
+        # A multipart form's text fields over DATA_UPLOAD_MAX_MEMORY_SIZE (bodies with a
+        # larger Content-Length never get this far: apps.core.security.BodySizeLimitMiddleware).
+        from django.conf import settings
+
+        from .security import BodySizeLimitMiddleware
+
+        return BodySizeLimitMiddleware.too_large(request, settings.DATA_UPLOAD_MAX_MEMORY_SIZE)
     if _is_api(request):
         return error_response(400, _("The request could not be understood."))
     return render(request, "400.html", status=400)
@@ -44,6 +54,12 @@ def page_not_found(request, exception=None):
     if _is_api(request):
         return error_response(404, _("Not found."))
     return render(request, "404.html", status=404)
+
+
+def too_many_requests(request, exception=None, wait: float | None = None):
+    from .ratelimit import too_many_requests as respond
+
+    return respond(request, wait)
 
 
 def server_error(request):

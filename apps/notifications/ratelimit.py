@@ -8,20 +8,11 @@ import uuid
 
 from django_redis import get_redis_connection
 
-# KEYS[1] window; ARGV: rate, now (ms), member. Returns 0 if the send may go (and records
-# it), else the milliseconds until the oldest send in the window leaves it.
-TAKE = """
-local rate = tonumber(ARGV[1])
-local now = tonumber(ARGV[2])
-redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', tostring(now - 1000))
-if redis.call('ZCARD', KEYS[1]) < rate then
-  redis.call('ZADD', KEYS[1], ARGV[2], ARGV[3])
-  redis.call('PEXPIRE', KEYS[1], 2000)
-  return 0
-end
-local oldest = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
-return math.max(1, tonumber(oldest[2]) + 1000 - now)
-"""
+from apps.core.ratelimit import HIT
+
+# The same sliding window as the platform's request limits (apps.core.ratelimit), over
+# one second.
+WINDOW_MS = 1000
 
 
 class RateLimiter:
@@ -30,12 +21,12 @@ class RateLimiter:
 
         self.key, self.rate = f"{settings.REDIS_KEY_PREFIX}:ratelimit:{key}", max(rate, 1)
         self.redis = get_redis_connection("default")
-        self.script = self.redis.register_script(TAKE)
+        self.script = self.redis.register_script(HIT)
 
     def try_take(self, now_ms: int | None = None) -> int:
         """0 if a send may go now, otherwise how many milliseconds to wait."""
         now = now_ms if now_ms is not None else int(time.time() * 1000)
-        return int(self.script(keys=[self.key], args=[self.rate, now, uuid.uuid4().hex]))
+        return int(self.script(keys=[self.key], args=[self.rate, now, WINDOW_MS, uuid.uuid4().hex]))
 
     def take(self, timeout: float = 30.0) -> float:
         """Wait until a send may go; returns the time (epoch seconds) the window counted it at."""

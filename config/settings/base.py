@@ -6,6 +6,7 @@ from urllib.parse import unquote
 
 import environ
 from celery.schedules import crontab
+from csp.constants import NONCE
 from kombu import Exchange, Queue
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -136,24 +137,84 @@ ROOT_URLCONF = "config.urls.public"
 
 # ---------------------------------------------------------------------------- http
 MIDDLEWARE = [
+    # First, so that every response (health checks and tenant-less 404s included) has an
+    # id and request.request_id exists for everything after it.
+    "apps.core.request_id.RequestIdMiddleware",
     # Liveness/readiness answer on any host, before a tenant is looked up.
     "apps.core.health.HealthCheckMiddleware",
     "apps.tenancy.middleware.TenantMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "apps.core.security.SecurityHeadersMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
+    # Before anything reads the body (CSRF reads form posts, DRF parses JSON).
+    "apps.core.security.BodySizeLimitMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # After authentication (the refusal is audited with the user) and locale (the 403 page
+    # in the user's language); before any admin view.
+    "apps.core.security.AdminAllowListMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    # Sign-up limits (sign-in limits are in the account adapter).
+    "apps.core.ratelimit.RateLimitMiddleware",
     # After authentication: records the origin of the request for the audit log, and
     # every PermissionDenied a view raises.
     "apps.audit.request_context.AuditContextMiddleware",
     "apps.core.sentry.SentryTenantMiddleware",
 ]
+
+# ---------------------------------------------------------------------------- security headers
+# Every environment sends these; production adds HSTS and secure cookies (production.py).
+X_FRAME_OPTIONS = "DENY"
+SECURE_REFERRER_POLICY = "strict-origin-when-cross-origin"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+# Pages keep no handle to other sites' windows, except popups they open themselves (a
+# payment or social sign-in window may report back to its opener).
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin-allow-popups"
+# Features no page uses are switched off for the page and every frame in it. Zone pages
+# that record voice or video (K-Zone AI) will need camera/microphone=(self).
+PERMISSIONS_POLICY = {
+    "accelerometer": [],
+    "camera": [],
+    "geolocation": [],
+    "gyroscope": [],
+    "magnetometer": [],
+    "microphone": [],
+    "usb": [],
+}
+# Content-Security-Policy (django-csp 4). Scripts only from this host, or inline with the
+# request's nonce (`<script nonce="{{ request.csp_nonce }}">`); no inline event handlers.
+# Inline styles stay allowed: the admin and Swagger UI set style attributes. Toss
+# Payments' script, payment window and API are the only third parties.
+_TOSS = "https://*.tosspayments.com"
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'", NONCE, _TOSS],
+        "style-src": ["'self'", "'unsafe-inline'"],
+        "img-src": ["'self'", "data:", "https:"],
+        "font-src": ["'self'", "data:"],
+        "connect-src": ["'self'", _TOSS],
+        "frame-src": ["'self'", _TOSS],
+        "frame-ancestors": ["'none'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+    },
+}
+# Request bodies: 2.5 MB for forms and JSON (Django's default, now enforced for the API too),
+# 20 MB for multipart uploads (roster spreadsheets). apps.core.security.BodySizeLimitMiddleware.
+DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=2_621_440)
+REQUEST_MAX_UPLOAD_SIZE = env.int("REQUEST_MAX_UPLOAD_SIZE", default=20 * 1024 * 1024)
+# Optional allow-list for the admin (apps.core.security): CIDRs; empty = no restriction.
+ADMIN_IP_ALLOWLIST = env.list("ADMIN_IP_ALLOWLIST", default=[])
+ADMIN_PATHS = ["/admin/"]
+# Hosts that serve nothing but the admin (e.g. admin.example.com): every path is checked.
+ADMIN_HOSTS = env.list("ADMIN_HOSTS", default=[])
 
 TEMPLATES = [
     {
@@ -199,11 +260,18 @@ AUTHENTICATION_BACKENDS = [
 ]
 LOGIN_URL = "account_login"
 LOGIN_REDIRECT_URL = "/"
+# Seed 003's rule: at least 8 characters with an upper-case and a lower-case letter, a
+# digit and one of !@#$%^&*(),.?":{}|<> — plus Django's common-password list. Applied by
+# sign-up, password change and reset (allauth, browser and app) and the admin's forms.
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": env.int("PASSWORD_MIN_LENGTH", default=8)},
+    },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    {"NAME": "apps.accounts.password_validation.CharacterClassesValidator"},
 ]
 SESSION_COOKIE_NAME = "mc_session"
 SESSION_COOKIE_HTTPONLY = True
@@ -219,6 +287,13 @@ SOCIALACCOUNT_ADAPTER = "apps.accounts.adapters.SocialAccountAdapter"
 HEADLESS_CLIENTS = ("app", "browser")
 HEADLESS_TOKEN_STRATEGY = "allauth.headless.tokens.strategies.sessions.SessionTokenStrategy"
 HEADLESS_SERVE_SPECIFICATION = False
+# Sign-in and sign-up limits are ours (RATE_LIMITS below: a lock after repeated failures,
+# shared by every process, per schema); allauth's own login and signup limits are switched
+# off so there is one rule, not two. allauth still applies `login_failed` to TOTP codes only
+# (our adapter replaces its password check): 5 wrong codes a minute per user, and each wrong
+# code also counts towards our account lock. Its other limits (password-reset and
+# confirmation e-mails, reauthentication) stay at allauth's defaults.
+ACCOUNT_RATE_LIMITS = {"login": None, "signup": None, "login_failed": "5/m/key"}
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_ADAPTER = "apps.accounts.adapters.MFAAdapter"
 # Accept the code of the previous and the next 30-second step too: phones drift.
@@ -248,6 +323,19 @@ def _social_providers() -> dict:
 
 SOCIALACCOUNT_PROVIDERS = _social_providers()
 SOCIALACCOUNT_ONLY = False
+
+# ---------------------------------------------------------------------------- rate limits
+# apps/core/ratelimit.py: sliding windows in Redis shared by every process, keyed by schema.
+# Rates are "<count>/<period>" with period s, min, hour or day (optionally "30s").
+RATE_LIMITS = {
+    "ENABLED": env.bool("RATE_LIMITS_ENABLED", default=True),
+    # Failed sign-ins per account and per client address; reaching it locks for `lock` s.
+    "login": {"rate": env("RATE_LIMIT_LOGIN", default="5/min"), "lock": env.int("RATE_LIMIT_LOGIN_LOCK", default=900)},
+    "signup": env("RATE_LIMIT_SIGNUP", default="3/min"),  # per client address
+    "api": env("RATE_LIMIT_API", default="100/min"),  # per user; anonymous per address
+    "ai": env("RATE_LIMIT_AI", default="10/min"),  # AI endpoints (AI_THROTTLES)
+    "withdrawal": env("RATE_LIMIT_WITHDRAWAL", default="10/hour"),  # WITHDRAWAL_THROTTLES
+}
 
 # ---------------------------------------------------------------------------- personal data
 # Fernet keys, newest first (apps/core/pii.py explains rotation), and the HMAC key of the
@@ -396,6 +484,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
     "EXCEPTION_HANDLER": "apps.core.api.errors.exception_handler",
+    "DEFAULT_THROTTLE_CLASSES": ["apps.core.ratelimit.ApiRateThrottle"],
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "MegaCity API",

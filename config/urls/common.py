@@ -1,7 +1,7 @@
 """URL patterns every tenant type shares; each type's module adds its own."""
 
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from apps.core import views
 from apps.core.admin_sites import admin_site_for
@@ -23,7 +23,8 @@ def tenant_urlpatterns(tenant_type: str, urlconf: str, api: list | None = None) 
         path("_ops/sentry-check/", views.sentry_check, name="sentry-check"),
         path("api/v1/", include([*common_api, *(api or [])])),
         path("api/schema/", SpectacularAPIView.as_view(urlconf=urlconf), name="schema"),
-        path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
+        # The split view serves its start-up script as a file: the CSP allows no inline script.
+        path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="api-docs"),
     ]
 
 
@@ -31,3 +32,5 @@ handler400 = "apps.core.views.bad_request"
 handler403 = "apps.core.views.permission_denied"
 handler404 = "apps.core.views.page_not_found"
 handler500 = "apps.core.views.server_error"
+# Not a Django handler: allauth's own limits (password-reset e-mails, …) answer with it.
+handler429 = "apps.core.views.too_many_requests"

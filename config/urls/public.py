@@ -1,6 +1,6 @@
 from django.urls import include, path
 
-from .common import handler400, handler403, handler404, handler500, tenant_urlpatterns  # noqa: F401
+from .common import handler400, handler403, handler404, handler429, handler500, tenant_urlpatterns  # noqa: F401
 
 urlpatterns = [
     *tenant_urlpatterns("public", __name__),

@@ -1,3 +1,3 @@
-from .common import handler400, handler403, handler404, handler500, tenant_urlpatterns  # noqa: F401
+from .common import handler400, handler403, handler404, handler429, handler500, tenant_urlpatterns  # noqa: F401
 
 urlpatterns = tenant_urlpatterns("zone", __name__)

@@ -66,3 +66,16 @@ def test_html_404_page_is_translated(tenants):
     assert korean.status_code == english.status_code == 404
     assert "페이지를 찾을 수 없습니다" in korean.content.decode()
     assert "Page not found" in english.content.decode()
+
+
+def test_every_response_carries_a_request_id(tenants):
+    from apps.core.request_id import request_id_from
+
+    client = tenants["academy"].client()
+    fresh = client.get("/api/v1/site/")["X-Request-ID"]
+    assert len(fresh) == 32 and fresh != client.get("/api/v1/site/")["X-Request-ID"]
+    assert client.get("/", HTTP_X_REQUEST_ID="lb-1234abcd")["X-Request-ID"] == "lb-1234abcd"
+    forged = client.get("/", HTTP_X_REQUEST_ID="x\r\nSet-Cookie: a=b")["X-Request-ID"]
+    assert "\n" not in forged and len(forged) == 32
+    assert request_id_from("short") != "short"
+    assert client.get("/health/live")["X-Request-ID"]

@@ -6,6 +6,7 @@ go through the services, so the API writes the same ledger events as the back of
 from __future__ import annotations
 
 from django.db.models import Q
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from drf_spectacular.utils import extend_schema, inline_serializer
@@ -14,7 +15,7 @@ from rest_framework.decorators import action, api_view, permission_classes
 from rest_framework.response import Response
 
 from apps.accounts.api.permissions import HasPermission
-from apps.accounts.scoping import visible_to
+from apps.accounts.scoping import record_out_of_scope, visible_to
 from apps.payments import services as payments
 
 from .. import models as m
@@ -30,6 +31,15 @@ class Scoped(viewsets.GenericViewSet):
 
     def get_queryset(self):
         return visible_to(self.base_queryset.all(), self.request.user, f"{self.resource}:read")
+
+    def get_object(self):
+        try:
+            return super().get_object()
+        except Http404:
+            key = self.lookup_url_kwarg or self.lookup_field
+            lookup = {self.lookup_field: self.kwargs.get(key)}
+            record_out_of_scope(self.base_queryset.all(), self.request.user, f"{self.resource}:read", **lookup)
+            raise
 
 
 def _created(data) -> Response:

@@ -30,6 +30,17 @@ def person_index(name: str, birth_date: date | None) -> str:
     return blind_index("person", f"{text(name)}|{birth_date.isoformat() if birth_date else ''}")
 
 
+def register_blind_indexes() -> None:
+    """How rotate_pii_keys recomputes the indexes after PII_BLIND_INDEX_KEY changes."""
+    from apps.core.pii import register_blind_index
+
+    register_blind_index("academy.guardian", "phone_index", lambda row: phone_index(row.phone))
+    register_blind_index("academy.coach", "phone_index", lambda row: phone_index(row.phone))
+    register_blind_index("academy.student", "phone_index", lambda row: phone_index(row.phone))
+    register_blind_index("academy.student", "person_index", lambda row: person_index(row.name, row.birth_date))
+    register_blind_index("academy.student", "kiosk_pin_hash", None)  # the PIN itself is never stored
+
+
 def clean_phone(value, field: str) -> str | None:
     try:
         return normalise_phone(value)

@@ -90,6 +90,14 @@ def exception_handler(exc, context):
         detail = exc.detail
         fields = _flatten(detail if isinstance(detail, (dict, list)) else [detail])
         body = error_body(response.status_code, _("Some fields are invalid."), "validation_error", fields)
+    elif isinstance(exc, exceptions.Throttled):
+        # DRF's own wording has no Korean; Retry-After (set by DRF from exc.wait) says when.
+        message = (
+            _("Too many requests. Try again in %(seconds)d seconds.") % {"seconds": exc.wait}
+            if exc.wait
+            else _("Too many requests. Try again later.")
+        )
+        body = error_body(429, message, "throttled")
     else:
         detail = exc.detail if isinstance(exc, exceptions.APIException) else str(exc)
         code = getattr(detail, "code", None)

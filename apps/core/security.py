@@ -1,0 +1,123 @@
+"""Security middleware that Django's own does not provide.
+
+- `SecurityHeadersMiddleware`: `Permissions-Policy` (settings.PERMISSIONS_POLICY). HSTS,
+  `X-Frame-Options`, `Referrer-Policy`, `X-Content-Type-Options` and
+  `Cross-Origin-Opener-Policy` come from Django's SecurityMiddleware and
+  XFrameOptionsMiddleware, the CSP from django-csp.
+- `AdminAllowListMiddleware`: when ADMIN_IP_ALLOWLIST (CIDRs) is set, the admin — its
+  paths on every host (ADMIN_PATHS) and whole admin hosts (ADMIN_HOSTS) — answers only
+  clients inside it; anyone else gets the 403 page, and the refusal is audited.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from functools import lru_cache
+
+from django.conf import settings
+
+
+def permissions_policy(policy: dict[str, list[str]]) -> str:
+    """{"camera": [], "payment": ["self"]} -> 'camera=(), payment=(self)'."""
+    return ", ".join(f"{feature}=({' '.join(allow)})" for feature, allow in policy.items())
+
+
+class SecurityHeadersMiddleware:
+    def __init__(self, get_response):
+        self.get_response = get_response
+        self.permissions_policy = permissions_policy(getattr(settings, "PERMISSIONS_POLICY", {}))
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if self.permissions_policy:
+            response.headers.setdefault("Permissions-Policy", self.permissions_policy)
+        return response
+
+
+@lru_cache(maxsize=8)
+def _networks(cidrs: tuple[str, ...]) -> tuple:
+    return tuple(ipaddress.ip_network(c.strip(), strict=False) for c in cidrs if c.strip())
+
+
+def address_allowed(address: str | None, cidrs: tuple[str, ...]) -> bool:
+    try:
+        ip = ipaddress.ip_address(address or "")
+    except ValueError:
+        return False
+    return any(ip in network for network in _networks(cidrs))
+
+
+class AdminAllowListMiddleware:
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        cidrs = tuple(getattr(settings, "ADMIN_IP_ALLOWLIST", ()) or ())
+        if cidrs and self._is_admin(request):
+            from apps.core.ratelimit import client_ip
+
+            ip = client_ip(request)
+            if not address_allowed(ip, cidrs):
+                return self._refuse(request, ip)
+        return self.get_response(request)
+
+    @staticmethod
+    def _is_admin(request) -> bool:
+        host = request.get_host().split(":")[0].lower()
+        if host in {h.lower() for h in getattr(settings, "ADMIN_HOSTS", ())}:
+            return True
+        return request.path_info.startswith(tuple(getattr(settings, "ADMIN_PATHS", ("/admin/",))))
+
+    @staticmethod
+    def _refuse(request, ip: str):
+        from django.shortcuts import render
+
+        from apps.audit import actions
+        from apps.audit.services import record
+
+        user = getattr(request, "user", None)
+        record(
+            actions.ADMIN_IP_REFUSED,
+            actor=user if user is not None and user.is_authenticated else None,
+            request=request,
+            details={"path": request.path[:200], "host": request.get_host()[:200], "ip": ip},
+        )
+        return render(request, "403.html", status=403)
+
+
+class BodySizeLimitMiddleware:
+    """Refuse, with 413 and before any view reads it, a body larger than the site takes.
+
+    Django checks DATA_UPLOAD_MAX_MEMORY_SIZE only when `request.body` or `request.POST`
+    is read; DRF's JSON parser reads the stream directly and would parse any size. Here
+    every non-multipart body is held to DATA_UPLOAD_MAX_MEMORY_SIZE and multipart uploads
+    (spreadsheets, videos' thumbnails) to REQUEST_MAX_UPLOAD_SIZE, by Content-Length. A
+    body without one (chunked) is spooled to disk by the ASGI handler; the proxy in front
+    caps it (client_max_body_size).
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        try:
+            length = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            length = 0
+        multipart = request.META.get("CONTENT_TYPE", "").startswith("multipart/")
+        limit = settings.REQUEST_MAX_UPLOAD_SIZE if multipart else settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+        if limit is not None and length > limit:
+            return self.too_large(request, limit)
+        return self.get_response(request)
+
+    @staticmethod
+    def too_large(request, limit: int):
+        from django.shortcuts import render
+        from django.utils.translation import gettext as _
+
+        from .api.errors import error_response
+
+        if request.path.startswith(("/api/", "/_allauth/")):
+            message = _("The request body is too large (at most %(limit)d bytes).") % {"limit": limit}
+            return error_response(413, message, "payload_too_large")
+        return render(request, "413.html", status=413)
