@@ -212,8 +212,20 @@ def _account_ident(request, credentials: dict) -> str:
         )
         # A user whose name is the login wins over one whose e-mail is.
         pk = next((pk for pk, username in rows if username.lower() == login.lower()), rows[0][0] if rows else None)
-        cache[login] = f"user:{pk}" if pk is not None else f"login:{login.lower()}"
+        cache[login] = f"user:{pk}" if pk is not None else (_backend_alias(login) or f"login:{login.lower()}")
     return cache[login]
+
+
+def _backend_alias(login: str) -> str | None:
+    """Backends that accept other logins (a guardian's phone number in any of its forms)
+    name the account it means, so writing the number another way buys no extra attempts."""
+    from django.contrib.auth import get_backends
+
+    for backend in get_backends():
+        alias = getattr(backend, "login_alias", None)
+        if alias is not None and (found := alias(login)):
+            return found
+    return None
 
 
 def _login_keys(request, credentials: dict) -> list[tuple[str, str, str]]:

@@ -10,23 +10,37 @@ from apps.accounts.backends import RoleModelBackend
 from apps.core.normalise import normalise_phone
 
 
+def _digits(login) -> str | None:
+    if not login or getattr(connection.tenant, "type", None) != "academy":
+        return None
+    try:
+        return normalise_phone(login)
+    except ValueError:
+        return None
+
+
+def _guardian_user(digits: str):
+    from apps.academy.models import Guardian
+    from apps.academy.services.people import phone_index
+
+    guardian = Guardian.objects.filter(phone_index=phone_index(digits), user__isnull=False).select_related("user")
+    return guardian[0].user if guardian else None
+
+
 class GuardianPhoneBackend(RoleModelBackend):
     def authenticate(self, request, username=None, password=None, **kwargs):
-        if not username or not password or getattr(connection.tenant, "type", None) != "academy":
+        digits = _digits(username)
+        if not digits or not password:
             return None
-        try:
-            digits = normalise_phone(username)
-        except ValueError:
-            return None
-        if not digits:
-            return None
-        from apps.academy.models import Guardian
-        from apps.academy.services.people import phone_index
-
-        guardian = Guardian.objects.filter(phone_index=phone_index(digits), user__isnull=False).first()
-        if guardian is None:
-            return None
-        user = guardian.user
-        if user.check_password(password) and self.user_can_authenticate(user):
+        user = _guardian_user(digits)
+        if user is not None and user.check_password(password) and self.user_can_authenticate(user):
             return user
         return None
+
+    def login_alias(self, login: str) -> str | None:
+        """The sign-in limit's account key for a phone number (apps.core.ratelimit)."""
+        digits = _digits(login)
+        if not digits:
+            return None
+        user = _guardian_user(digits)
+        return f"user:{user.pk}" if user is not None else f"phone:{digits}"

@@ -112,3 +112,21 @@ def test_a_coach_cannot_invite(imported, member):
     coach.post("/admin/academy/guardian/", {"action": "invite_to_portal", "_selected_action": [guardian.pk]})
     guardian.refresh_from_db()
     assert guardian.user is None
+
+
+def test_writing_the_phone_another_way_buys_no_extra_sign_in_attempts(imported, member):
+    t, _kid, guardian = imported
+    _staff, desk = member("academy", "staff")
+    invite_from_admin(desk, guardian)
+    path = invitation_path(t, guardian)
+    assert t.client().post(path, {"new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD}).status_code == 302
+    forms = ["010-4321-8765", "01043218765", "+82 10 4321 8765", "010 4321 8765", "82-10-4321-8765"]
+    for n, typed in enumerate(forms):  # each from another address: only the account limit counts
+        attempt = t.client().post(
+            "/accounts/login/", {"login": typed, "password": "Wrong-2026-pw!"}, REMOTE_ADDR=f"10.9.0.{n}"
+        )
+        assert attempt.status_code == 200
+    locked = t.client().post(
+        "/accounts/login/", {"login": "01043218765", "password": NEW_PASSWORD}, REMOTE_ADDR="10.9.1.1"
+    )
+    assert locked.status_code == 429
