@@ -8,6 +8,8 @@ import environ
 from celery.schedules import crontab
 from kombu import Exchange, Queue
 
+from apps.ops.logs import configure as configure_logging
+
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 APPS_DIR = BASE_DIR / "apps"
 
@@ -83,6 +85,7 @@ LIBRARY_APPS = [
     "channels",
     "pgtrigger",
     "apps.core",
+    "apps.ops",
 ]
 
 TENANT_TYPES = {
@@ -134,9 +137,13 @@ ROOT_URLCONF = "config.urls.public"
 
 # ---------------------------------------------------------------------------- http
 MIDDLEWARE = [
-    # Liveness/readiness answer on any host, before a tenant is looked up.
+    # Outermost: times every request and writes its log line and HTTP metrics.
+    "apps.ops.middleware.RequestObservabilityMiddleware",
+    # Liveness/readiness and /metrics answer on any host, before a tenant is looked up.
     "apps.core.health.HealthCheckMiddleware",
+    "apps.ops.middleware.MetricsEndpointMiddleware",
     "apps.tenancy.middleware.TenantMiddleware",
+    "apps.ops.middleware.TenantLogContextMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -419,15 +426,22 @@ SENTRY_DSN = env("SENTRY_DSN", default="")
 SENTRY_ENVIRONMENT = env("SENTRY_ENVIRONMENT", default="development")
 SENTRY_TRACES_SAMPLE_RATE = env.float("SENTRY_TRACES_SAMPLE_RATE", default=0.0)
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
-    # httpx logs every request URL at INFO; URLs can carry tokens (Telegram's bot token).
-    "loggers": {"django.db.backends": {"level": "WARNING"}, "httpx": {"level": "WARNING"}},
-}
+# Structured logs (apps/ops/logs.py): JSON lines on stderr, or a readable console format
+# for development (LOG_FORMAT=console). Django, Celery and uvicorn log through it too.
+LOG_FORMAT = env("LOG_FORMAT", default="json")
+LOG_LEVEL = env("LOG_LEVEL", default="INFO")
+LOGGING = configure_logging(json=LOG_FORMAT != "console", level=LOG_LEVEL)
+# Celery keeps its hands off the root logger, so workers log through the same config.
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+
+# Prometheus (apps/ops/metrics.py): `/metrics` on every host with
+# `Authorization: Bearer $METRICS_TOKEN`; no token, no endpoint.
+METRICS_TOKEN = env("METRICS_TOKEN", default="")
+# Shared by the processes of one machine (web workers, Celery workers); emptied by
+# whatever starts them. Unset: each process keeps its metrics in memory.
+PROMETHEUS_MULTIPROC_DIR = env("PROMETHEUS_MULTIPROC_DIR", default="")
+# A worker that does not share that directory with a web process serves its own metrics.
+CELERY_METRICS_PORT = env.int("CELERY_METRICS_PORT", default=0)
 
 if SENTRY_DSN:
     from apps.core.sentry import init_sentry
