@@ -13,6 +13,7 @@ browser as an anonymous HTTP 403 / code 1006).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import weakref
 from functools import cache
@@ -279,10 +280,9 @@ async def close_open_websockets(code: int = CloseCode.GOING_AWAY, timeout: float
     consumers = list(_open_consumers)
 
     async def close(consumer: TenantJsonConsumer) -> None:
-        try:
+        # A socket that is already gone needs no goodbye.
+        with contextlib.suppress(Exception):
             await consumer.close(code=code, reason="server shutting down")
-        except Exception:  # a socket that is already gone needs no goodbye
-            pass
 
     if consumers:
         await asyncio.wait([asyncio.ensure_future(close(c)) for c in consumers], timeout=timeout)

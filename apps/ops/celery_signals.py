@@ -11,11 +11,16 @@ from __future__ import annotations
 import time
 
 import structlog
+from celery.app import trace
 from celery.signals import task_postrun, task_prerun, worker_process_init, worker_ready
 
 from . import metrics
 
 _started: dict[str, float] = {}
+
+# Celery's success line includes the task's return value, which may hold personal data
+# (a message's recipient, a student's name). Name, id and run time are enough.
+trace.LOG_SUCCESS = "Task %(name)s[%(id)s] succeeded in %(runtime)ss"
 
 
 def _tenant() -> tuple[str, str]:

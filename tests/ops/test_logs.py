@@ -21,9 +21,7 @@ def captured_json_logs():
     """Lines written through the project's real logging configuration (the formatter of
     the root handler that settings.LOGGING installed), parsed as JSON."""
     root = logging.getLogger()
-    formatter = next(
-        h.formatter for h in root.handlers if isinstance(h.formatter, structlog.stdlib.ProcessorFormatter)
-    )
+    formatter = next(h.formatter for h in root.handlers if isinstance(h.formatter, structlog.stdlib.ProcessorFormatter))
     stream = io.StringIO()
     handler = logging.StreamHandler(stream)
     handler.setFormatter(formatter)
@@ -113,7 +111,8 @@ def test_celery_task_logs_carry_the_tenant(celery_worker, live_db, tenants):
     result.get(timeout=30)
     deadline = time.monotonic() + 10
     while time.monotonic() < deadline:
-        lines = [json.loads(line) for line in open(path, encoding="utf-8") if line.startswith("{")]
+        with open(path, encoding="utf-8") as log:
+            lines = [json.loads(line) for line in log if line.startswith("{")]
         mine = [line for line in lines if line.get("task_id") == result.id]
         if any("succeeded" in line.get("event", "") for line in mine):
             break
