@@ -375,12 +375,47 @@ CELERY_BEAT_SCHEDULE: dict = {
         "schedule": 600.0,
         "options": {"headers": {"_tenant_types": ["academy", "store"]}},
     },
+    # Every schema dumped at 03:15 Seoul time (CELERY_TIMEZONE), then backups older than
+    # BACKUP_RETENTION_DAYS pruned. Runs once, in the public schema, on the reports queue.
+    "backups-daily": {
+        "task": "apps.ops.tasks.report_backups",
+        "schedule": crontab(hour=3, minute=15),
+    },
     "academy-vindex-nightly": {
         "task": "apps.academy.tasks.recompute_all_vindex",
         "schedule": crontab(hour=2, minute=30),
         "options": {"headers": {"_tenant_types": ["academy"]}},
     },
 }
+
+# ---------------------------------------------------------------------------- backups
+# `manage.py backup` / `restore` and the daily schedule (apps/ops/backups.py). "local"
+# keeps the files in BACKUP_DIR; "s3" in an S3-compatible bucket through django-storages
+# (boto3 is in requirements/production.txt).
+BACKUP_STORAGE = env("BACKUP_STORAGE", default="local")
+BACKUP_DIR = env("BACKUP_DIR", default=str(BASE_DIR / "var" / "backups"))
+BACKUP_RETENTION_DAYS = env.int("BACKUP_RETENTION_DAYS", default=30)
+# Where pg_dump / pg_restore live, if not on PATH (or older than the server there).
+PG_BIN_DIR = env("PG_BIN_DIR", default="")
+if BACKUP_STORAGE == "s3":
+    STORAGES["backups"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": env("BACKUP_S3_BUCKET"),
+            "location": env("BACKUP_S3_PREFIX", default="megacity-backups"),
+            "endpoint_url": env("BACKUP_S3_ENDPOINT_URL", default=None),
+            "region_name": env("BACKUP_S3_REGION", default=None),
+            "access_key": env("BACKUP_S3_ACCESS_KEY", default=None),
+            "secret_key": env("BACKUP_S3_SECRET_KEY", default=None),
+            "default_acl": "private",
+            "file_overwrite": False,
+        },
+    }
+else:
+    STORAGES["backups"] = {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": BACKUP_DIR, "base_url": None, "file_permissions_mode": 0o600},
+    }
 
 # ---------------------------------------------------------------------------- api
 REST_FRAMEWORK = {

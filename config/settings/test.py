@@ -46,3 +46,9 @@ if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
     os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(_metrics_dir)
 PROMETHEUS_MULTIPROC_DIR = os.environ["PROMETHEUS_MULTIPROC_DIR"]
 METRICS_TOKEN = "test-metrics-token"
+
+# Backups go to a folder of the test run (shared with the worker it starts).
+if not os.environ.get("BACKUP_DIR"):
+    os.environ["BACKUP_DIR"] = str(BASE_DIR / "var" / "test-backups" / _TEST_NAME)  # noqa: F405
+BACKUP_DIR = os.environ["BACKUP_DIR"]
+STORAGES["backups"]["OPTIONS"]["location"] = BACKUP_DIR  # noqa: F405
