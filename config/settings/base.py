@@ -316,6 +316,13 @@ CELERY_RESULT_SERIALIZER = "json"
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# Shutdown. SIGTERM alone is Celery's warm shutdown: it waits for running tasks however
+# long they take, and a container killed meanwhile leaves its messages unacked until
+# Redis's visibility timeout (2 h). With REMAP_SIGTERM=SIGQUIT (set for the containers),
+# SIGTERM is a soft shutdown instead: running tasks get this many seconds to finish, the
+# rest are cancelled and go straight back to the queue (acks_late; tasks are idempotent).
+# Keep it below the orchestrator's grace period (compose: stop_grace_period 30 s).
+CELERY_WORKER_SOFT_SHUTDOWN_TIMEOUT = env.float("CELERY_WORKER_SOFT_SHUTDOWN_TIMEOUT", default=20.0)
 # The soft limit raises inside the task so it can clean up; the hard one kills it.
 CELERY_TASK_SOFT_TIME_LIMIT = env.int("CELERY_TASK_SOFT_TIME_LIMIT", default=300)
 CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=360)
