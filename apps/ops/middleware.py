@@ -10,11 +10,15 @@ import structlog
 from django.conf import settings
 from django.db import connection
 from django.http import HttpResponse
+from sentry_sdk.integrations.logging import ignore_logger
 
 from . import metrics
 from .logs import incoming_request_id, request_log_fields
 
 logger = structlog.get_logger("megacity.request")
+# A 5xx request line is logged at ERROR; Sentry already has the exception itself (Django
+# integration), so the line must not become a second, message-only event.
+ignore_logger("megacity.request")
 
 # Probes and scrapes arrive every few seconds; they are logged at DEBUG only.
 _QUIET_PREFIXES = ("/health/", "/metrics")
