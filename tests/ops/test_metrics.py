@@ -198,3 +198,28 @@ async def test_websocket_connections_gauge(academy_with_coach):
     after = await scrape_async()
     assert value(after, gauge, tenant_type="academy") == value(before, gauge, tenant_type="academy")
     assert value(after, opened, tenant_type="academy") - value(before, opened, tenant_type="academy") == 2
+
+
+@pytest.mark.timeout(120)
+def test_a_worker_in_its_own_container_serves_its_metrics(live_db, tmp_path):
+    """With CELERY_METRICS_PORT (and its own metrics directory, as in a container) a
+    worker answers /metrics itself, behind the same token."""
+    from tests.ops.slow_tasks import slow
+    from tests.processes import celery, free_port, port_open, running
+
+    port = free_port()
+    queue = f"ops-metrics-{uuid.uuid4().hex[:8]}"
+    command = celery("worker", "-Q", queue, "-c", "1", "-n", f"{queue}@%h", "--without-mingle", "--without-gossip")
+    command += ["--include", "tests.ops.slow_tasks"]
+    env = {"CELERY_METRICS_PORT": str(port), "PROMETHEUS_MULTIPROC_DIR": str(tmp_path)}
+    labels = {"task": "tests.ops.slow_tasks.slow", "state": "success"}
+    in_web_dir = value(scrape(), "megacity_celery_tasks_total", **labels)
+    with running(f"worker-{queue}", command, ready=lambda: port_open(port), timeout=60, **env):
+        slow.apply_async((f"ops-test:{uuid.uuid4().hex}", 0, 0), queue=queue).get(timeout=30)
+        base = f"http://127.0.0.1:{port}"
+        assert httpx.get(f"{base}/metrics", timeout=5).status_code == 401
+        assert httpx.get(f"{base}/metrics", headers={"Authorization": "Bearer nope"}, timeout=5).status_code == 403
+        text = httpx.get(f"{base}/metrics", headers={"Authorization": f"Bearer {TOKEN}"}, timeout=5).text
+    assert value(text, "megacity_celery_tasks_total", **labels) == 1  # its own directory: only its task
+    assert 'megacity_celery_queue_length{queue="default"}' in text
+    assert value(scrape(), "megacity_celery_tasks_total", **labels) == in_web_dir  # not in the web's directory
