@@ -397,7 +397,8 @@ def _restore_renamed(path: str, source_schema: str, into: str, tmp: str) -> None
         with _connect(scratch, autocommit=True) as conn:
             for extension in extensions:  # types and operators the tables may use
                 conn.execute(sql.SQL("CREATE EXTENSION IF NOT EXISTS {}").format(sql.Identifier(extension)))
-        restore_args = ["--no-owner", "--no-privileges", "--exit-on-error"]
+        # One transaction each: all or nothing, and one commit instead of one per statement.
+        restore_args = ["--no-owner", "--no-privileges", "--exit-on-error", "--single-transaction"]
         _run([pg_tool("pg_restore"), *restore_args, "-d", scratch, path], scratch)
         with _connect(scratch, autocommit=True) as conn:
             conn.execute(
