@@ -229,3 +229,18 @@ def test_pg_tool_matches_the_server():
 
     version = subprocess.run([path, "--version"], capture_output=True, text=True).stdout
     assert int(re.search(r"\) (\d+)", version).group(1)) >= server
+
+
+def test_restore_by_name_from_the_backup_storage(live_tenant, backup_dir):
+    """`--from` may name a file in the backup storage (as with S3): it is fetched through
+    the storage API, with its manifest, and checked against it."""
+    t = live_tenant("zone")
+    _fill(t, events=5)
+    backup = backups.backup_schema(t.schema)
+    out = StringIO()
+    try:
+        call_command("restore", "--from", backup.name, "--into", "zone_from_storage", stdout=out)
+        assert "matches the manifest" in out.getvalue()
+        assert backups.describe("zone_from_storage")["ledger"] == backup.manifest["ledger"]
+    finally:
+        _drop_restored("zone_from_storage")
