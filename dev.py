@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -204,6 +205,13 @@ def cmd_up(args: list[str]) -> int:
         say("migrating every schema")
         manage("migrate", "--verbosity", "0")
         manage("seed_demo", "--port", port)
+        if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+            # One metrics directory for the web server and the worker (apps/ops/metrics.py),
+            # emptied before they start.
+            metrics = DATA / "metrics"
+            shutil.rmtree(metrics, ignore_errors=True)
+            metrics.mkdir(parents=True)
+            os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(metrics)
         commands = {
             "web": [
                 sys.executable,

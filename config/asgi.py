@@ -10,6 +10,10 @@ django_asgi_app = get_asgi_application()
 from channels.routing import ProtocolTypeRouter  # noqa: E402
 
 from apps.core.websocket import TenantURLRouter, TenantWebsocketMiddleware  # noqa: E402
+from apps.ops import shutdown  # noqa: E402
+
+# On SIGTERM, websockets are closed with 1001 (going away) before uvicorn's own shutdown.
+shutdown.install()
 
 application = ProtocolTypeRouter(
     {

@@ -5,18 +5,35 @@ set -e
 QUEUES_CPU="default,notifications,imports,reports,crawl,settlement"
 QUEUES_GPU="gpu.llm,gpu.stt,gpu.pose"
 
+# Prometheus multi-process directory of this container's processes (apps/ops/metrics.py),
+# emptied when the container starts them.
+metrics_dir() {
+  export PROMETHEUS_MULTIPROC_DIR="${PROMETHEUS_MULTIPROC_DIR:-/tmp/megacity-metrics}"
+  rm -rf "$PROMETHEUS_MULTIPROC_DIR" && mkdir -p "$PROMETHEUS_MULTIPROC_DIR"
+}
+# Workers: SIGTERM is Celery's soft shutdown (CELERY_WORKER_SOFT_SHUTDOWN_TIMEOUT to finish,
+# then running tasks go back to the queue), and their metrics are served on their own port.
+worker_env() {
+  metrics_dir
+  export REMAP_SIGTERM="${REMAP_SIGTERM:-SIGQUIT}"
+  export CELERY_METRICS_PORT="${CELERY_METRICS_PORT:-9808}"
+}
+
 case "$1" in
   web)
+    metrics_dir
     exec uvicorn config.asgi:application --host 0.0.0.0 --port "${PORT:-8000}" \
       --workers "${WEB_WORKERS:-2}" --proxy-headers --forwarded-allow-ips='*' \
       --timeout-graceful-shutdown "${GRACEFUL_SECONDS:-25}" --no-access-log ;;
   migrate)
     exec python manage.py migrate --noinput ;;
   worker)
+    worker_env
     exec celery -A config worker -Q "${CELERY_QUEUES:-$QUEUES_CPU}" \
       --concurrency "${CELERY_CONCURRENCY:-4}" -l info -n "cpu@%h" ;;
   gpu-worker)
     # Thin clients of the inference fleet: mostly waiting on HTTP, so threads.
+    worker_env
     exec celery -A config worker -Q "${CELERY_QUEUES:-$QUEUES_GPU}" \
       --pool threads --concurrency "${CELERY_CONCURRENCY:-8}" -l info -n "gpu@%h" ;;
   beat)

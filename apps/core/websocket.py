@@ -12,7 +12,10 @@ browser as an anonymous HTTP 403 / code 1006).
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import json
+import weakref
 from functools import cache
 from http.cookies import SimpleCookie
 from importlib import import_module
@@ -35,6 +38,7 @@ class CloseCode:
     FORBIDDEN = 4403
     NOT_FOUND = 4404
     UNAVAILABLE = 4503
+    GOING_AWAY = 1001  # RFC 6455: the server is shutting down
 
 
 async def close_with(receive, send, code: int, reason: str) -> None:
@@ -169,6 +173,31 @@ class TenantJsonConsumer(AsyncJsonWebsocketConsumer):
 
     allow_anonymous = False
     permission_required: str | tuple[str, ...] | None = None
+    _counted = False
+
+    async def accept(self, subprotocol=None, headers=None):
+        await super().accept(subprotocol, headers)
+        if not self._counted:
+            from apps.ops import metrics
+
+            self._counted = True
+            _open_consumers.add(self)
+            metrics.WEBSOCKETS_OPEN.labels(self.tenant.type).inc()
+            metrics.WEBSOCKETS_OPENED.labels(self.tenant.type).inc()
+
+    async def websocket_disconnect(self, message):
+        if self._counted:
+            from apps.ops import metrics
+
+            self._counted = False
+            _open_consumers.discard(self)
+            metrics.WEBSOCKETS_OPEN.labels(self.tenant.type).dec()
+        await super().websocket_disconnect(message)
+
+    async def _refuse(self, code: int, reason: str) -> None:
+        """Accept (so the client sees the code) and close at once; not counted as open."""
+        await super().accept()
+        await self.close(code=code, reason=reason)
 
     @property
     def tenant(self):
@@ -183,14 +212,12 @@ class TenantJsonConsumer(AsyncJsonWebsocketConsumer):
 
     async def websocket_connect(self, message):
         if not self.allow_anonymous and not self.user.is_authenticated:
-            await self.accept()
-            await self.close(code=CloseCode.UNAUTHENTICATED, reason="authentication required")
+            await self._refuse(CloseCode.UNAUTHENTICATED, "authentication required")
             return
         if self.permission_required:
             refusal = await self._refusal(self._required())
             if refusal:
-                await self.accept()
-                await self.close(code=CloseCode.FORBIDDEN, reason=refusal)
+                await self._refuse(CloseCode.FORBIDDEN, refusal)
                 return
         await super().websocket_connect(message)
 
@@ -241,3 +268,22 @@ class TenantJsonConsumer(AsyncJsonWebsocketConsumer):
             return json.loads(text_data)
         except ValueError:
             return {"type": "invalid", "error": "malformed JSON"}
+
+
+# Consumers with an accepted socket in this process (weak: a finished consumer vanishes).
+_open_consumers: weakref.WeakSet[TenantJsonConsumer] = weakref.WeakSet()
+
+
+async def close_open_websockets(code: int = CloseCode.GOING_AWAY, timeout: float = 5.0) -> int:
+    """Close every open socket of this process with `code` (1001, going away, when the
+    server shuts down: clients reconnect to another instance). Returns how many."""
+    consumers = list(_open_consumers)
+
+    async def close(consumer: TenantJsonConsumer) -> None:
+        # A socket that is already gone needs no goodbye.
+        with contextlib.suppress(Exception):
+            await consumer.close(code=code, reason="server shutting down")
+
+    if consumers:
+        await asyncio.wait([asyncio.ensure_future(close(c)) for c in consumers], timeout=timeout)
+    return len(consumers)

@@ -9,6 +9,8 @@ from celery.schedules import crontab
 from csp.constants import NONCE
 from kombu import Exchange, Queue
 
+from apps.ops.logs import configure as configure_logging
+
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 APPS_DIR = BASE_DIR / "apps"
 
@@ -84,6 +86,7 @@ LIBRARY_APPS = [
     "channels",
     "pgtrigger",
     "apps.core",
+    "apps.ops",
 ]
 
 TENANT_TYPES = {
@@ -140,9 +143,13 @@ MIDDLEWARE = [
     # First, so that every response (health checks and tenant-less 404s included) has an
     # id and request.request_id exists for everything after it.
     "apps.core.request_id.RequestIdMiddleware",
-    # Liveness/readiness answer on any host, before a tenant is looked up.
+    # Next: times every request and writes its log line and HTTP metrics.
+    "apps.ops.middleware.RequestObservabilityMiddleware",
+    # Liveness/readiness and /metrics answer on any host, before a tenant is looked up.
     "apps.core.health.HealthCheckMiddleware",
+    "apps.ops.middleware.MetricsEndpointMiddleware",
     "apps.tenancy.middleware.TenantMiddleware",
+    "apps.ops.middleware.TenantLogContextMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "apps.core.security.SecurityHeadersMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -407,6 +414,13 @@ CELERY_RESULT_SERIALIZER = "json"
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# Shutdown. SIGTERM alone is Celery's warm shutdown: it waits for running tasks however
+# long they take, and a container killed meanwhile leaves its messages unacked until
+# Redis's visibility timeout (2 h). With REMAP_SIGTERM=SIGQUIT (set for the containers),
+# SIGTERM is a soft shutdown instead: running tasks get this many seconds to finish, the
+# rest are cancelled and go straight back to the queue (acks_late; tasks are idempotent).
+# Keep it below the orchestrator's grace period (compose: stop_grace_period 30 s).
+CELERY_WORKER_SOFT_SHUTDOWN_TIMEOUT = env.float("CELERY_WORKER_SOFT_SHUTDOWN_TIMEOUT", default=20.0)
 # The soft limit raises inside the task so it can clean up; the hard one kills it.
 CELERY_TASK_SOFT_TIME_LIMIT = env.int("CELERY_TASK_SOFT_TIME_LIMIT", default=300)
 CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=360)
@@ -466,12 +480,47 @@ CELERY_BEAT_SCHEDULE: dict = {
         "schedule": 600.0,
         "options": {"headers": {"_tenant_types": ["academy", "store"]}},
     },
+    # Every schema dumped at 03:15 Seoul time (CELERY_TIMEZONE), then backups older than
+    # BACKUP_RETENTION_DAYS pruned. Runs once, in the public schema, on the reports queue.
+    "backups-daily": {
+        "task": "apps.ops.tasks.report_backups",
+        "schedule": crontab(hour=3, minute=15),
+    },
     "academy-vindex-nightly": {
         "task": "apps.academy.tasks.recompute_all_vindex",
         "schedule": crontab(hour=2, minute=30),
         "options": {"headers": {"_tenant_types": ["academy"]}},
     },
 }
+
+# ---------------------------------------------------------------------------- backups
+# `manage.py backup` / `restore` and the daily schedule (apps/ops/backups.py). "local"
+# keeps the files in BACKUP_DIR; "s3" in an S3-compatible bucket through django-storages
+# (boto3 is in requirements/production.txt).
+BACKUP_STORAGE = env("BACKUP_STORAGE", default="local")
+BACKUP_DIR = env("BACKUP_DIR", default=str(BASE_DIR / "var" / "backups"))
+BACKUP_RETENTION_DAYS = env.int("BACKUP_RETENTION_DAYS", default=30)
+# Where pg_dump / pg_restore live, if not on PATH (or older than the server there).
+PG_BIN_DIR = env("PG_BIN_DIR", default="")
+if BACKUP_STORAGE == "s3":
+    STORAGES["backups"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": env("BACKUP_S3_BUCKET"),
+            "location": env("BACKUP_S3_PREFIX", default="megacity-backups"),
+            "endpoint_url": env("BACKUP_S3_ENDPOINT_URL", default=None),
+            "region_name": env("BACKUP_S3_REGION", default=None),
+            "access_key": env("BACKUP_S3_ACCESS_KEY", default=None),
+            "secret_key": env("BACKUP_S3_SECRET_KEY", default=None),
+            "default_acl": "private",
+            "file_overwrite": False,
+        },
+    }
+else:
+    STORAGES["backups"] = {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": BACKUP_DIR, "base_url": None, "file_permissions_mode": 0o600},
+    }
 
 # ---------------------------------------------------------------------------- api
 REST_FRAMEWORK = {
@@ -518,15 +567,22 @@ SENTRY_DSN = env("SENTRY_DSN", default="")
 SENTRY_ENVIRONMENT = env("SENTRY_ENVIRONMENT", default="development")
 SENTRY_TRACES_SAMPLE_RATE = env.float("SENTRY_TRACES_SAMPLE_RATE", default=0.0)
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
-    # httpx logs every request URL at INFO; URLs can carry tokens (Telegram's bot token).
-    "loggers": {"django.db.backends": {"level": "WARNING"}, "httpx": {"level": "WARNING"}},
-}
+# Structured logs (apps/ops/logs.py): JSON lines on stderr, or a readable console format
+# for development (LOG_FORMAT=console). Django, Celery and uvicorn log through it too.
+LOG_FORMAT = env("LOG_FORMAT", default="json")
+LOG_LEVEL = env("LOG_LEVEL", default="INFO")
+LOGGING = configure_logging(json=LOG_FORMAT != "console", level=LOG_LEVEL)
+# Celery keeps its hands off the root logger, so workers log through the same config.
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+
+# Prometheus (apps/ops/metrics.py): `/metrics` on every host with
+# `Authorization: Bearer $METRICS_TOKEN`; no token, no endpoint.
+METRICS_TOKEN = env("METRICS_TOKEN", default="")
+# Shared by the processes of one machine (web workers, Celery workers); emptied by
+# whatever starts them. Unset: each process keeps its metrics in memory.
+PROMETHEUS_MULTIPROC_DIR = env("PROMETHEUS_MULTIPROC_DIR", default="")
+# A worker that does not share that directory with a web process serves its own metrics.
+CELERY_METRICS_PORT = env.int("CELERY_METRICS_PORT", default=0)
 
 if SENTRY_DSN:
     from apps.core.sentry import init_sentry

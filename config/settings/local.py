@@ -2,7 +2,7 @@
 servers) when the environment does not provide them."""
 
 from .base import *  # noqa: F403
-from .base import env
+from .base import LOG_LEVEL, env
 
 DEBUG = env.bool("DJANGO_DEBUG", default=True)
 SECRET_KEY = env("DJANGO_SECRET_KEY", default="dev-only-insecure-key-change-me-0123456789abcdefghij")
@@ -17,3 +17,7 @@ STATIC_ROOT = None
 SANDBOX_ENABLED = env.bool("SANDBOX_ENABLED", default=True)
 NOTIFICATIONS_CONSOLE_FALLBACK = True
 TENANT_URL_TEMPLATE = env("TENANT_URL_TEMPLATE", default="http://{domain}:" + env("PORT", default="8000"))
+
+# Readable log lines in a terminal (JSON with LOG_FORMAT=json).
+LOG_FORMAT = env("LOG_FORMAT", default="console")
+LOGGING = configure_logging(json=LOG_FORMAT != "console", level=LOG_LEVEL)  # noqa: F405

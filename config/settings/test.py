@@ -1,6 +1,9 @@
 """Tests: the real PostgreSQL and Redis from DATABASE_URL / REDIS_URL (`python dev.py test`
 starts embedded ones when those are unset)."""
 
+import os
+import shutil
+
 from .base import *  # noqa: F403
 from .base import CHANNEL_LAYERS, DATABASES, REDIS_KEY_PREFIX, env
 
@@ -32,3 +35,20 @@ STATIC_ROOT = None
 SANDBOX_ENABLED = True
 NOTIFICATIONS_CONSOLE_FALLBACK = True
 NOTIFICATIONS_RETRY_BASE_SECONDS = 0.2
+
+# Metrics in multi-process mode, as in production: the test process, the Celery worker
+# and the uvicorn it starts (which inherit this environment) share one directory. The
+# process that sets the variable first (the test run) empties the directory.
+if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+    _metrics_dir = BASE_DIR / "var" / "test-metrics" / _TEST_NAME  # noqa: F405
+    shutil.rmtree(_metrics_dir, ignore_errors=True)
+    _metrics_dir.mkdir(parents=True)
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(_metrics_dir)
+PROMETHEUS_MULTIPROC_DIR = os.environ["PROMETHEUS_MULTIPROC_DIR"]
+METRICS_TOKEN = "test-metrics-token"
+
+# Backups go to a folder of the test run (shared with the worker it starts).
+if not os.environ.get("BACKUP_DIR"):
+    os.environ["BACKUP_DIR"] = str(BASE_DIR / "var" / "test-backups" / _TEST_NAME)  # noqa: F405
+BACKUP_DIR = os.environ["BACKUP_DIR"]
+STORAGES["backups"]["OPTIONS"]["location"] = BACKUP_DIR  # noqa: F405
