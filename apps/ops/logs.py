@@ -14,9 +14,6 @@ standard library — carries them.
 
 from __future__ import annotations
 
-import re
-import uuid
-
 import structlog
 from django.utils.functional import empty
 
@@ -76,7 +73,6 @@ def configure(*, json: bool, level: str = "INFO") -> dict:
 
 # ---------------------------------------------------------------------------- requests
 
-_REQUEST_ID_RE = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
 
 
 def incoming_request_id(request) -> str:
@@ -85,10 +81,9 @@ def incoming_request_id(request) -> str:
     request_id = getattr(request, "request_id", None)
     if request_id:
         return str(request_id)
-    header = request.META.get("HTTP_X_REQUEST_ID", "")
-    if _REQUEST_ID_RE.match(header):
-        return header
-    return uuid.uuid4().hex
+    from apps.core.request_id import request_id_from  # one rule for what a sane id is
+
+    return request_id_from(request.META.get("HTTP_X_REQUEST_ID"))
 
 
 def _user_id(request) -> int | None:

@@ -68,10 +68,10 @@ def test_library_logs_carry_the_request_context(db, tenants):
     """Django's own `django.request` warning for a 404 is rendered as JSON with the
     request id and tenant bound by the middlewares."""
     with captured_json_logs() as lines:
-        tenants["store"].client().get("/no-such-page/", HTTP_X_REQUEST_ID="req-404")
+        tenants["store"].client().get("/no-such-page/", HTTP_X_REQUEST_ID="req-404-page")
     warning = [line for line in lines if line.get("logger") == "django.request"]
     assert warning, lines
-    assert warning[0]["request_id"] == "req-404"
+    assert warning[0]["request_id"] == "req-404-page"
     assert warning[0]["tenant"] == tenants["store"].schema and warning[0]["tenant_type"] == "store"
     assert warning[0]["level"] == "warning" and warning[0]["status_code"] == 404
     request = next(line for line in lines if line.get("event") == "request")
