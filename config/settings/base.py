@@ -95,6 +95,8 @@ TENANT_TYPES = {
             "django_celery_beat",
             # The payment gateway sandboxes keep their state on the platform host.
             "apps.payments",
+            # The universal identity registry: one row per real person across tenants.
+            "apps.identity",
             *PER_SCHEMA_APPS,
             *LIBRARY_APPS,
         ],

@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 
 from apps.core.normalise import normalise_phone, text
 from apps.core.pii import blind_index
+from apps.identity import services as identity
 
 from ..models import Family, Guardian, GuardianLink, Student
 from .common import invalid, record
@@ -60,7 +61,12 @@ def find_or_create_guardian(*, phone, name: str = "", email: str = "", actor=Non
         return guardian, False
     family = Family.objects.create(name=_("%(name)s family") % {"name": text(name) or digits[-4:]})
     guardian = Guardian.objects.create(
-        family=family, name=text(name) or "", phone=digits, phone_index=index, email=email
+        family=family,
+        name=text(name) or "",
+        phone=digits,
+        phone_index=index,
+        email=email,
+        identity_id=identity.resolve_one("phone", identity.phone_key(digits)),
     )
     record("guardian.created", guardian, actor)
     return guardian, True
@@ -136,6 +142,9 @@ def upsert_student(
             phone=own_phone,
             phone_index=phone_index(own_phone),
             person_index=key,
+            identity_id=identity.resolve_one(
+                "student", identity.student_key(name, birth_date, guardian.phone if guardian else own_phone)
+            ),
             **values,
         )
         record("student.created", student, actor, name=name)
