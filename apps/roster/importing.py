@@ -277,12 +277,25 @@ def _resolve(people: list[_Person], has_status: bool) -> dict[str, _GuardianPlan
                 plan.name = person.guardian_name
     by_index = {plan.index: plan for plan in guardians.values()}
     for chunk in _chunks(list(by_index)):
-        for row in Guardian.objects.filter(phone_index__in=chunk).values("id", "family_id", "name", "phone_index", "identity_id"):
+        for row in Guardian.objects.filter(phone_index__in=chunk).values(
+            "id", "family_id", "name", "phone_index", "identity_id"
+        ):
             plan = by_index[row["phone_index"]]
             plan.existing, plan.guardian_id, plan.family_id = row, row["id"], row["family_id"]
             plan.rename = bool(plan.name) and not row["name"]
 
-    fields = ("id", "family_id", "name", "person_index", "phone_index", "school", "grade", "status", "memo", "identity_id")
+    fields = (
+        "id",
+        "family_id",
+        "name",
+        "person_index",
+        "phone_index",
+        "school",
+        "grade",
+        "status",
+        "memo",
+        "identity_id",
+    )
     family_ids = [plan.family_id for plan in guardians.values() if plan.family_id]
     in_family: dict[tuple[int, str], dict] = {}
     by_name: dict[tuple[int, str], dict] = {}
@@ -405,7 +418,11 @@ def plan(sheet: Sheet, *, mapping: dict | None = None, options: Options | None =
             klass = classes.get(name)
             if klass is None and not options.create_classes:
                 rows_by_number[row_number].errors.append(
-                    ("classes", _("unknown class %(klass)s (create it first, or import with classes created)") % {"klass": name})
+                    (
+                        "classes",
+                        _("unknown class %(klass)s (create it first, or import with classes created)")
+                        % {"klass": name},
+                    )
                 )
                 continue
             if klass is not None and person.student_id and (person.student_id, klass["id"]) in enrolled:
@@ -419,7 +436,10 @@ def plan(sheet: Sheet, *, mapping: dict | None = None, options: Options | None =
                 continue
             elif klass["taken"] >= klass["capacity"]:
                 rows_by_number[row_number].errors.append(
-                    ("classes", _("%(klass)s is full (%(n)d of %(n)d places).") % {"klass": name, "n": klass["capacity"]})
+                    (
+                        "classes",
+                        _("%(klass)s is full (%(n)d of %(n)d places).") % {"klass": name, "n": klass["capacity"]},
+                    )
                 )
                 continue
             else:
@@ -431,7 +451,9 @@ def plan(sheet: Sheet, *, mapping: dict | None = None, options: Options | None =
     people = [p for p in people if not all(number in rejected_rows for number in p.rows)]
     if rejected_rows and options.valid_only:
         people_set = {id(p) for p in people}
-        enrollments = [(p, name) for p, name in enrollments if id(p) in people_set and p.classes[name] not in rejected_rows]
+        enrollments = [
+            (p, name) for p, name in enrollments if id(p) in people_set and p.classes[name] not in rejected_rows
+        ]
         new_classes = defaultdict(int)
         for _p, name in enrollments:
             if name not in classes:
@@ -467,7 +489,9 @@ def plan(sheet: Sheet, *, mapping: dict | None = None, options: Options | None =
             report.actions.append((first, "unchanged", person.name, []))
     report.identities_linked = sum(
         1 for p in people if p.existing is not None and p.existing["identity_id"] is None
-    ) + sum(1 for phone in used_guardians if guardians[phone].existing and guardians[phone].existing["identity_id"] is None)
+    ) + sum(
+        1 for phone in used_guardians if guardians[phone].existing and guardians[phone].existing["identity_id"] is None
+    )
     report.merged = [(row, first) for row, first in report.merged if row not in rejected_rows]
     report.links_created = len(links)
     report.enrollments_created = len(enrollments)
@@ -511,7 +535,9 @@ def _apply(p: Plan, options: Options) -> None:
     done = 0
 
     # Identities: one INSERT … ON CONFLICT and one SELECT per 20,000 keys.
-    wanted = [("phone", identity.phone_key(g.phone)) for g in guardians if not (g.existing and g.existing["identity_id"])]
+    wanted = [
+        ("phone", identity.phone_key(g.phone)) for g in guardians if not (g.existing and g.existing["identity_id"])
+    ]
     student_keys: dict[int, str] = {}
     for person in p.people:
         if person.existing is None or person.existing["identity_id"] is None:
@@ -539,7 +565,9 @@ def _apply(p: Plan, options: Options) -> None:
         )
         for g, guardian in zip(batch, created, strict=True):
             g.guardian_id, g.family_id = guardian.pk, guardian.family_id
-            events.append(NewEvent("guardian.created", ("guardian", guardian.pk), {}, _key(report, "guardian", g.index)))
+            events.append(
+                NewEvent("guardian.created", ("guardian", guardian.pk), {}, _key(report, "guardian", g.index))
+            )
         done += len(batch)
         progress("guardians", done, total)
         flush_events()
@@ -551,7 +579,14 @@ def _apply(p: Plan, options: Options) -> None:
             obj.identity_id = g.existing["identity_id"] or ids[identity.phone_key(g.phone)]
             objs.append(obj)
             if g.rename:
-                events.append(NewEvent("guardian.updated", ("guardian", g.guardian_id), {"fields": ["name"]}, _key(report, "guardian.updated", g.index)))
+                events.append(
+                    NewEvent(
+                        "guardian.updated",
+                        ("guardian", g.guardian_id),
+                        {"fields": ["name"]},
+                        _key(report, "guardian.updated", g.index),
+                    )
+                )
         Guardian.objects.bulk_update(objs, ["name", "identity_id", "updated_at"], batch_size=BATCH)
 
     # Students: new ones in batches (with a family of their own when no guardian is known).
@@ -581,14 +616,23 @@ def _apply(p: Plan, options: Options) -> None:
         for person, student in zip(batch, Student.objects.bulk_create(objs), strict=True):
             person.student_id = student.pk
             events.append(
-                NewEvent("student.created", ("student", student.pk), {"name": person.name, "rows": person.rows}, _key(report, "student", student.pk))
+                NewEvent(
+                    "student.created",
+                    ("student", student.pk),
+                    {"name": person.name, "rows": person.rows},
+                    _key(report, "student", student.pk),
+                )
             )
         done += len(batch)
         progress("students", done, total)
         flush_events()
 
     # Students that exist: only what changed, in one bulk update per set of fields.
-    changed = [person for person in p.people if person.existing is not None and (person.changes or person.existing["identity_id"] is None)]
+    changed = [
+        person
+        for person in p.people
+        if person.existing is not None and (person.changes or person.existing["identity_id"] is None)
+    ]
     by_fields: dict[tuple[str, ...], list[Student]] = defaultdict(list)
     for person in changed:
         obj = Student(pk=person.student_id, updated_at=now)
@@ -609,7 +653,12 @@ def _apply(p: Plan, options: Options) -> None:
         by_fields[tuple(columns)].append(obj)
         if person.changes:
             events.append(
-                NewEvent("student.updated", ("student", person.student_id), {"fields": sorted(person.changes), "rows": person.rows}, _key(report, "student.updated", person.student_id))
+                NewEvent(
+                    "student.updated",
+                    ("student", person.student_id),
+                    {"fields": sorted(person.changes), "rows": person.rows},
+                    _key(report, "student.updated", person.student_id),
+                )
             )
     for columns, objs in by_fields.items():
         Student.objects.bulk_update(objs, list(columns), batch_size=BATCH)
@@ -655,7 +704,11 @@ def _apply(p: Plan, options: Options) -> None:
         )
         for klass in created:
             p.classes[klass.name] = {"id": klass.pk, "name": klass.name, "is_active": True, "capacity": klass.capacity}
-            events.append(NewEvent("class.created", klass, {"name": klass.name, "source": "roster"}, _key(report, "class", klass.name)))
+            events.append(
+                NewEvent(
+                    "class.created", klass, {"name": klass.name, "source": "roster"}, _key(report, "class", klass.name)
+                )
+            )
     fees = dict(Class.objects.filter(pk__in=[c["id"] for c in p.classes.values()]).values_list("id", "monthly_fee"))
 
     for batch in _chunks(p.enrollments, BATCH):
@@ -695,7 +748,14 @@ def _apply(p: Plan, options: Options) -> None:
         progress("enrollments", done, total)
         flush_events()
 
-    events.append(NewEvent("roster.imported", ("roster", report.file_hash[:32]), {"source": report.source, **{k: v for k, v in report.summary().items() if k != "events"}}, _key(report, "imported", "file")))
+    events.append(
+        NewEvent(
+            "roster.imported",
+            ("roster", report.file_hash[:32]),
+            {"source": report.source, **{k: v for k, v in report.summary().items() if k != "events"}},
+            _key(report, "imported", "file"),
+        )
+    )
     flush_events(force=True)
 
 

@@ -44,7 +44,10 @@ def test_one_person_one_profile_siblings_duplicates_and_classes(academy, tmp_pat
             "김서연",
         }
         # The same student on two rows: one profile with the union of the classes.
-        assert set(Enrollment.objects.filter(student=minjun).values_list("klass__name", flat=True)) == {"선수반", "실전반"}
+        assert set(Enrollment.objects.filter(student=minjun).values_list("klass__name", flat=True)) == {
+            "선수반",
+            "실전반",
+        }
         assert minjun.memo == "두 번째 줄" and minjun.birth_date == date(2015, 3, 2)
         assert Enrollment.objects.get(student=minjun, klass__name="선수반").starts_on == date(2026, 3, 2)
         # 휴원: the student and the new enrollments paused; 퇴원: no enrollment.
@@ -141,7 +144,10 @@ def test_valid_only_imports_the_valid_rows(academy, tmp_path):
 
 
 def test_unknown_classes_are_created_when_asked(academy, tmp_path):
-    rows = [HEADER, *([f"학생{i}", "2015-01-01", "", "", f"010-1000-{i:04d}", "", "", "새반", "", "", ""] for i in range(25))]
+    rows = [
+        HEADER,
+        *([f"학생{i}", "2015-01-01", "", "", f"010-1000-{i:04d}", "", "", "새반", "", "", ""] for i in range(25)),
+    ]
     path = write_xlsx(tmp_path / "new.xlsx", rows)
     with academy.t.context():
         report = run(path, create_classes=True)
@@ -152,7 +158,10 @@ def test_unknown_classes_are_created_when_asked(academy, tmp_path):
 
 def test_a_full_class_rejects_the_rows_beyond_its_capacity(academy, tmp_path):
     # 선수반 has 3 places.
-    rows = [HEADER, *([f"학생{i}", "2015-01-01", "", "", f"010-1000-{i:04d}", "", "", "선수반", "", "", ""] for i in range(4))]
+    rows = [
+        HEADER,
+        *([f"학생{i}", "2015-01-01", "", "", f"010-1000-{i:04d}", "", "", "선수반", "", "", ""] for i in range(4)),
+    ]
     path = write_xlsx(tmp_path / "full.xlsx", rows)
     with academy.t.context():
         report = run(path)

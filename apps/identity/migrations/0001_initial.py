@@ -4,24 +4,29 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
-    dependencies = [
-    ]
+    dependencies = []
 
     operations = [
         migrations.CreateModel(
-            name='Identity',
+            name="Identity",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('key', models.CharField(editable=False, max_length=64, unique=True, verbose_name='key')),
-                ('kind', models.CharField(choices=[('phone', 'Person with this phone number'), ('student', 'Student')], max_length=16, verbose_name='kind')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='created')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("key", models.CharField(editable=False, max_length=64, unique=True, verbose_name="key")),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[("phone", "Person with this phone number"), ("student", "Student")],
+                        max_length=16,
+                        verbose_name="kind",
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="created")),
             ],
             options={
-                'verbose_name': 'universal identity',
-                'verbose_name_plural': 'universal identities',
+                "verbose_name": "universal identity",
+                "verbose_name_plural": "universal identities",
             },
         ),
     ]
