@@ -34,7 +34,7 @@ def resolve(pairs: Iterable[tuple[str, str]], chunk: int = 20000) -> dict[str, i
     INSERT … ON CONFLICT DO NOTHING, so concurrent imports in two tenants that meet the
     same person end up with one identity. Runs in the caller's transaction.
     """
-    wanted = dict((key, kind) for kind, key in pairs)
+    wanted = {key: kind for kind, key in pairs}
     found: dict[str, int] = {}
     table = f"public.{connection.ops.quote_name(Identity._meta.db_table)}"
     items = list(wanted.items())
@@ -43,12 +43,12 @@ def resolve(pairs: Iterable[tuple[str, str]], chunk: int = 20000) -> dict[str, i
             part = items[start : start + chunk]
             keys = [key for key, _kind in part]
             cursor.execute(
-                f"INSERT INTO {table} (key, kind, created_at) "  # noqa: S608  table name is ours
+                f"INSERT INTO {table} (key, kind, created_at) "
                 "SELECT k, t, now() FROM unnest(%s::text[], %s::text[]) AS u(k, t) "
                 "ON CONFLICT (key) DO NOTHING",
                 [keys, [kind for _key, kind in part]],
             )
-            cursor.execute(f"SELECT key, id FROM {table} WHERE key = ANY(%s)", [keys])  # noqa: S608
+            cursor.execute(f"SELECT key, id FROM {table} WHERE key = ANY(%s)", [keys])
             found.update(cursor.fetchall())
     return found
 

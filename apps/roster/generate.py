@@ -29,10 +29,48 @@ HEADER = [
     "비고",
 ]
 SURNAMES = "김이박최정강조윤장임한오서신권황안송류전홍고문양손배백허유남심노하곽성차주우구민진"
-GIVEN = (
-    "민준 서준 도윤 예준 시우 하준 주원 지호 지후 준우 준서 건우 현우 도현 우진 선우 서진 연우 유준 정우 "
-    "서연 서윤 지우 서현 민서 하은 하윤 윤서 지유 지민 채원 수아 지아 지윤 다은 은서 예은 수빈 소율 예린"
-).split()
+GIVEN = [
+    "민준",
+    "서준",
+    "도윤",
+    "예준",
+    "시우",
+    "하준",
+    "주원",
+    "지호",
+    "지후",
+    "준우",
+    "준서",
+    "건우",
+    "현우",
+    "도현",
+    "우진",
+    "선우",
+    "서진",
+    "연우",
+    "유준",
+    "정우",
+    "서연",
+    "서윤",
+    "지우",
+    "서현",
+    "민서",
+    "하은",
+    "하윤",
+    "윤서",
+    "지유",
+    "지민",
+    "채원",
+    "수아",
+    "지아",
+    "지윤",
+    "다은",
+    "은서",
+    "예은",
+    "수빈",
+    "소율",
+    "예린",
+]
 SCHOOLS = ["서울초", "한강초", "강남초", "푸른초", "새솔초", "대치중", "역삼중", "한빛중", "청담고", "단대부고"]
 CLASSES = [
     "유소년 A반",
@@ -88,7 +126,7 @@ def _day(rng: random.Random, value: date):
 def rows(count: int, *, seed: int = 843, errors: int = 0, today: date | None = None) -> list[list]:
     """`count` data rows (plus the title and header rows). About one row in twenty
     repeats a student with another class; families have one to three children."""
-    rng = random.Random(seed)
+    rng = random.Random(seed)  # noqa: S311  test data, not secrets
     today = today or date(2026, 3, 1)
     out: list[list] = [["2026학년도 원생 명단 (데스크 작성)"], [f"기준일: {today:%Y.%m.%d}"], [], HEADER]
     data: list[list] = []

@@ -38,6 +38,7 @@ from django.utils.translation import gettext as _
 
 from apps.academy.models import Class, Enrollment, Family, Guardian, GuardianLink, Programme, Student
 from apps.academy.services.people import person_index, phone_index
+from apps.core.bulk import copy_insert, prep, reserve_ids
 from apps.core.normalise import display_phone
 from apps.identity import services as identity
 from apps.ledger.services import NewEvent, append_many
@@ -520,9 +521,11 @@ def _apply(p: Plan, options: Options) -> None:
     now = timezone.now()
     today = timezone.localdate()
     events: list[NewEvent] = []
+    encrypt_phone = prep(Student, "phone")
+    encrypt_birth = prep(Student, "birth_date")
 
     def flush_events(force: bool = False) -> None:
-        # Events go in slices so 100,000 rows never hold a million Event objects at once.
+        # Events go in slices so 100,000 rows never hold a million events at once.
         if events and (force or len(events) >= 20000):
             report.events += append_many(events, actor=actor)
             events.clear()
@@ -546,28 +549,34 @@ def _apply(p: Plan, options: Options) -> None:
             )
     ids = identity.resolve([*wanted, *(("student", key) for key in student_keys.values())])
 
-    # Guardians and their families.
+    # New guardians, each with a new family (the household their children join).
     for batch in _chunks(new_guardians, BATCH):
-        families = Family.objects.bulk_create(
-            [Family(name=_("%(name)s family") % {"name": g.name or g.phone[-4:]}) for g in batch]
+        family_ids = reserve_ids(Family, len(batch))
+        guardian_ids = reserve_ids(Guardian, len(batch))
+        copy_insert(
+            Family,
+            (
+                {"id": fid, "name": _("%(name)s family") % {"name": g.name or g.phone[-4:]}}
+                for g, fid in zip(batch, family_ids, strict=True)
+            ),
         )
-        created = Guardian.objects.bulk_create(
-            [
-                Guardian(
-                    family_id=family.pk,
-                    name=g.name or "",
-                    phone=g.phone,
-                    phone_index=g.index,
-                    identity_id=ids[identity.phone_key(g.phone)],
-                )
-                for g, family in zip(batch, families, strict=True)
-            ]
-        )
-        for g, guardian in zip(batch, created, strict=True):
-            g.guardian_id, g.family_id = guardian.pk, guardian.family_id
-            events.append(
-                NewEvent("guardian.created", ("guardian", guardian.pk), {}, _key(report, "guardian", g.index))
+        rows = []
+        for g, fid, gid in zip(batch, family_ids, guardian_ids, strict=True):
+            g.guardian_id, g.family_id = gid, fid
+            rows.append(
+                {
+                    "id": gid,
+                    "family_id": fid,
+                    "name": g.name or "",
+                    "phone": encrypt_phone(g.phone),
+                    "phone_index": g.index,
+                    "identity_id": ids[identity.phone_key(g.phone)],
+                    "email": "",
+                    "telegram_chat_id": "",
+                }
             )
+            events.append(NewEvent("guardian.created", ("guardian", gid), {}, _key(report, "guardian", g.index)))
+        copy_insert(Guardian, rows)
         done += len(batch)
         progress("guardians", done, total)
         flush_events()
@@ -589,40 +598,50 @@ def _apply(p: Plan, options: Options) -> None:
                 )
         Guardian.objects.bulk_update(objs, ["name", "identity_id", "updated_at"], batch_size=BATCH)
 
-    # Students: new ones in batches (with a family of their own when no guardian is known).
+    # New students (with a family of their own when no guardian is known).
     for batch in _chunks(people_new, BATCH):
         lonely = [person for person in batch if not person.guardian_phone]
-        families = iter(
-            Family.objects.bulk_create([Family(name=_("%(name)s family") % {"name": person.name}) for person in lonely])
+        lonely_families = reserve_ids(Family, len(lonely))
+        copy_insert(
+            Family,
+            (
+                {"id": fid, "name": _("%(name)s family") % {"name": person.name}}
+                for person, fid in zip(lonely, lonely_families, strict=True)
+            ),
         )
-        objs = []
-        for person in batch:
-            family_id = p.guardians[person.guardian_phone].family_id if person.guardian_phone else next(families).pk
-            objs.append(
-                Student(
-                    family_id=family_id,
-                    name=person.name,
-                    birth_date=person.birth_date,
-                    phone=person.phone,
-                    phone_index=phone_index(person.phone),
-                    person_index=person_index(person.name, person.birth_date),
-                    school=person.school or "",
-                    grade=person.grade or "",
-                    status=person.status or Student.Status.ACTIVE,
-                    memo=person.memo or "",
-                    identity_id=ids[student_keys[id(person)]],
-                )
+        families = iter(lonely_families)
+        student_ids = reserve_ids(Student, len(batch))
+        rows = []
+        for person, sid in zip(batch, student_ids, strict=True):
+            person.student_id = sid
+            rows.append(
+                {
+                    "id": sid,
+                    "family_id": p.guardians[person.guardian_phone].family_id
+                    if person.guardian_phone
+                    else next(families),
+                    "name": person.name,
+                    "birth_date": encrypt_birth(person.birth_date),
+                    "phone": encrypt_phone(person.phone),
+                    "phone_index": phone_index(person.phone),
+                    "person_index": person_index(person.name, person.birth_date),
+                    "school": person.school or "",
+                    "grade": person.grade or "",
+                    "status": person.status or Student.Status.ACTIVE,
+                    "memo": person.memo or "",
+                    "identity_id": ids[student_keys[id(person)]],
+                    "kiosk_pin_hash": "",
+                }
             )
-        for person, student in zip(batch, Student.objects.bulk_create(objs), strict=True):
-            person.student_id = student.pk
             events.append(
                 NewEvent(
                     "student.created",
-                    ("student", student.pk),
+                    ("student", sid),
                     {"name": person.name, "rows": person.rows},
-                    _key(report, "student", student.pk),
+                    _key(report, "student", sid),
                 )
             )
+        copy_insert(Student, rows)
         done += len(batch)
         progress("students", done, total)
         flush_events()
@@ -668,17 +687,20 @@ def _apply(p: Plan, options: Options) -> None:
 
     # Guardian links, approved (staff imported them).
     for batch in _chunks(p.links, BATCH):
-        GuardianLink.objects.bulk_create(
-            [
-                GuardianLink(
-                    guardian_id=g.guardian_id,
-                    student_id=person.student_id,
-                    is_primary=primary,
-                    status=GuardianLink.Status.APPROVED,
-                    decided_at=now,
-                )
-                for person, g, primary in batch
-            ]
+        copy_insert(
+            GuardianLink,
+            (
+                {
+                    "id": lid,
+                    "guardian_id": g.guardian_id,
+                    "student_id": person.student_id,
+                    "relation": GuardianLink.Relation.OTHER,
+                    "is_primary": primary,
+                    "status": GuardianLink.Status.APPROVED,
+                    "decided_at": now,
+                }
+                for (person, g, primary), lid in zip(batch, reserve_ids(GuardianLink, len(batch)), strict=True)
+            ),
         )
         events.extend(
             NewEvent(
@@ -712,47 +734,51 @@ def _apply(p: Plan, options: Options) -> None:
     fees = dict(Class.objects.filter(pk__in=[c["id"] for c in p.classes.values()]).values_list("id", "monthly_fee"))
 
     for batch in _chunks(p.enrollments, BATCH):
-        objs = []
-        for person, name in batch:
+        rows = []
+        for (person, name), eid in zip(batch, reserve_ids(Enrollment, len(batch)), strict=True):
             klass_id = p.classes[name]["id"]
             paused = (person.status or (person.existing or {}).get("status")) == Student.Status.PAUSED
-            objs.append(
-                Enrollment(
-                    student_id=person.student_id,
-                    klass_id=klass_id,
-                    starts_on=person.enrolled_on or today,
-                    plan=Enrollment.Plan.MONTHLY,
-                    monthly_fee=fees.get(klass_id, 0),
-                    status=Enrollment.Status.PAUSED if paused else Enrollment.Status.ACTIVE,
-                    paused_from=today if paused else None,
-                    created_by_id=actor_id,
-                )
+            starts_on = person.enrolled_on or today
+            fee = fees.get(klass_id, 0)
+            rows.append(
+                {
+                    "id": eid,
+                    "student_id": person.student_id,
+                    "klass_id": klass_id,
+                    "starts_on": starts_on,
+                    "plan": Enrollment.Plan.MONTHLY,
+                    "monthly_fee": fee,
+                    "status": Enrollment.Status.PAUSED if paused else Enrollment.Status.ACTIVE,
+                    "paused_from": today if paused else None,
+                    "created_by_id": actor_id,
+                }
             )
-        for (person, name), enrollment in zip(batch, Enrollment.objects.bulk_create(objs), strict=True):
             events.append(
                 NewEvent(
                     "enrollment.created",
-                    ("enrollment", enrollment.pk),
+                    ("enrollment", eid),
                     {
                         "student": person.student_id,
                         "klass": name,
-                        "plan": enrollment.plan,
-                        "starts_on": enrollment.starts_on,
-                        "fee": enrollment.monthly_fee,
+                        "plan": Enrollment.Plan.MONTHLY,
+                        "starts_on": starts_on.isoformat(),
+                        "fee": fee,
                         "source": "roster",
                     },
-                    _key(report, "enrollment", f"{person.student_id}.{enrollment.klass_id}"),
+                    _key(report, "enrollment", f"{person.student_id}.{klass_id}"),
                 )
             )
+        copy_insert(Enrollment, rows)
         done += len(batch)
         progress("enrollments", done, total)
         flush_events()
 
+    summary = {k: v for k, v in report.summary().items() if k != "events"}
     events.append(
         NewEvent(
             "roster.imported",
             ("roster", report.file_hash[:32]),
-            {"source": report.source, **{k: v for k, v in report.summary().items() if k != "events"}},
+            {"source": report.source, **summary},
             _key(report, "imported", "file"),
         )
     )

@@ -4,7 +4,7 @@ from apps.roster.generate import write
 
 
 class Command(BaseCommand):
-    help = "Write a realistic, messy roster (.xlsx) to try the import with (title rows, siblings, duplicates, mixed formats)."
+    help = "Write a realistic, messy roster (.xlsx): title rows, siblings, duplicates, mixed phone and date forms."
 
     def add_arguments(self, parser):
         parser.add_argument("out", help="Where to write the .xlsx file.")
