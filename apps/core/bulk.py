@@ -48,9 +48,10 @@ def copy_insert(model: type[models.Model], rows: Iterable[dict], *, with_pk: boo
     columns = ", ".join(connection.ops.quote_name(field.column) for field in fields)
     names = [field.attname for field in fields]
     count = 0
-    with connection.cursor() as cursor, cursor.cursor.copy(
-        f"COPY {connection.ops.quote_name(model._meta.db_table)} ({columns}) FROM STDIN"
-    ) as copy:
+    with (
+        connection.cursor() as cursor,
+        cursor.cursor.copy(f"COPY {connection.ops.quote_name(model._meta.db_table)} ({columns}) FROM STDIN") as copy,
+    ):
         for row in rows:
             copy.write_row([row[name] if name in row else defaults[name] for name in names])
             count += 1

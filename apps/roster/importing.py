@@ -637,7 +637,12 @@ def _apply(p: Plan, options: Options) -> None:
                 NewEvent(
                     "student.created",
                     ("student", sid),
-                    {"name": person.name, "rows": person.rows},
+                    # A new student's guardian link is part of this event (no separate guardian.linked).
+                    {
+                        "name": person.name,
+                        "rows": person.rows,
+                        "guardian": p.guardians[person.guardian_phone].guardian_id if person.guardian_phone else None,
+                    },
                     _key(report, "student", sid),
                 )
             )
@@ -710,6 +715,7 @@ def _apply(p: Plan, options: Options) -> None:
                 _key(report, "link", f"{g.guardian_id}.{person.student_id}"),
             )
             for person, g, _primary in batch
+            if person.existing is not None
         )
         done += len(batch)
         progress("links", done, total)

@@ -66,7 +66,7 @@ def test_one_person_one_profile_siblings_duplicates_and_classes(academy, tmp_pat
     with academy.t.context():
         kinds = list(Event.objects.values_list("kind", flat=True))
         assert kinds.count("student.created") == 4 and kinds.count("guardian.created") == 2
-        assert kinds.count("enrollment.created") == 5 and kinds.count("guardian.linked") == 3
+        assert kinds.count("enrollment.created") == 5 and kinds.count("guardian.linked") == 0
         assert kinds.count("roster.imported") == 1 and verify().ok
 
 
