@@ -814,6 +814,8 @@ def import_file(path: str | Path, *, mapping: dict | None = None, options: Optio
     except ValueError as exc:
         raise RosterImportError(str(exc)) from exc
     digest = file_hash(path)
+    if options.progress:
+        options.progress("checking", 0, len(sheet.rows))
     with transaction.atomic():
         if not options.dry_run:
             _lock()
@@ -824,6 +826,8 @@ def import_file(path: str | Path, *, mapping: dict | None = None, options: Optio
         del sheet
         report = result.report
         report.source, report.file_hash = Path(path).name, digest
+        if options.progress:
+            options.progress("checked", report.rows, report.rows)
         if not options.dry_run and (options.valid_only or not report.rejected) and report.writes:
             _apply(result, options)
             report.applied = True
