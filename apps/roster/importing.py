@@ -159,6 +159,8 @@ class _Person:
     existing: dict | None = None
     student_id: int | None = None
     changes: list[str] = field(default_factory=list)
+    key: str = ""  # person_index(name, birth_date), computed once
+    enrollments: list[dict] = field(default_factory=list)  # new enrollments, for the student.created event
 
 
 @dataclass(slots=True)
@@ -316,7 +318,7 @@ def _resolve(people: list[_Person], has_status: bool) -> dict[str, _GuardianPlan
             by_person.setdefault(row["person_index"], row)
 
     for person in people:
-        key = person_index(person.name, person.birth_date)
+        key = person.key = person_index(person.name, person.birth_date)
         found = None
         if person.guardian_phone:
             family = guardians[person.guardian_phone].family_id
@@ -624,7 +626,7 @@ def _apply(p: Plan, options: Options) -> None:
                     "birth_date": encrypt_birth(person.birth_date),
                     "phone": encrypt_phone(person.phone),
                     "phone_index": phone_index(person.phone),
-                    "person_index": person_index(person.name, person.birth_date),
+                    "person_index": person.key,
                     "school": person.school or "",
                     "grade": person.grade or "",
                     "status": person.status or Student.Status.ACTIVE,
@@ -632,19 +634,6 @@ def _apply(p: Plan, options: Options) -> None:
                     "identity_id": ids[student_keys[id(person)]],
                     "kiosk_pin_hash": "",
                 }
-            )
-            events.append(
-                NewEvent(
-                    "student.created",
-                    ("student", sid),
-                    # A new student's guardian link is part of this event (no separate guardian.linked).
-                    {
-                        "name": person.name,
-                        "rows": person.rows,
-                        "guardian": p.guardians[person.guardian_phone].guardian_id if person.guardian_phone else None,
-                    },
-                    _key(report, "student", sid),
-                )
             )
         copy_insert(Student, rows)
         done += len(batch)
@@ -759,24 +748,40 @@ def _apply(p: Plan, options: Options) -> None:
                     "created_by_id": actor_id,
                 }
             )
-            events.append(
-                NewEvent(
-                    "enrollment.created",
-                    ("enrollment", eid),
-                    {
-                        "student": person.student_id,
-                        "klass": name,
-                        "plan": Enrollment.Plan.MONTHLY,
-                        "starts_on": starts_on.isoformat(),
-                        "fee": fee,
-                        "source": "roster",
-                    },
-                    _key(report, "enrollment", f"{person.student_id}.{klass_id}"),
+            enrolled = {"id": eid, "klass": name, "starts_on": starts_on.isoformat(), "fee": fee}
+            if person.existing is None:
+                person.enrollments.append(enrolled)  # recorded in the student's own event below
+            else:
+                events.append(
+                    NewEvent(
+                        "enrollment.created",
+                        ("enrollment", eid),
+                        {"student": person.student_id, "plan": Enrollment.Plan.MONTHLY, "source": "roster", **enrolled},
+                        _key(report, "enrollment", f"{person.student_id}.{klass_id}"),
+                    )
                 )
-            )
         copy_insert(Enrollment, rows)
         done += len(batch)
         progress("enrollments", done, total)
+        flush_events()
+
+    # One event per new student: the profile, its guardian link and its enrollments (an import
+    # of 100,000 rows would otherwise append three events per student).
+    for person in people_new:
+        events.append(
+            NewEvent(
+                "student.created",
+                ("student", person.student_id),
+                {
+                    "name": person.name,
+                    "rows": person.rows,
+                    "guardian": p.guardians[person.guardian_phone].guardian_id if person.guardian_phone else None,
+                    "enrollments": person.enrollments,
+                    "source": "roster",
+                },
+                _key(report, "student", person.student_id),
+            )
+        )
         flush_events()
 
     summary = {k: v for k, v in report.summary().items() if k != "events"}

@@ -66,7 +66,11 @@ def test_one_person_one_profile_siblings_duplicates_and_classes(academy, tmp_pat
     with academy.t.context():
         kinds = list(Event.objects.values_list("kind", flat=True))
         assert kinds.count("student.created") == 4 and kinds.count("guardian.created") == 2
-        assert kinds.count("enrollment.created") == 5 and kinds.count("guardian.linked") == 0
+        # A new student's link and enrollments are inside their student.created event.
+        assert kinds.count("enrollment.created") == 0 and kinds.count("guardian.linked") == 0
+        created = Event.objects.get(kind="student.created", subject_id=str(minjun.pk))
+        assert {e["klass"] for e in created.data["enrollments"]} == {"선수반", "실전반"}
+        assert created.data["guardian"] == guardian.pk and created.data["rows"] == [4, 6]
         assert kinds.count("roster.imported") == 1 and verify().ok
 
 
@@ -108,6 +112,11 @@ def test_existing_profiles_are_updated_not_duplicated(academy, tmp_path):
         assert existing.school == "서울초" and existing.identity_id is not None
         assert Student.objects.filter(name="김민준").count() == 1 and Guardian.objects.count() == 2
         assert Event.objects.filter(kind="student.updated", subject_id=str(existing.pk)).count() == 1
+        # An existing student's new enrollments are events of their own.
+        assert set(Event.objects.filter(kind="enrollment.created").values_list("data__klass", flat=True)) == {
+            "선수반",
+            "실전반",
+        }
 
 
 BAD = [
