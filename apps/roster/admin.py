@@ -20,11 +20,9 @@ from apps.audit.services import record
 
 from . import jobs
 from .errors import error_report_xlsx, problems_from
-from .exporting import export_xlsx
+from .exporting import XLSX, export_xlsx
 from .models import ImportJob
 from .reader import EXCEL_SUFFIXES
-
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 class UploadForm(forms.Form):

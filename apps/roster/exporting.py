@@ -15,6 +15,7 @@ from apps.audit.actions import EXPORT
 from apps.audit.services import record
 from apps.core.normalise import display_phone
 
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 HEADERS = [
     "이름",
     "생년월일",

@@ -87,3 +87,27 @@ def test_the_generated_roster_imports_as_one_profile_per_person(academy, tmp_pat
         assert Enrollment.objects.count() == report.enrollments_created
         again = import_file(path, options=Options(create_classes=True, valid_only=True))
         assert again.writes == 0 and again.events == 0
+
+
+def test_the_student_admin_exports_the_selected_students(academy, member, tmp_path):
+    import io
+
+    import openpyxl
+
+    path = write_xlsx(tmp_path / "roster.xlsx", MESSY)
+    with academy.t.context():
+        import_file(path, options=Options())
+        chosen = list(Student.objects.filter(name__in=["김민준", "김서연"]).values_list("pk", flat=True))
+    _user, client = member("academy", "staff")
+    response = client.post(
+        "/admin/academy/student/", {"action": "export_roster", "_selected_action": [str(pk) for pk in chosen]}
+    )
+    assert response.status_code == 200 and response["Content-Type"].startswith("application/vnd.openxml")
+    rows = list(openpyxl.load_workbook(io.BytesIO(response.content)).active.values)
+    assert rows[0][0] == "이름" and sorted(r[0] for r in rows[1:]) == ["김민준", "김서연"]
+    # A coach may read students but not export them: the action is not offered.
+    _coach, coach_client = member("academy", "coach")
+    refused = coach_client.post(
+        "/admin/academy/student/", {"action": "export_roster", "_selected_action": [str(pk) for pk in chosen]}
+    )
+    assert not refused.get("Content-Type", "").startswith("application/vnd.openxml")
