@@ -39,7 +39,6 @@ from django.utils.translation import gettext as _
 from apps.academy.models import Class, Enrollment, Family, Guardian, GuardianLink, Programme, Student
 from apps.academy.services.people import person_index, phone_index
 from apps.core.bulk import copy_insert, prep, reserve_ids
-from apps.core.normalise import display_phone
 from apps.identity import services as identity
 from apps.ledger.services import NewEvent, append_many
 
@@ -838,7 +837,3 @@ def import_file(path: str | Path, *, mapping: dict | None = None, options: Optio
             report.applied = True
     report.seconds = time.perf_counter() - started
     return report
-
-
-def phone_for_display(digits: str | None) -> str:
-    return display_phone(digits) if digits else ""
