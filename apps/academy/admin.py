@@ -123,7 +123,7 @@ class StudentAdmin(PermissionAdminMixin, admin.ModelAdmin):
     readonly_fields = ["family"]
     autocomplete_fields = ["user", "referred_by"]
     inlines = [GuardianLinkInline, EnrollmentInline]
-    actions = ["give_kiosk_pins", "recompute_vindex"]
+    actions = ["give_kiosk_pins", "recompute_vindex", "export_roster"]
 
     @admin.display(description=_("V-Index"))
     def vindex_value(self, obj):
@@ -159,6 +159,23 @@ class StudentAdmin(PermissionAdminMixin, admin.ModelAdmin):
     def give_kiosk_pins(self, request, queryset):
         pins = [f"{student.name}: {attendance.set_pin(student, actor=request.user)}" for student in queryset]
         self.message_user(request, _("New PINs (shown once): %(pins)s") % {"pins": ", ".join(pins)})
+
+    @admin.action(description=_("Export to Excel (.xlsx)"), permissions=["export"])
+    def export_roster(self, request, queryset):
+        # The roster import's own format, so the file can be edited and imported again.
+        from django.http import HttpResponse
+
+        from apps.roster.exporting import XLSX, export_xlsx
+
+        response = HttpResponse(content_type=XLSX)
+        response["Content-Disposition"] = 'attachment; filename="students.xlsx"'
+        export_xlsx(response, request=request, students=queryset)
+        return response
+
+    def has_export_permission(self, request) -> bool:
+        from apps.accounts.permissions import has_permission
+
+        return has_permission(request.user, "student:export")
 
     @admin.action(description=_("Recompute V-Index"), permissions=["view"])
     def recompute_vindex(self, request, queryset):

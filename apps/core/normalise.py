@@ -24,7 +24,13 @@ def text(value) -> str | None:
     """Trimmed text with full-width characters folded (ＡＢＣ１２３ → ABC123, 　 → space)."""
     if value is None:
         return None
-    if isinstance(value, float) and value.is_integer():
+    if isinstance(value, str):
+        stripped = value.strip()
+        # Most cells are already clean: skip the regex and the normalisation (imports call
+        # this for every cell of 100,000-row sheets).
+        if stripped.isprintable() and "  " not in stripped and unicodedata.is_normalized("NFKC", stripped):
+            return stripped or None
+    elif isinstance(value, float) and value.is_integer():
         value = int(value)
     cleaned = _SPACES.sub(" ", unicodedata.normalize("NFKC", str(value))).strip()
     return cleaned or None

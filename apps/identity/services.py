@@ -20,7 +20,7 @@ from django.db import connection
 
 from apps.core.pii import blind_index
 
-from .models import Identity, IdentityKey, IdentityLink
+from .models import IdentityLink
 
 Key = tuple[str, str]  # (kind, digest)
 
@@ -35,71 +35,114 @@ def email_key(email: str | None) -> Key | None:
 
 
 def person_key(name: str, birth_date: date | None, guardian_digits: str | None) -> Key | None:
-    """A child known only by name, birth date and a guardian's phone."""
-    if not (name and birth_date and guardian_digits):
+    """A child known by name (and birth date, when known) under a guardian's phone."""
+    if not (name and guardian_digits):
         return None
-    return ("person", blind_index("person", f"{name}|{birth_date.isoformat()}|{guardian_digits}"))
+    born = birth_date.isoformat() if birth_date else ""
+    return ("person", blind_index("person", f"{name}|{born}|{guardian_digits}"))
 
 
-def resolve(keys: Sequence[Key | None]) -> int | None:
+def resolve(keys: Sequence[Key | None]) -> int:
     """The identity id of the person with these keys, created when none is known."""
     return resolve_many([keys])[0]
 
 
-def resolve_many(people: Sequence[Sequence[Key | None]]) -> list[int | None]:
-    """Identity ids for many people at once (None for a person with no key)."""
-    wanted = [[k for k in keys if k] for keys in people]
-    known = _lookup({k for keys in wanted for k in keys})
-    missing = [i for i, keys in enumerate(wanted) if keys and not any(k in known for k in keys)]
-    # One new identity per person no key of theirs is known for; keys shared by two new
-    # people in the same batch (siblings' guardian phone is never a student key) map to one.
-    fresh: dict[Key, int] = {}
-    need_new = [i for i in missing if not any(k in fresh for k in wanted[i])]
-    created = Identity.objects.bulk_create([Identity() for _ in need_new])
-    for i, identity in zip(need_new, created, strict=True):
-        for key in wanted[i]:
-            fresh.setdefault(key, identity.pk)
-    result: list[int | None] = []
-    new_keys: list[IdentityKey] = []
-    for keys in wanted:
-        identity_id = next((known.get(k) or fresh.get(k) for k in keys if known.get(k) or fresh.get(k)), None)
-        result.append(identity_id)
-        new_keys += [IdentityKey(identity_id=identity_id, kind=k[0], digest=k[1]) for k in keys if k not in known]
-    if new_keys:
-        IdentityKey.objects.bulk_create(new_keys, ignore_conflicts=True)
-        # Another transaction may have claimed a key first: its identity is the person's.
-        winners = _lookup({(k.kind, k.digest) for k in new_keys})
-        result = [
-            next((winners[k] for k in keys if k in winners and k not in known), rid) if rid else rid
-            for keys, rid in zip(wanted, result, strict=True)
-        ]
+CHUNK = 20_000
+
+
+def resolve_many(people: Sequence[Sequence[Key | None]]) -> list[int]:
+    """Identity ids for many people at once, in a few statements per 20,000 people.
+
+    A person none of whose keys is known gets a new identity; one with no key at all (a
+    child with no phone, birth date or guardian) gets one too, which nothing can find again
+    but which still links their profiles. Concurrent callers meeting the same new key agree:
+    keys are inserted ON CONFLICT DO NOTHING and read back.
+    """
+    result: list[int] = []
+    for start in range(0, len(people), CHUNK):
+        result += _resolve_chunk([[k for k in keys if k] for keys in people[start : start + CHUNK]])
     return result
 
 
+def _resolve_chunk(wanted: list[list[Key]]) -> list[int]:
+    known = _lookup({k for keys in wanted for k in keys})
+    fresh: dict[Key, int] = {}
+    need_new: list[int] = []
+    pending: set[Key] = set()
+    for i, keys in enumerate(wanted):
+        # Two new people of one batch sharing a key are one person.
+        if not any(k in known or k in pending for k in keys):
+            need_new.append(i)
+            pending.update(keys)
+    new_ids = _new_identities(len(need_new))
+    new_for = dict(zip(need_new, new_ids, strict=True))
+    for i, identity_id in new_for.items():
+        for key in wanted[i]:
+            fresh.setdefault(key, identity_id)
+    first: list[int] = []
+    for i, keys in enumerate(wanted):
+        found = next((known.get(k) or fresh.get(k) for k in keys if known.get(k) or fresh.get(k)), None)
+        first.append(found if found is not None else new_for[i])
+    new_keys = {k: identity_id for keys, identity_id in zip(wanted, first, strict=True) for k in keys if k not in known}
+    if not new_keys:
+        return first
+    with connection.cursor() as cursor:
+        kinds, digests, ids = zip(*((k[0], k[1], v) for k, v in new_keys.items()), strict=True)
+        cursor.execute(
+            "INSERT INTO public.identity_identitykey (kind, digest, identity_id) "
+            "SELECT * FROM unnest(%s::text[], %s::text[], %s::bigint[]) ON CONFLICT DO NOTHING",
+            [list(kinds), list(digests), list(ids)],
+        )
+        if cursor.rowcount == len(new_keys):
+            return first
+    # Another transaction claimed some key first: its identity is the person's.
+    winners = _lookup(set(new_keys))
+    return [
+        next((winners[k] for k in keys if k in winners and winners[k] != identity_id), identity_id)
+        for keys, identity_id in zip(wanted, first, strict=True)
+    ]
+
+
+def _new_identities(count: int) -> list[int]:
+    if not count:
+        return []
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "INSERT INTO public.identity_identity (created_at) SELECT now() FROM generate_series(1, %s) RETURNING id",
+            [count],
+        )
+        return sorted(row[0] for row in cursor.fetchall())
+
+
 def _lookup(keys: set[Key]) -> dict[Key, int]:
-    if not keys:
-        return {}
     found: dict[Key, int] = {}
-    by_kind: dict[str, list[str]] = {}
-    for kind, digest in keys:
-        by_kind.setdefault(kind, []).append(digest)
-    for kind, digests in by_kind.items():
-        for digest, identity_id in IdentityKey.objects.filter(kind=kind, digest__in=digests).values_list(
-            "digest", "identity_id"
-        ):
-            found[(kind, digest)] = identity_id
+    items = list(keys)
+    with connection.cursor() as cursor:
+        for start in range(0, len(items), CHUNK):
+            part = items[start : start + CHUNK]
+            cursor.execute(
+                "SELECT k.kind, k.digest, k.identity_id FROM public.identity_identitykey k "
+                "JOIN unnest(%s::text[], %s::text[]) AS u(kind, digest) USING (kind, digest)",
+                [[k[0] for k in part], [k[1] for k in part]],
+            )
+            found.update({(kind, digest): identity_id for kind, digest, identity_id in cursor.fetchall()})
     return found
 
 
 def link_many(profile: str, pairs: Iterable[tuple[int, int | None]]) -> None:
     """Record that profiles (object id, identity id) of the current tenant belong to people."""
-    schema = connection.schema_name
-    rows = [
-        IdentityLink(identity_id=identity_id, schema_name=schema, profile=profile, object_id=object_id)
-        for object_id, identity_id in pairs
-        if identity_id
-    ]
-    IdentityLink.objects.bulk_create(rows, ignore_conflicts=True)
+    rows = [(object_id, identity_id) for object_id, identity_id in pairs if identity_id]
+    if not rows:
+        return
+    with connection.cursor() as cursor:
+        for start in range(0, len(rows), CHUNK):
+            part = rows[start : start + CHUNK]
+            cursor.execute(
+                "INSERT INTO public.identity_identitylink (identity_id, schema_name, profile, object_id, linked_at) "
+                "SELECT u.identity_id, %s, %s, u.object_id, now() "
+                "FROM unnest(%s::bigint[], %s::bigint[]) AS u(object_id, identity_id) ON CONFLICT DO NOTHING",
+                [connection.schema_name, profile, [r[0] for r in part], [r[1] for r in part]],
+            )
 
 
 def link(profile: str, object_id: int, identity_id: int | None) -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
+from functools import partial
 
 from django.utils.translation import gettext as _
 
@@ -74,11 +75,21 @@ _CONVERTERS = {
 }
 
 
+_REPEATING = frozenset({"school", "grade", "classes", "status", "memo", "guardian_name"})
+
+
 def parse_rows(sheet: Sheet, header: Header | None = None, mapping: dict | None = None) -> Iterator[RosterRow]:
     """Every non-empty row below the header, normalised; a row's problems are in `errors`."""
     header = header or find_header(sheet.rows, mapping)
     columns = list(header.columns.items())
     today = date.today()
+    converters = {
+        **_CONVERTERS,
+        "birth_date": partial(normalise.day, today=today),
+        "enrolled_on": partial(normalise.day, today=today),
+    }
+    # Columns whose values repeat down the sheet (school, grade, class, status) are converted once per value.
+    memo: dict[tuple[str, object], object] = {}
     for offset, row in enumerate(sheet.rows[header.row_index + 1 :], start=header.row_index + 1):
         if not any(cell not in (None, "") for cell in row):
             continue
@@ -86,7 +97,11 @@ def parse_rows(sheet: Sheet, header: Header | None = None, mapping: dict | None 
         for name, index in columns:
             raw = _cell(row, index)
             try:
-                value = _CONVERTERS[name](raw)
+                if name in _REPEATING:
+                    key = (name, raw)
+                    value = memo[key] if key in memo else memo.setdefault(key, converters[name](raw))
+                else:
+                    value = converters[name](raw)
             except ValueError as exc:
                 parsed.errors.append((name, str(exc)))
                 continue

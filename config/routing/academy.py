@@ -1,6 +1,7 @@
 from django.urls import path
 
 from apps.academy.consumers import AttendanceBoardConsumer
+from apps.roster.consumers import ImportProgressConsumer
 
 from .common import websocket_urlpatterns as common
 
@@ -8,4 +9,5 @@ websocket_urlpatterns = [
     *common,
     path("ws/academy/attendance/", AttendanceBoardConsumer.as_asgi()),
     path("ws/academy/attendance/<int:class_id>/", AttendanceBoardConsumer.as_asgi()),
+    path("ws/academy/imports/<int:job_id>/", ImportProgressConsumer.as_asgi()),
 ]

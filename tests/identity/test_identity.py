@@ -83,7 +83,9 @@ def test_resolve_many_is_bulk_and_idempotent(tenants, db):
         ids = services.resolve_many(keys)
         assert ids[0] == ids[-1] and len(set(ids)) == 50
         assert services.resolve_many(keys) == ids
-        assert services.resolve_many([[None]]) == [None]
+        # Nothing to find a person by: a new identity each time, still linking their profiles.
+        lonely = services.resolve_many([[None], [None]])
+        assert len(set(lonely)) == 2 and not set(lonely) & set(ids)
 
 
 def test_no_tenant_admin_reaches_the_registry_but_the_operators_do(tenants, member, db):

@@ -126,3 +126,24 @@ def test_append_many_continues_the_chain_and_skips_known_keys(tenants):
         assert Event.objects.count() == 501
         result = services.verify()
         assert result.ok and result.events == 501
+
+
+@pytest.mark.django_db
+def test_append_many_hashes_as_append_does_for_any_data(tenants):
+    from datetime import date
+    from decimal import Decimal
+
+    with tenants["academy"].context():
+        services.append("one.by.one", data={"b": 1, "a": "가"})
+        services.append_many(
+            [
+                services.NewEvent("dates", ("student", 1), {"on": date(2026, 3, 2), "amount": Decimal("1.50")}),
+                services.NewEvent("keys", ("student", 2), {2: "two", 10: "ten", "nested": {"z": [1, {"y": None}]}}),
+                services.NewEvent("empty", None, None),
+            ],
+            actor="import",
+        )
+        services.append("after", data={"x": 1})
+        assert services.verify().ok
+        assert Event.objects.get(kind="dates").data == {"on": "2026-03-02", "amount": "1.50"}
+        assert Event.objects.get(kind="keys").data["10"] == "ten"

@@ -1,0 +1,849 @@
+"""Importing a roster: plan, then apply.
+
+**Plan** reads the sheet, groups its rows into people and resolves them against the
+academy's existing profiles in a handful of queries (never one per row):
+
+- a guardian is one person per phone number (the blind index of the normalised phone);
+- a student is one person per name (and birth date) within the family of their guardian,
+  or per own phone, or per name and birth date when neither is known; the same student on
+  several rows becomes one student with the union of the rows' classes; siblings sharing a
+  guardian phone stay separate students linked to one guardian;
+- existing profiles are updated (only with values the file gives), never duplicated.
+
+It produces a report: created, updated, unchanged, merged rows, rejected rows (sheet row
+number and reason). **Apply** writes the plan in one transaction with bulk inserts and
+updates, links every new profile to the universal identity, enrolls students in their
+classes (the rules of `apps.academy.services.enrollment.enroll`: one ongoing enrollment per
+class, active classes, capacity, the class's fee) and appends the ledger events with
+`append_many`. Any rejected row means nothing is written unless `valid_only` is set.
+Re-importing the same file finds everything in place and writes nothing.
+
+Imported enrollments are not invoiced on the spot (the academy already billed these
+students before moving to MegaCity); the monthly run bills them from the next period.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+from django.db import connection, transaction
+from django.db.models import Count
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from apps.academy.models import Class, Enrollment, Family, Guardian, GuardianLink, Programme, Student
+from apps.academy.services.people import person_index, phone_index, student_identity_keys
+from apps.core.bulk import copy_insert, prep, reserve_ids
+from apps.identity import services as identity
+from apps.ledger.services import NewEvent, append_many
+
+from .columns import find_header
+from .parse import RosterRow, parse_rows
+from .reader import Sheet, read
+
+ONGOING = (Enrollment.Status.ACTIVE, Enrollment.Status.PAUSED)
+BATCH = 2000
+QUERY_CHUNK = 10000
+MAX_CAPACITY = 32767  # Class.capacity is a PositiveSmallIntegerField
+IMPORTED_PROGRAMME = "가져온 반"
+
+Progress = Callable[[str, int, int], None]
+
+
+@dataclass
+class Options:
+    dry_run: bool = False
+    valid_only: bool = False
+    create_classes: bool = False
+    actor: object = None
+    progress: Progress | None = None
+
+
+@dataclass(slots=True)
+class Problem:
+    row: int
+    field: str
+    reason: str
+    values: dict[str, object] = field(default_factory=dict)
+
+
+@dataclass
+class Report:
+    source: str = ""
+    file_hash: str = ""
+    rows: int = 0
+    students_created: int = 0
+    students_updated: int = 0
+    students_unchanged: int = 0
+    guardians_created: int = 0
+    guardians_updated: int = 0
+    links_created: int = 0
+    enrollments_created: int = 0
+    identities_linked: int = 0
+    classes_created: list[str] = field(default_factory=list)
+    merged: list[tuple[int, int]] = field(default_factory=list)  # (row, the first row of the same student)
+    rejected: list[Problem] = field(default_factory=list)
+    actions: list[tuple[int, str, str, list[str]]] = field(default_factory=list)  # (first row, action, name, fields)
+    headers: list[str] = field(default_factory=list)
+    events: int = 0
+    dry_run: bool = False
+    applied: bool = False
+    seconds: float = 0.0
+
+    @property
+    def rejected_rows(self) -> int:
+        return len({problem.row for problem in self.rejected})
+
+    @property
+    def writes(self) -> int:
+        return (
+            self.students_created
+            + self.students_updated
+            + self.guardians_created
+            + self.guardians_updated
+            + self.links_created
+            + self.enrollments_created
+            + len(self.classes_created)
+            + self.identities_linked
+        )
+
+    def summary(self) -> dict:
+        return {
+            "rows": self.rows,
+            "students_created": self.students_created,
+            "students_updated": self.students_updated,
+            "students_unchanged": self.students_unchanged,
+            "rows_merged": len(self.merged),
+            "guardians_created": self.guardians_created,
+            "guardians_updated": self.guardians_updated,
+            "links_created": self.links_created,
+            "enrollments_created": self.enrollments_created,
+            "classes_created": list(self.classes_created),
+            "identities_linked": self.identities_linked,
+            "rows_rejected": self.rejected_rows,
+            "events": self.events,
+            "dry_run": self.dry_run,
+            "applied": self.applied,
+        }
+
+
+class RosterImportError(ValueError):
+    """The file cannot be imported at all (unreadable, no header row)."""
+
+
+# ----------------------------------------------------------------------------- planning
+
+
+@dataclass(slots=True)
+class _Person:
+    """A student as the file describes them, over one or more rows."""
+
+    rows: list[int]
+    name: str
+    birth_date: date | None
+    phone: str | None
+    guardian_phone: str | None
+    guardian_name: str | None = None
+    school: str | None = None
+    grade: str | None = None
+    status: str | None = None
+    memo: str | None = None
+    classes: dict[str, int] = field(default_factory=dict)  # class name → row that listed it first
+    enrolled_on: date | None = None
+    existing: dict | None = None
+    student_id: int | None = None
+    changes: list[str] = field(default_factory=list)
+    key: str = ""  # person_index(name, birth_date), computed once
+    enrollments: list[dict] = field(default_factory=list)  # new enrollments, for the student.created event
+
+
+@dataclass(slots=True)
+class _GuardianPlan:
+    phone: str
+    index: str
+    name: str | None = None
+    existing: dict | None = None
+    guardian_id: int | None = None
+    family_id: int | None = None
+    rename: bool = False
+
+
+def _chunks(values: list, size: int = QUERY_CHUNK):
+    for start in range(0, len(values), size):
+        yield values[start : start + size]
+
+
+def _merge(person: _Person, row: RosterRow, has_status: bool) -> None:
+    person.rows.append(row.row_number)
+    # Later rows fill in and override what earlier rows said about the same student.
+    for name in ("school", "grade", "memo", "phone"):
+        value = getattr(row, name)
+        if value:
+            setattr(person, name, value)
+    if has_status:
+        person.status = row.status
+    if row.birth_date and not person.birth_date:
+        person.birth_date = row.birth_date
+    if row.guardian_name and not person.guardian_name:
+        person.guardian_name = row.guardian_name
+    if row.enrolled_on and (person.enrolled_on is None or row.enrolled_on < person.enrolled_on):
+        person.enrolled_on = row.enrolled_on
+    for klass in row.classes:
+        person.classes.setdefault(klass, row.row_number)
+
+
+def _new_person(row: RosterRow, has_status: bool) -> _Person:
+    person = _Person(
+        rows=[], name=row.name, birth_date=row.birth_date, phone=row.phone, guardian_phone=row.guardian_phone
+    )
+    _merge(person, row, has_status)
+    return person
+
+
+def _group(rows: list[RosterRow], has_status: bool, report: Report) -> list[_Person]:
+    """Rows → people. Within one guardian, rows with the same name are one student unless
+    their birth dates differ; a row without a birth date joins the only namesake with one."""
+    people: list[_Person] = []
+    by_guardian: dict[tuple[str, str], list[RosterRow]] = defaultdict(list)
+    by_phone: dict[tuple[str, str], _Person] = {}
+    by_birth: dict[tuple[str, date], _Person] = {}
+    for row in rows:
+        if row.guardian_phone:
+            by_guardian[(row.guardian_phone, row.name)].append(row)
+        elif row.phone:
+            key = (row.phone, row.name)
+            if key in by_phone:
+                report.merged.append((row.row_number, by_phone[key].rows[0]))
+                _merge(by_phone[key], row, has_status)
+            else:
+                by_phone[key] = _new_person(row, has_status)
+                people.append(by_phone[key])
+        else:
+            key = (row.name, row.birth_date)
+            if key in by_birth:
+                report.merged.append((row.row_number, by_birth[key].rows[0]))
+                _merge(by_birth[key], row, has_status)
+            else:
+                by_birth[key] = _new_person(row, has_status)
+                people.append(by_birth[key])
+    for group in by_guardian.values():
+        dated: dict[date, _Person] = {}
+        undated: list[RosterRow] = []
+        for row in group:
+            if row.birth_date is None:
+                undated.append(row)
+            elif row.birth_date in dated:
+                report.merged.append((row.row_number, dated[row.birth_date].rows[0]))
+                _merge(dated[row.birth_date], row, has_status)
+            else:
+                dated[row.birth_date] = _new_person(row, has_status)
+        if undated and len(dated) > 1:
+            for row in undated:
+                row.errors.append(
+                    (
+                        "birth_date",
+                        _("%(name)s appears with several birth dates for this guardian: give this row's birth date")
+                        % {"name": row.name},
+                    )
+                )
+            undated = []
+        if undated:
+            target = next(iter(dated.values()), None)
+            for row in undated:
+                if target is None:
+                    target = _new_person(row, has_status)
+                    dated[None] = target  # type: ignore[index]
+                else:
+                    report.merged.append((row.row_number, target.rows[0]))
+                    _merge(target, row, has_status)
+        people.extend(dated.values())
+    return people
+
+
+def _resolve(people: list[_Person], has_status: bool) -> dict[str, _GuardianPlan]:
+    """Find existing guardians and students in bulk and decide what changes."""
+    guardians: dict[str, _GuardianPlan] = {}
+    for person in people:
+        if person.guardian_phone:
+            plan = guardians.get(person.guardian_phone)
+            if plan is None:
+                plan = guardians[person.guardian_phone] = _GuardianPlan(
+                    person.guardian_phone, phone_index(person.guardian_phone)
+                )
+            if person.guardian_name and not plan.name:
+                plan.name = person.guardian_name
+    by_index = {plan.index: plan for plan in guardians.values()}
+    for chunk in _chunks(list(by_index)):
+        for row in Guardian.objects.filter(phone_index__in=chunk).values(
+            "id", "family_id", "name", "phone_index", "identity_id"
+        ):
+            plan = by_index[row["phone_index"]]
+            plan.existing, plan.guardian_id, plan.family_id = row, row["id"], row["family_id"]
+            plan.rename = bool(plan.name) and not row["name"]
+
+    fields = (
+        "id",
+        "family_id",
+        "name",
+        "person_index",
+        "phone_index",
+        "school",
+        "grade",
+        "status",
+        "memo",
+        "identity_id",
+    )
+    family_ids = [plan.family_id for plan in guardians.values() if plan.family_id]
+    in_family: dict[tuple[int, str], dict] = {}
+    by_name: dict[tuple[int, str], dict] = {}
+    for chunk in _chunks(family_ids):
+        for row in Student.objects.filter(family_id__in=chunk).values(*fields):
+            in_family[(row["family_id"], row["person_index"])] = row
+            by_name.setdefault((row["family_id"], row["name"]), row)
+    phones = [phone_index(p.phone) for p in people if not p.guardian_phone and p.phone]
+    by_own_phone: dict[tuple[str, str], dict] = {}
+    for chunk in _chunks(phones):
+        for row in Student.objects.filter(phone_index__in=chunk).values(*fields):
+            by_own_phone.setdefault((row["phone_index"], row["name"]), row)
+    loners = [person_index(p.name, p.birth_date) for p in people if not p.guardian_phone and not p.phone]
+    by_person: dict[str, dict] = {}
+    for chunk in _chunks(loners):
+        for row in Student.objects.filter(person_index__in=chunk, guardian_links__isnull=True).values(*fields):
+            by_person.setdefault(row["person_index"], row)
+
+    for person in people:
+        key = person.key = person_index(person.name, person.birth_date)
+        found = None
+        if person.guardian_phone:
+            family = guardians[person.guardian_phone].family_id
+            if family is not None:
+                found = in_family.get((family, key))
+                if found is None and person.birth_date is None:
+                    found = by_name.get((family, person.name))
+                elif found is None:
+                    found = in_family.get((family, person_index(person.name, None)))
+        elif person.phone:
+            found = by_own_phone.get((phone_index(person.phone), person.name))
+        else:
+            found = by_person.get(key)
+        person.existing = found
+        if found is None:
+            continue
+        person.student_id = found["id"]
+        for name in ("school", "grade", "memo"):
+            value = getattr(person, name)
+            if value and found[name] != value:
+                person.changes.append(name)
+        if has_status and person.status and found["status"] != person.status:
+            person.changes.append("status")
+        if person.birth_date and found["person_index"] != key:
+            person.changes.append("birth_date")
+        if person.phone and found["phone_index"] != phone_index(person.phone):
+            person.changes.append("phone")
+    return guardians
+
+
+@dataclass
+class Plan:
+    report: Report
+    people: list[_Person]
+    guardians: dict[str, _GuardianPlan]
+    classes: dict[str, dict]  # name → {"id", "is_active", "capacity", "taken"}
+    new_classes: dict[str, int]  # name → capacity to create with
+    enrollments: list[tuple[_Person, str]]  # (person, class name) to create
+    links: list[tuple[_Person, _GuardianPlan, bool]]  # (person, guardian, primary)
+    has_status: bool
+
+
+def _original_values(sheet: Sheet, headers: list[str], row_number: int) -> dict[str, object]:
+    cells = sheet.rows[row_number - sheet.first_row_number]
+    return {header: cells[i] if i < len(cells) else None for i, header in enumerate(headers) if header}
+
+
+def plan(sheet: Sheet, *, mapping: dict | None = None, options: Options | None = None) -> Plan:
+    """Everything the import would do, computed with a few queries and no writes."""
+    options = options or Options()
+    header = find_header(sheet.rows, mapping)
+    headers = [str(cell) if cell not in (None, "") else "" for cell in sheet.rows[header.row_index]]
+    report = Report(headers=headers, dry_run=options.dry_run)
+    has_status = "status" in header.columns
+    rows = list(parse_rows(sheet, header))
+    report.rows = len(rows)
+    valid = [row for row in rows if row.ok]
+    people = _group(valid, has_status, report)
+    # _group may reject rows it cannot place (ambiguous namesakes).
+    guardians = _resolve(people, has_status)
+
+    # Classes: existing ones in one query, their ongoing enrollments counted in one more.
+    names = sorted({name for person in people for name in person.classes})
+    classes = {
+        row["name"]: {**row, "taken": 0}
+        for chunk in _chunks(names)
+        for row in Class.objects.filter(name__in=chunk).values("id", "name", "is_active", "capacity")
+    }
+    taken = defaultdict(int)
+    class_ids = [row["id"] for row in classes.values()]
+    for chunk in _chunks(class_ids):
+        for klass_id, count in (
+            Enrollment.objects.filter(klass_id__in=chunk, status__in=ONGOING)
+            .values_list("klass_id")
+            .annotate(n=Count("id"))
+        ):
+            taken[klass_id] = count
+    for row in classes.values():
+        row["taken"] = taken[row["id"]]
+    enrolled: set[tuple[int, int]] = set()
+    linked: set[tuple[int, int]] = set()
+    has_links: set[int] = set()
+    student_ids = [p.student_id for p in people if p.student_id]
+    for chunk in _chunks(student_ids):
+        enrolled.update(
+            Enrollment.objects.filter(student_id__in=chunk, status__in=ONGOING).values_list("student_id", "klass_id")
+        )
+        for guardian_id, student_id in GuardianLink.objects.filter(student_id__in=chunk).values_list(
+            "guardian_id", "student_id"
+        ):
+            linked.add((guardian_id, student_id))
+            has_links.add(student_id)
+
+    rows_by_number = {row.row_number: row for row in valid}
+    new_classes: dict[str, int] = {}
+    enrollments: list[tuple[_Person, str]] = []
+    for person in people:
+        status = person.status if person.status else (person.existing or {}).get("status", Student.Status.ACTIVE)
+        for name, row_number in person.classes.items():
+            klass = classes.get(name)
+            if klass is None and not options.create_classes:
+                rows_by_number[row_number].errors.append(
+                    (
+                        "classes",
+                        _("unknown class %(klass)s (create it first, or import with classes created)")
+                        % {"klass": name},
+                    )
+                )
+                continue
+            if klass is not None and person.student_id and (person.student_id, klass["id"]) in enrolled:
+                continue
+            if status == Student.Status.WITHDRAWN:
+                continue  # a student who left is not enrolled again; their past enrollments stay as they are
+            if klass is None:
+                new_classes[name] = new_classes.get(name, 0) + 1
+            elif not klass["is_active"]:
+                rows_by_number[row_number].errors.append(("classes", _("%(klass)s no longer runs.") % {"klass": name}))
+                continue
+            elif klass["taken"] >= klass["capacity"]:
+                rows_by_number[row_number].errors.append(
+                    (
+                        "classes",
+                        _("%(klass)s is full (%(n)d of %(n)d places).") % {"klass": name, "n": klass["capacity"]},
+                    )
+                )
+                continue
+            else:
+                klass["taken"] += 1
+            enrollments.append((person, name))
+
+    # Rows rejected above take their students out when every row of a student is rejected.
+    rejected_rows = {row.row_number for row in rows if not row.ok}
+    people = [p for p in people if not all(number in rejected_rows for number in p.rows)]
+    if rejected_rows and options.valid_only:
+        people_set = {id(p) for p in people}
+        enrollments = [
+            (p, name) for p, name in enrollments if id(p) in people_set and p.classes[name] not in rejected_rows
+        ]
+        new_classes = defaultdict(int)
+        for _p, name in enrollments:
+            if name not in classes:
+                new_classes[name] += 1
+    links: list[tuple[_Person, _GuardianPlan, bool]] = []
+    for person in people:
+        if not person.guardian_phone:
+            continue
+        guardian = guardians[person.guardian_phone]
+        if person.student_id and guardian.guardian_id and (guardian.guardian_id, person.student_id) in linked:
+            continue
+        links.append((person, guardian, not (person.student_id and person.student_id in has_links)))
+
+    for row in rows:
+        for name, reason in row.errors:
+            report.rejected.append(
+                Problem(row.row_number, name, reason, _original_values(sheet, headers, row.row_number))
+            )
+    report.rejected.sort(key=lambda problem: problem.row)
+    used_guardians = {p.guardian_phone for p in people if p.guardian_phone}
+    report.guardians_created = sum(1 for phone in used_guardians if guardians[phone].existing is None)
+    report.guardians_updated = sum(1 for phone in used_guardians if guardians[phone].rename)
+    for person in people:
+        first = person.rows[0]
+        if person.existing is None:
+            report.students_created += 1
+            report.actions.append((first, "created", person.name, []))
+        elif person.changes:
+            report.students_updated += 1
+            report.actions.append((first, "updated", person.name, list(person.changes)))
+        else:
+            report.students_unchanged += 1
+            report.actions.append((first, "unchanged", person.name, []))
+    report.identities_linked = sum(
+        1 for p in people if p.existing is not None and p.existing["identity_id"] is None
+    ) + sum(
+        1 for phone in used_guardians if guardians[phone].existing and guardians[phone].existing["identity_id"] is None
+    )
+    report.merged = [(row, first) for row, first in report.merged if row not in rejected_rows]
+    report.links_created = len(links)
+    report.enrollments_created = len(enrollments)
+    report.classes_created = sorted(new_classes)
+    return Plan(report, people, guardians, classes, dict(new_classes), enrollments, links, has_status)
+
+
+# ----------------------------------------------------------------------------- applying
+
+
+def _lock() -> None:
+    # One import at a time per academy: two concurrent imports of overlapping files would
+    # otherwise both plan "create" for the same person.
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", [f"{connection.schema_name}.roster"])
+
+
+def _key(report: Report, kind: str, subject: object) -> str:
+    return f"roster:{report.file_hash[:32]}:{kind}:{subject}"
+
+
+def _apply(p: Plan, options: Options) -> None:
+    report, actor = p.report, options.actor
+    actor_id = actor.pk if getattr(actor, "pk", None) and getattr(actor, "is_authenticated", False) else None
+    progress = options.progress or (lambda stage, done, total: None)
+    now = timezone.now()
+    today = timezone.localdate()
+    events: list[NewEvent] = []
+    encrypt_phone = prep(Student, "phone")
+    encrypt_birth = prep(Student, "birth_date")
+
+    def flush_events(force: bool = False) -> None:
+        # Events go in slices so 100,000 rows never hold a million events at once.
+        if events and (force or len(events) >= 20000):
+            report.events += append_many(events, actor=actor)
+            events.clear()
+
+    used = {person.guardian_phone for person in p.people if person.guardian_phone}
+    guardians = [p.guardians[phone] for phone in used]
+    new_guardians = [g for g in guardians if g.existing is None]
+    people_new = [person for person in p.people if person.existing is None]
+    total = len(new_guardians) + len(p.people) + len(p.links) + len(p.enrollments)
+    done = 0
+
+    # Identities: a few statements per 20,000 people (apps.identity.services.resolve_many),
+    # with the same keys the people services use one at a time.
+    guardians_to_resolve = [g for g in guardians if not (g.existing and g.existing["identity_id"])]
+    students_to_resolve = [
+        person for person in p.people if person.existing is None or person.existing["identity_id"] is None
+    ]
+    resolved = identity.resolve_many(
+        [[identity.phone_key(g.phone)] for g in guardians_to_resolve]
+        + [
+            student_identity_keys(person.name, person.birth_date, person.phone, person.guardian_phone)
+            for person in students_to_resolve
+        ]
+    )
+    guardian_identity = dict(zip(map(id, guardians_to_resolve), resolved[: len(guardians_to_resolve)], strict=True))
+    student_identity = dict(zip(map(id, students_to_resolve), resolved[len(guardians_to_resolve) :], strict=True))
+
+    # New guardians, each with a new family (the household their children join).
+    for batch in _chunks(new_guardians, BATCH):
+        family_ids = reserve_ids(Family, len(batch))
+        guardian_ids = reserve_ids(Guardian, len(batch))
+        copy_insert(
+            Family,
+            (
+                {"id": fid, "name": _("%(name)s family") % {"name": g.name or g.phone[-4:]}}
+                for g, fid in zip(batch, family_ids, strict=True)
+            ),
+        )
+        rows = []
+        for g, fid, gid in zip(batch, family_ids, guardian_ids, strict=True):
+            g.guardian_id, g.family_id = gid, fid
+            rows.append(
+                {
+                    "id": gid,
+                    "family_id": fid,
+                    "name": g.name or "",
+                    "phone": encrypt_phone(g.phone),
+                    "phone_index": g.index,
+                    "identity_id": guardian_identity[id(g)],
+                    "email": "",
+                    "telegram_chat_id": "",
+                }
+            )
+            events.append(NewEvent("guardian.created", ("guardian", gid), {}, _key(report, "guardian", g.index)))
+        copy_insert(Guardian, rows)
+        done += len(batch)
+        progress("guardians", done, total)
+        flush_events()
+    updates = [g for g in guardians if g.existing and (g.rename or g.existing["identity_id"] is None)]
+    if updates:
+        objs = []
+        for g in updates:
+            obj = Guardian(pk=g.guardian_id, name=g.name if g.rename else g.existing["name"], updated_at=now)
+            obj.identity_id = g.existing["identity_id"] or guardian_identity[id(g)]
+            objs.append(obj)
+            if g.rename:
+                events.append(
+                    NewEvent(
+                        "guardian.updated",
+                        ("guardian", g.guardian_id),
+                        {"fields": ["name"]},
+                        _key(report, "guardian.updated", g.index),
+                    )
+                )
+        Guardian.objects.bulk_update(objs, ["name", "identity_id", "updated_at"], batch_size=BATCH)
+
+    # New students (with a family of their own when no guardian is known).
+    for batch in _chunks(people_new, BATCH):
+        lonely = [person for person in batch if not person.guardian_phone]
+        lonely_families = reserve_ids(Family, len(lonely))
+        copy_insert(
+            Family,
+            (
+                {"id": fid, "name": _("%(name)s family") % {"name": person.name}}
+                for person, fid in zip(lonely, lonely_families, strict=True)
+            ),
+        )
+        families = iter(lonely_families)
+        student_ids = reserve_ids(Student, len(batch))
+        rows = []
+        for person, sid in zip(batch, student_ids, strict=True):
+            person.student_id = sid
+            rows.append(
+                {
+                    "id": sid,
+                    "family_id": p.guardians[person.guardian_phone].family_id
+                    if person.guardian_phone
+                    else next(families),
+                    "name": person.name,
+                    "birth_date": encrypt_birth(person.birth_date),
+                    "phone": encrypt_phone(person.phone),
+                    "phone_index": phone_index(person.phone),
+                    "person_index": person.key,
+                    "school": person.school or "",
+                    "grade": person.grade or "",
+                    "status": person.status or Student.Status.ACTIVE,
+                    "memo": person.memo or "",
+                    "identity_id": student_identity[id(person)],
+                    "kiosk_pin_hash": "",
+                }
+            )
+        copy_insert(Student, rows)
+        done += len(batch)
+        progress("students", done, total)
+        flush_events()
+
+    # Students that exist: only what changed, in one bulk update per set of fields.
+    changed = [
+        person
+        for person in p.people
+        if person.existing is not None and (person.changes or person.existing["identity_id"] is None)
+    ]
+    by_fields: dict[tuple[str, ...], list[Student]] = defaultdict(list)
+    for person in changed:
+        obj = Student(pk=person.student_id, updated_at=now)
+        columns = ["updated_at"]
+        if person.existing["identity_id"] is None:
+            obj.identity_id = student_identity[id(person)]
+            columns.append("identity_id")
+        for name in person.changes:
+            if name == "birth_date":
+                obj.birth_date, obj.person_index = person.birth_date, person_index(person.name, person.birth_date)
+                columns += ["birth_date", "person_index"]
+            elif name == "phone":
+                obj.phone, obj.phone_index = person.phone, phone_index(person.phone)
+                columns += ["phone", "phone_index"]
+            else:
+                setattr(obj, name, getattr(person, name))
+                columns.append(name)
+        by_fields[tuple(columns)].append(obj)
+        if person.changes:
+            events.append(
+                NewEvent(
+                    "student.updated",
+                    ("student", person.student_id),
+                    {"fields": sorted(person.changes), "rows": person.rows},
+                    _key(report, "student.updated", person.student_id),
+                )
+            )
+    for columns, objs in by_fields.items():
+        Student.objects.bulk_update(objs, list(columns), batch_size=BATCH)
+    done += len(p.people) - len(people_new)
+    progress("students", done, total)
+    flush_events()
+
+    # Which tenant profiles each identity has (the registry's side of identity_id).
+    identity.link_many("academy.guardian", [(g.guardian_id, guardian_identity[id(g)]) for g in guardians_to_resolve])
+    identity.link_many(
+        "academy.student", [(person.student_id, student_identity[id(person)]) for person in students_to_resolve]
+    )
+
+    # Guardian links, approved (staff imported them).
+    for batch in _chunks(p.links, BATCH):
+        copy_insert(
+            GuardianLink,
+            (
+                {
+                    "id": lid,
+                    "guardian_id": g.guardian_id,
+                    "student_id": person.student_id,
+                    "relation": GuardianLink.Relation.OTHER,
+                    "is_primary": primary,
+                    "status": GuardianLink.Status.APPROVED,
+                    "decided_at": now,
+                }
+                for (person, g, primary), lid in zip(batch, reserve_ids(GuardianLink, len(batch)), strict=True)
+            ),
+        )
+        events.extend(
+            NewEvent(
+                "guardian.linked",
+                ("student", person.student_id),
+                {"guardian": g.guardian_id, "status": GuardianLink.Status.APPROVED},
+                _key(report, "link", f"{g.guardian_id}.{person.student_id}"),
+            )
+            for person, g, _primary in batch
+            if person.existing is not None
+        )
+        done += len(batch)
+        progress("links", done, total)
+        flush_events()
+
+    # Classes the file names that do not exist yet, when asked to create them.
+    if p.new_classes:
+        programme, _created = Programme.objects.get_or_create(name=IMPORTED_PROGRAMME)
+        created = Class.objects.bulk_create(
+            [
+                Class(programme=programme, name=name, capacity=min(MAX_CAPACITY, max(20, count)))
+                for name, count in sorted(p.new_classes.items())
+            ]
+        )
+        for klass in created:
+            p.classes[klass.name] = {"id": klass.pk, "name": klass.name, "is_active": True, "capacity": klass.capacity}
+            events.append(
+                NewEvent(
+                    "class.created", klass, {"name": klass.name, "source": "roster"}, _key(report, "class", klass.name)
+                )
+            )
+    fees = dict(Class.objects.filter(pk__in=[c["id"] for c in p.classes.values()]).values_list("id", "monthly_fee"))
+
+    for batch in _chunks(p.enrollments, BATCH):
+        rows = []
+        for (person, name), eid in zip(batch, reserve_ids(Enrollment, len(batch)), strict=True):
+            klass_id = p.classes[name]["id"]
+            paused = (person.status or (person.existing or {}).get("status")) == Student.Status.PAUSED
+            starts_on = person.enrolled_on or today
+            fee = fees.get(klass_id, 0)
+            rows.append(
+                {
+                    "id": eid,
+                    "student_id": person.student_id,
+                    "klass_id": klass_id,
+                    "starts_on": starts_on,
+                    "plan": Enrollment.Plan.MONTHLY,
+                    "monthly_fee": fee,
+                    "status": Enrollment.Status.PAUSED if paused else Enrollment.Status.ACTIVE,
+                    "paused_from": today if paused else None,
+                    "created_by_id": actor_id,
+                }
+            )
+            enrolled = {"id": eid, "klass": name, "starts_on": starts_on.isoformat(), "fee": fee}
+            if person.existing is None:
+                person.enrollments.append(enrolled)  # recorded in the student's own event below
+            else:
+                events.append(
+                    NewEvent(
+                        "enrollment.created",
+                        ("enrollment", eid),
+                        {"student": person.student_id, "plan": Enrollment.Plan.MONTHLY, "source": "roster", **enrolled},
+                        _key(report, "enrollment", f"{person.student_id}.{klass_id}"),
+                    )
+                )
+        copy_insert(Enrollment, rows)
+        done += len(batch)
+        progress("enrollments", done, total)
+        flush_events()
+
+    # One event per new student: the profile, its guardian link and its enrollments (an import
+    # of 100,000 rows would otherwise append three events per student).
+    for person in people_new:
+        events.append(
+            NewEvent(
+                "student.created",
+                ("student", person.student_id),
+                {
+                    "name": person.name,
+                    "rows": person.rows,
+                    "guardian": p.guardians[person.guardian_phone].guardian_id if person.guardian_phone else None,
+                    "enrollments": person.enrollments,
+                    "source": "roster",
+                },
+                _key(report, "student", person.student_id),
+            )
+        )
+        flush_events()
+
+    summary = {k: v for k, v in report.summary().items() if k != "events"}
+    events.append(
+        NewEvent(
+            "roster.imported",
+            ("roster", report.file_hash[:32]),
+            {"source": report.source, **summary},
+            _key(report, "imported", "file"),
+        )
+    )
+    flush_events(force=True)
+
+
+def file_hash(path: str | Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def import_file(path: str | Path, *, mapping: dict | None = None, options: Options | None = None) -> Report:
+    """Plan and (unless a dry run) apply an import of the file at `path`; returns the report.
+
+    A real import runs in one transaction: with any rejected row and no `valid_only`,
+    nothing is written and the report says why.
+    """
+    import time
+
+    options = options or Options()
+    started = time.perf_counter()
+    try:
+        sheet = read(path)
+    except ValueError as exc:
+        raise RosterImportError(str(exc)) from exc
+    digest = file_hash(path)
+    if options.progress:
+        options.progress("checking", 0, len(sheet.rows))
+    with transaction.atomic():
+        if not options.dry_run:
+            _lock()
+        try:
+            result = plan(sheet, mapping=mapping, options=options)
+        except ValueError as exc:
+            raise RosterImportError(str(exc)) from exc
+        del sheet
+        report = result.report
+        report.source, report.file_hash = Path(path).name, digest
+        if options.progress:
+            options.progress("checked", report.rows, report.rows)
+        if not options.dry_run and (options.valid_only or not report.rejected) and report.writes:
+            _apply(result, options)
+            report.applied = True
+    report.seconds = time.perf_counter() - started
+    return report

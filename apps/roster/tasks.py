@@ -1,0 +1,12 @@
+"""Roster work in Celery; `import_*` tasks go to the `imports` queue (CELERY_TASK_ROUTES)."""
+
+from __future__ import annotations
+
+from celery import shared_task
+
+
+@shared_task(name="apps.roster.tasks.import_students", acks_late=True)
+def import_students(job_id: int, apply: bool = False) -> str:
+    from . import jobs
+
+    return jobs.run(job_id, apply=apply)

@@ -1,0 +1,236 @@
+from datetime import date
+
+import pytest
+
+from apps.academy.models import Class, Enrollment, Family, Guardian, GuardianLink, Student
+from apps.academy.services import people
+from apps.identity.models import Identity
+from apps.ledger.models import Event
+from apps.ledger.services import verify
+from apps.roster.importing import Options, import_file
+
+from .conftest import HEADER, write_xlsx
+
+MESSY = [
+    ["2026년 3월 원생 명단"],
+    ["작성: 데스크"],
+    HEADER,
+    ["김민준", "2015.03.02", "", "김영희", "010-1234-5678", "서울초", "5", "선수반", "2026-03-02", "재원", ""],
+    ["김서연", date(2017, 8, 9), "", "김영희", 1012345678, "서울초", "3", "실전반", "2026/3/2", "재원", ""],
+    ["김민준 ", "15.03.02", "", "", "+82 10-1234-5678", "서울초", "5", "실전반", "", "재원", "두 번째 줄"],
+    ["이하준", "", "010 5555 6666", "이수진", "010-2222-3333", "", "", "선수반/실전반", "20260302", "휴원", ""],
+    ["박지우", "2014-11-30", "010-7777-8888", "", "", "한강중", "1", "", "", "퇴원", ""],
+]
+
+
+def run(path, **options):
+    return import_file(path, options=Options(**options))
+
+
+def test_one_person_one_profile_siblings_duplicates_and_classes(academy, tmp_path):
+    path = write_xlsx(tmp_path / "roster.xlsx", MESSY)
+    with academy.t.context():
+        report = run(path)
+        assert report.applied and not report.rejected
+        assert report.rows == 5 and report.students_created == 4 and report.merged == [(6, 4)]
+        assert report.guardians_created == 2
+        minjun = Student.objects.get(name="김민준")
+        seoyeon = Student.objects.get(name="김서연")
+        # Siblings on one guardian phone: two students, one guardian, one family.
+        assert minjun.family_id == seoyeon.family_id
+        guardian = Guardian.objects.get(phone_index=people.phone_index("01012345678"))
+        assert set(GuardianLink.objects.filter(guardian=guardian).values_list("student__name", flat=True)) == {
+            "김민준",
+            "김서연",
+        }
+        # The same student on two rows: one profile with the union of the classes.
+        assert set(Enrollment.objects.filter(student=minjun).values_list("klass__name", flat=True)) == {
+            "선수반",
+            "실전반",
+        }
+        assert minjun.memo == "두 번째 줄" and minjun.birth_date == date(2015, 3, 2)
+        assert Enrollment.objects.get(student=minjun, klass__name="선수반").starts_on == date(2026, 3, 2)
+        # 휴원: the student and the new enrollments paused; 퇴원: no enrollment.
+        hajun = Student.objects.get(name="이하준")
+        assert hajun.status == "paused" and hajun.phone == "01055556666"
+        assert set(Enrollment.objects.filter(student=hajun).values_list("status", flat=True)) == {"paused"}
+        jiwoo = Student.objects.get(name="박지우")
+        assert jiwoo.status == "withdrawn" and not jiwoo.enrollments.exists() and not jiwoo.guardian_links.exists()
+        # Every profile linked to the universal identity.
+        assert not Student.objects.filter(identity_id__isnull=True).exists()
+        assert not Guardian.objects.filter(identity_id__isnull=True).exists()
+        ids = set(Student.objects.values_list("identity_id", flat=True)) | set(
+            Guardian.objects.values_list("identity_id", flat=True)
+        )
+    assert Identity.objects.filter(id__in=ids).count() == 6
+    with academy.t.context():
+        kinds = list(Event.objects.values_list("kind", flat=True))
+        assert kinds.count("student.created") == 4 and kinds.count("guardian.created") == 2
+        # A new student's link and enrollments are inside their student.created event.
+        assert kinds.count("enrollment.created") == 0 and kinds.count("guardian.linked") == 0
+        created = Event.objects.get(kind="student.created", subject_id=str(minjun.pk))
+        assert {e["klass"] for e in created.data["enrollments"]} == {"선수반", "실전반"}
+        assert created.data["guardian"] == guardian.pk and created.data["rows"] == [4, 6]
+        assert kinds.count("roster.imported") == 1 and verify().ok
+
+
+def snapshot():
+    return {
+        "students": sorted(Student.objects.values_list("id", "name", "school", "status", "memo", "updated_at")),
+        "guardians": sorted(Guardian.objects.values_list("id", "name", "updated_at")),
+        "links": GuardianLink.objects.count(),
+        "enrollments": sorted(Enrollment.objects.values_list("id", "status", "updated_at")),
+        "families": Family.objects.count(),
+        "classes": Class.objects.count(),
+        "events": Event.objects.count(),
+    }
+
+
+def test_reimporting_the_same_file_changes_nothing(academy, tmp_path):
+    path = write_xlsx(tmp_path / "roster.xlsx", MESSY)
+    with academy.t.context():
+        run(path)
+        before = snapshot()
+        again = run(path)
+        assert again.writes == 0 and again.events == 0 and not again.applied
+        assert again.students_unchanged == 4 and again.students_created == again.students_updated == 0
+        assert snapshot() == before
+
+
+def test_existing_profiles_are_updated_not_duplicated(academy, tmp_path):
+    with academy.t.context():
+        existing = people.upsert_student(
+            name="김민준", birth_date=date(2015, 3, 2), guardian_phone="010-1234-5678", school="옛날초"
+        ).student
+        # A profile made before identities existed is linked by the import.
+        Student.objects.filter(pk=existing.pk).update(identity_id=None)
+        path = write_xlsx(tmp_path / "roster.xlsx", MESSY)
+        report = run(path)
+        assert report.students_created == 3 and report.students_updated == 1 and report.guardians_created == 1
+        assert report.identities_linked == 1
+        existing.refresh_from_db()
+        assert existing.school == "서울초" and existing.identity_id is not None
+        assert Student.objects.filter(name="김민준").count() == 1 and Guardian.objects.count() == 2
+        assert Event.objects.filter(kind="student.updated", subject_id=str(existing.pk)).count() == 1
+        # An existing student's new enrollments are events of their own.
+        assert set(Event.objects.filter(kind="enrollment.created").values_list("data__klass", flat=True)) == {
+            "선수반",
+            "실전반",
+        }
+
+
+BAD = [
+    HEADER,
+    ["정상", "2015-01-01", "", "", "010-1111-2222", "", "", "선수반", "", "", ""],
+    ["전화오류", "2015-01-01", "", "", "010-1", "", "", "", "", "", ""],
+    ["날짜오류", "2015-02-30", "", "", "010-3333-4444", "", "", "", "", "", ""],
+    ["", "2015-01-01", "", "", "010-5555-6666", "", "", "", "", "", ""],
+    ["반오류", "2015-01-01", "", "", "010-7777-8888", "", "", "없는반", "", "", ""],
+]
+
+
+def test_a_real_import_is_all_or_nothing_and_names_each_rejected_row(academy, tmp_path):
+    path = write_xlsx(tmp_path / "bad.xlsx", BAD)
+    with academy.t.context():
+        events = Event.objects.count()
+        report = run(path)
+        assert not report.applied
+        assert Student.objects.count() == 0 and Guardian.objects.count() == 0 and Event.objects.count() == events
+        problems = [(p.row, p.field) for p in report.rejected]
+        assert problems == [(3, "guardian_phone"), (4, "birth_date"), (5, "name"), (6, "classes")]
+        reasons = {p.row: p.reason for p in report.rejected}
+        assert "010-1" in reasons[3] and "2015-02-30" in reasons[4] and "없는반" in reasons[6]
+        assert report.rejected[0].values["이름"] == "전화오류"
+
+
+def test_valid_only_imports_the_valid_rows(academy, tmp_path):
+    path = write_xlsx(tmp_path / "bad.xlsx", BAD)
+    with academy.t.context():
+        report = run(path, valid_only=True)
+        assert report.applied and report.rejected_rows == 4
+        assert list(Student.objects.values_list("name", flat=True)) == ["정상"]
+        assert Enrollment.objects.get().klass.name == "선수반"
+
+
+def test_unknown_classes_are_created_when_asked(academy, tmp_path):
+    rows = [
+        HEADER,
+        *([f"학생{i}", "2015-01-01", "", "", f"010-1000-{i:04d}", "", "", "새반", "", "", ""] for i in range(25)),
+    ]
+    path = write_xlsx(tmp_path / "new.xlsx", rows)
+    with academy.t.context():
+        report = run(path, create_classes=True)
+        assert report.classes_created == ["새반"] and report.enrollments_created == 25
+        klass = Class.objects.get(name="새반")
+        assert klass.capacity >= 25 and klass.enrollments.count() == 25
+
+
+def test_a_full_class_rejects_the_rows_beyond_its_capacity(academy, tmp_path):
+    # 선수반 has 3 places.
+    rows = [
+        HEADER,
+        *([f"학생{i}", "2015-01-01", "", "", f"010-1000-{i:04d}", "", "", "선수반", "", "", ""] for i in range(4)),
+    ]
+    path = write_xlsx(tmp_path / "full.xlsx", rows)
+    with academy.t.context():
+        report = run(path)
+        assert not report.applied and [(p.row, p.field) for p in report.rejected] == [(5, "classes")]
+        assert "선수반" in report.rejected[0].reason and "3" in report.rejected[0].reason
+
+
+def test_dry_run_reports_and_writes_nothing(academy, tmp_path):
+    path = write_xlsx(tmp_path / "roster.xlsx", MESSY)
+    with academy.t.context():
+        events = Event.objects.count()
+        report = run(path, dry_run=True)
+        assert report.students_created == 4 and report.enrollments_created == 5 and not report.applied
+        assert Student.objects.count() == 0 and Event.objects.count() == events
+        assert [a[1] for a in report.actions].count("created") == 4
+
+
+def test_namesakes_with_several_birth_dates_need_a_birth_date_on_each_row(academy, tmp_path):
+    rows = [
+        HEADER,
+        ["김민준", "2015-01-01", "", "", "010-1234-5678", "", "", "", "", "", ""],
+        ["김민준", "2016-01-01", "", "", "010-1234-5678", "", "", "", "", "", ""],
+        ["김민준", "", "", "", "010-1234-5678", "", "", "", "", "", ""],
+    ]
+    path = write_xlsx(tmp_path / "twins.xlsx", rows)
+    with academy.t.context():
+        report = run(path)
+        assert [(p.row, p.field) for p in report.rejected] == [(4, "birth_date")]
+
+
+@pytest.mark.parametrize("suffix", [".csv"])
+def test_csv_files_import_the_same(academy, tmp_path, suffix):
+    import csv
+
+    path = tmp_path / f"roster{suffix}"
+    with open(path, "w", newline="", encoding="utf-8-sig") as handle:
+        csv.writer(handle).writerows([[str(c) if c is not None else "" for c in row] for row in MESSY])
+    with academy.t.context():
+        report = run(path)
+        assert report.applied and report.students_created == 4
+
+
+def test_imported_people_are_the_same_identities_the_people_services_find(academy, tenants, tmp_path):
+    """An import and a desk entry at another academy recognise the same guardian and child,
+    and the registry lists both academies' profiles."""
+    from apps.identity.models import IdentityLink
+
+    path = write_xlsx(tmp_path / "roster.xlsx", MESSY)
+    with academy.t.context():
+        run(path)
+        minjun = Student.objects.get(name="김민준")
+        hajun = Student.objects.get(name="이하준")
+        mom = Guardian.objects.get(phone_index=people.phone_index("01012345678"))
+        links = set(IdentityLink.objects.filter(schema_name=academy.t.schema).values_list("profile", "object_id"))
+        assert ("academy.student", minjun.pk) in links and ("academy.guardian", mom.pk) in links
+        assert len(links) == Student.objects.count() + Guardian.objects.count()
+    with tenants["academy_b"].context():
+        again = people.upsert_student(name="김민준", birth_date=date(2015, 3, 2), guardian_phone="010-1234-5678").student
+        other_mom = Guardian.objects.get(family=again.family)
+        # 이하준 has a phone of his own: that is what he is found by.
+        also = people.upsert_student(name="이하준", phone="01055556666").student
+    assert again.identity_id == minjun.identity_id and other_mom.identity_id == mom.identity_id
+    assert also.identity_id == hajun.identity_id
