@@ -74,7 +74,6 @@ def configure(*, json: bool, level: str = "INFO") -> dict:
 # ---------------------------------------------------------------------------- requests
 
 
-
 def incoming_request_id(request) -> str:
     """The request id: the one a request-id middleware set, else a well-formed
     X-Request-ID from the client or proxy, else a new one."""

@@ -228,7 +228,9 @@ def test_imported_people_are_the_same_identities_the_people_services_find(academ
         assert ("academy.student", minjun.pk) in links and ("academy.guardian", mom.pk) in links
         assert len(links) == Student.objects.count() + Guardian.objects.count()
     with tenants["academy_b"].context():
-        again = people.upsert_student(name="김민준", birth_date=date(2015, 3, 2), guardian_phone="010-1234-5678").student
+        again = people.upsert_student(
+            name="김민준", birth_date=date(2015, 3, 2), guardian_phone="010-1234-5678"
+        ).student
         other_mom = Guardian.objects.get(family=again.family)
         # 이하준 has a phone of his own: that is what he is found by.
         also = people.upsert_student(name="이하준", phone="01055556666").student
