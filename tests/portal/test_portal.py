@@ -326,3 +326,19 @@ def test_link_requests_are_limited_per_day(tenants, families: Families):
     assert response.status_code == 200 and "내일 다시" in response.content.decode()
     with t.context():
         assert not m.GuardianLink.objects.filter(guardian__user=families.dad, student=families.seoyeon).exists()
+
+
+def test_a_class_the_child_left_is_not_in_their_schedule(tenants, families: Families):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from apps.academy.services import enrollment
+
+    t = tenants["academy"]
+    with t.context():
+        item = m.Enrollment.objects.get(student=families.seoyeon, klass=families.academy.other)
+        enrollment.withdraw(item, on=timezone.localdate() - timedelta(days=20), reason="이사")
+    html = page(login(t, families.mom), f"/portal/children/{families.seoyeon.pk}/")
+    week = html[html.find('id="week-title"') : html.find('id="att-title"')]
+    assert "실전반" not in week
