@@ -108,12 +108,14 @@ class Day:
 
 def sessions_of(user, student: Student, start: date, end: date) -> QuerySet:
     """The child's class meetings between two dates, while they were enrolled."""
+    # One filter() call, so that every condition is on the same enrollment row.
     enrolled = Session.objects.filter(
+        Q(klass__enrollments__ends_on__isnull=True) | Q(klass__enrollments__ends_on__gte=F("date")),
         klass__enrollments__student=student,
         klass__enrollments__status__in=ONGOING,
         klass__enrollments__starts_on__lte=F("date"),
         date__range=(start, end),
-    ).filter(Q(klass__enrollments__ends_on__isnull=True) | Q(klass__enrollments__ends_on__gte=F("date")))
+    )
     return (
         own(Session.objects.all(), user, "session:read")
         .filter(pk__in=enrolled.values("pk"))

@@ -147,6 +147,7 @@ def test_a_parent_logs_in_follows_a_child_and_pays_a_bill(live_tenant, asgi_serv
     page.reload()
     assert page.locator("table.attendance tbody tr").count() == 3
     assert page.locator("table.attendance tr.mark-late").count() == 1
+    shot(page, "child-after-check-in")
 
     # Bills: the breakdown, then pay on the sandbox gateway.
     page.locator("nav.sections a", has_text="청구서").click()

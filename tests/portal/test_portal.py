@@ -308,3 +308,37 @@ def test_the_portal_in_english(tenants, families: Families):
     assert '<html lang="en">' in html
     assert "Bills" in html and "Still to pay" in html
     assert " won</td>" in html and "원</td>" not in html
+
+
+def test_link_requests_are_limited_per_day(tenants, families: Families):
+    from django.core.cache import cache
+
+    from apps.portal.services import LINK_REQUESTS_PER_DAY, _rate_key
+
+    t = tenants["academy"]
+    client = login(t, families.dad)
+    with t.context():  # cache keys carry the schema
+        cache.delete(_rate_key(families.dad))  # a count left by another run of this test today
+    for _ in range(LINK_REQUESTS_PER_DAY):
+        response = client.post("/portal/links/", {"name": "없는아이", "birth_date": "2017-05-05", "relation": "father"})
+        assert response.status_code == 302
+    response = client.post("/portal/links/", {"name": "김서연", "birth_date": "2017-05-05", "relation": "father"})
+    assert response.status_code == 200 and "내일 다시" in response.content.decode()
+    with t.context():
+        assert not m.GuardianLink.objects.filter(guardian__user=families.dad, student=families.seoyeon).exists()
+
+
+def test_a_class_the_child_left_is_not_in_their_schedule(tenants, families: Families):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from apps.academy.services import enrollment
+
+    t = tenants["academy"]
+    with t.context():
+        item = m.Enrollment.objects.get(student=families.seoyeon, klass=families.academy.other)
+        enrollment.withdraw(item, on=timezone.localdate() - timedelta(days=20), reason="이사")
+    html = page(login(t, families.mom), f"/portal/children/{families.seoyeon.pk}/")
+    week = html[html.find('id="week-title"') : html.find('id="att-title"')]
+    assert "실전반" not in week
