@@ -101,6 +101,14 @@ class ImportJobAdmin(PermissionAdminMixin, admin.ModelAdmin):
             "problems": job.problems[:100],
             "actions": (job.preview or {}).get("actions", []),
             "socket_path": f"/ws/academy/imports/{job.pk}/",
+            "stage_labels": {
+                "checking": _("Checking the file"),
+                "checked": _("File checked"),
+                "guardians": _("guardians"),
+                "students": _("students"),
+                "links": _("guardian links"),
+                "enrollments": _("enrollments"),
+            },
             "running": job.status
             in (
                 ImportJob.Status.QUEUED,

@@ -157,3 +157,18 @@ def test_every_post_form_in_the_templates_carries_the_csrf_token():
             if "{% csrf_token %}" not in form and relative not in exempt:
                 missing.append(relative)
     assert missing == [] and seen >= 4
+
+
+def test_the_import_progress_page_runs_under_the_policy(member, tenants):
+    """The live progress bar is a static script fed by a JSON block: an inline script
+    would be blocked by the CSP and the bar would never move."""
+    from apps.roster.models import ImportJob
+
+    _staff, client = member("academy", "staff")
+    with tenants["academy"].context():
+        job = ImportJob.objects.create(file="x.xlsx", file_name="x.xlsx", file_hash="0" * 64)
+    page = client.get(f"/admin/roster/importjob/{job.pk}/change/")
+    assert page.status_code == 200
+    assert_runs_under_the_policy(page)
+    body = page.content.decode()
+    assert "roster/import_progress" in body and 'id="import-stage-labels"' in body
