@@ -269,6 +269,10 @@ def cmd_up(args: list[str]) -> int:
         say("stopping")
         return 0
     finally:
+        # A second Ctrl-C (or SIGTERM) while the children stop must not cut this short:
+        # it would leave a worker of the old code consuming (and dropping) new tasks.
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
         for process in processes:
             if process.poll() is None:
                 os.killpg(process.pid, signal.SIGTERM)
