@@ -109,13 +109,7 @@ class ImportJobAdmin(PermissionAdminMixin, admin.ModelAdmin):
                 "links": _("guardian links"),
                 "enrollments": _("enrollments"),
             },
-            "running": job.status
-            in (
-                ImportJob.Status.QUEUED,
-                ImportJob.Status.PLANNING,
-                ImportJob.Status.IMPORT_QUEUED,
-                ImportJob.Status.IMPORTING,
-            ),
+            "running": job.status in jobs.RUNNING,
         }
         return TemplateResponse(request, "roster/admin/job.html", context)
 

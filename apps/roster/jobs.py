@@ -31,10 +31,21 @@ def broadcast(job_id: int, message: dict, schema: str | None = None) -> None:
         async_to_sync(layer.group_send)(group(job_id, schema), {"type": "import.progress", **message})
 
 
+RUNNING = (
+    ImportJob.Status.QUEUED,
+    ImportJob.Status.PLANNING,
+    ImportJob.Status.IMPORT_QUEUED,
+    ImportJob.Status.IMPORTING,
+)
+
+
 def snapshot(job: ImportJob) -> dict:
     return {
         "job": job.pk,
         "status": job.status,
+        # A small file is previewed before the page's socket connects: the snapshot sent on
+        # connect must say so, or the page would wait for a message that already went.
+        "finished": job.status not in RUNNING,
         "status_label": str(job.get_status_display()),
         "done": job.progress_done,
         "total": job.progress_total,

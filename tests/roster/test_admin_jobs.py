@@ -107,6 +107,7 @@ async def test_progress_reaches_this_academy_socket_and_no_other(academies, cele
     assert connected
     first = await mine.receive_json_from(timeout=5)
     assert first["type"] == "progress" and first["status"] == "planned" and first["job"] == job_id
+    assert first["finished"]  # a page that connects after the preview ran reloads instead of waiting
 
     # Another academy's staff: the job does not exist on their host.
     theirs, _ = await open_socket(b.domain, f"/ws/academy/imports/{job_id}/", cookie=_cookie(other))
