@@ -61,7 +61,8 @@ def invite(guardian: Guardian, *, base_url: str, actor=None) -> Invitation:
     notify(
         template="portal_invite",
         to=_contact(guardian),
-        variables={"name": guardian.name or "", "url": url},
+        # An imported guardian may have no name on file: "학부모님" then.
+        variables={"name": guardian.name or _("Parent"), "url": url},
         # once a day per guardian: a second click the same day does not send again
         key=f"portal-invite:{guardian.pk}:{timezone.localdate():%Y%m%d}",
     )

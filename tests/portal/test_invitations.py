@@ -7,6 +7,7 @@ from datetime import date
 import pytest
 
 from apps.academy.models import Guardian
+from apps.academy.services import people
 from apps.accounts.permissions import role_codes
 from apps.ledger.models import Event
 from apps.notifications.models import Message
@@ -130,3 +131,18 @@ def test_writing_the_phone_another_way_buys_no_extra_sign_in_attempts(imported, 
         "/accounts/login/", {"login": "01043218765", "password": NEW_PASSWORD}, REMOTE_ADDR="10.9.1.1"
     )
     assert locked.status_code == 429
+
+
+def test_a_guardian_imported_without_a_name_is_invited_as_parent(tenants, member, db):
+    t = tenants["academy"]
+    with t.context():
+        kid = people.upsert_student(
+            name="무명보호자아이", birth_date=date(2016, 2, 2), guardian_phone="010-2468-1357"
+        ).student
+        guardian = Guardian.objects.get(family=kid.family)
+        assert guardian.name == ""
+    _staff, desk = member("academy", "staff")
+    invite_from_admin(desk, guardian)
+    with t.context():
+        message = Message.objects.get(template__code="portal_invite")
+    assert message.text.startswith("학부모님") and "/portal/welcome/" in message.text
