@@ -75,6 +75,11 @@ def start(uploaded: UploadedFile, *, valid_only: bool, create_classes: bool, act
         .first()
     )
     if job is not None and job.status != ImportJob.Status.FAILED:
+        if job.status in (ImportJob.Status.QUEUED, ImportJob.Status.IMPORT_QUEUED):
+            # Uploading again is how staff retry a job whose task was lost (a worker gone
+            # with it): send it again. Should the first still be queued, the one that
+            # starts later finds the job taken and does nothing (run()).
+            import_students.delay_on_commit(job.pk, apply=job.status == ImportJob.Status.IMPORT_QUEUED)
         return job, False
     if job is None:
         job = ImportJob(file_hash=digest, valid_only=valid_only, create_classes=create_classes)
@@ -119,17 +124,21 @@ def _plain(value):
     return value
 
 
-def run(job_id: int, *, apply: bool) -> str:
+def run(job_id: int, *, apply: bool, task_id: str = "") -> str:
     """The task's body: preview or import, then store the report on the job. Idempotent: a
-    redelivered task finds the job past the state it starts from and does nothing."""
+    redelivered task finds the job past the state it starts from and does nothing; the
+    same task redelivered after its worker died resumes a running job, another task (a
+    retry sent by a second upload) leaves it alone."""
     expected = ImportJob.Status.IMPORT_QUEUED if apply else ImportJob.Status.QUEUED
     running = ImportJob.Status.IMPORTING if apply else ImportJob.Status.PLANNING
     with transaction.atomic():
         job = ImportJob.objects.select_for_update().filter(pk=job_id).first()
         if job is None or job.status not in (expected, running):
             return job.status if job else "missing"
-        job.status = running
-        job.save(update_fields=["status"])
+        if job.status == running and job.task_id and job.task_id != task_id:
+            return job.status
+        job.status, job.task_id = running, task_id
+        job.save(update_fields=["status", "task_id"])
     schema = connection.schema_name
     broadcast(job_id, snapshot(job), schema)
     last = [0.0]

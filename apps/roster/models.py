@@ -37,6 +37,8 @@ class ImportJob(models.Model):
     problems = models.JSONField(_("rejected rows"), default=list, blank=True)
     headers = models.JSONField(_("headers"), default=list, blank=True)
     error = models.TextField(_("error"), blank=True)
+    # The Celery task working on the job: its own redelivery may resume, another task not.
+    task_id = models.CharField(_("task"), max_length=64, blank=True, editable=False)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("uploaded by"),

@@ -5,8 +5,8 @@ from __future__ import annotations
 from celery import shared_task
 
 
-@shared_task(name="apps.roster.tasks.import_students", acks_late=True)
-def import_students(job_id: int, apply: bool = False) -> str:
+@shared_task(name="apps.roster.tasks.import_students", acks_late=True, bind=True)
+def import_students(self, job_id: int, apply: bool = False) -> str:
     from . import jobs
 
-    return jobs.run(job_id, apply=apply)
+    return jobs.run(job_id, apply=apply, task_id=self.request.id or "")

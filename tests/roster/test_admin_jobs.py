@@ -165,3 +165,29 @@ def test_export_from_the_admin_is_audited(academies, tmp_path):
     assert rows[0][0] == "이름"
     with a.context():
         assert AuditEntry.objects.filter(action="data.exported", details__what="roster").exists()
+
+
+def test_uploading_again_retries_a_job_whose_task_was_lost(academies, celery_worker, tmp_path):
+    a, _b, client, _other = academies
+    path = write_xlsx(tmp_path / "roster.xlsx", MESSY)
+    job_id = upload(client, path)
+    wait_for(a, job_id, "planned")
+    with a.context():  # as if the preview's task had gone with a worker before it ran
+        ImportJob.objects.filter(pk=job_id).update(status="queued", preview={}, task_id="")
+    assert upload(client, path) == job_id
+    job = wait_for(a, job_id, "planned")
+    assert job.preview["rows"] == 5
+
+
+def test_a_second_task_leaves_a_job_another_task_is_running_alone(academies, celery_worker, tmp_path):
+    from apps.roster import jobs
+
+    a, _b, client, _other = academies
+    job_id = upload(client, write_xlsx(tmp_path / "roster.xlsx", MESSY))
+    wait_for(a, job_id, "planned")
+    with a.context():  # back to "a task is previewing it", that task being "first-task"
+        ImportJob.objects.filter(pk=job_id).update(status="planning", task_id="first-task", preview={})
+        assert jobs.run(job_id, apply=False, task_id="second-task") == "planning"
+        assert ImportJob.objects.get(pk=job_id).preview == {}  # nothing ran
+        # The first task itself, redelivered after its worker died, resumes.
+        assert jobs.run(job_id, apply=False, task_id="first-task") == "planned"
