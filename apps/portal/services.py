@@ -11,7 +11,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from django.core.cache import cache
 from django.db import transaction
 from django.db.models import F, Prefetch, Q, QuerySet
 from django.http import Http404
@@ -33,6 +32,7 @@ from apps.academy.services import people
 from apps.academy.services.common import invalid
 from apps.accounts.permissions import has_permission, role_codes
 from apps.accounts.scoping import scope_rule, visible_to
+from apps.core import ratelimit
 from apps.notifications import services as notifications
 from apps.notifications.models import Channel, Preference
 from apps.payments import services as payments
@@ -282,10 +282,6 @@ def links(user) -> QuerySet:
     return GuardianLink.objects.filter(guardian__user=user).select_related("student").order_by("-created_at")
 
 
-def _rate_key(user) -> str:
-    return f"portal:link-requests:{user.pk}:{timezone.localdate().isoformat()}"
-
-
 @transaction.atomic
 def request_link(user, *, name: str, birth_date: date | None, relation: str) -> GuardianLink | None:
     """A parent asks to be linked to a child known to the academy, by the child's name and
@@ -303,9 +299,9 @@ def request_link(user, *, name: str, birth_date: date | None, relation: str) -> 
         raise invalid(birth_date=_("Enter the child's birth date."))
     if relation not in GuardianLink.Relation.values:
         raise invalid(relation=_("Choose how you are related to the child."))
-    if (cache.get(_rate_key(user)) or 0) >= LINK_REQUESTS_PER_DAY:
+    # The platform's sliding window (atomic in Redis, per schema), not a read-then-write counter.
+    if ratelimit.hit(ratelimit.key("portal_link_request", "user", user.pk), LINK_REQUESTS_PER_DAY, 24 * 60 * 60):
         raise invalid(name=_("Too many requests today. Please try again tomorrow or ask the academy."))
-    cache.set(_rate_key(user), (cache.get(_rate_key(user)) or 0) + 1, timeout=60 * 60 * 24)
     matches = list(
         Student.objects.filter(person_index=people.person_index(name, birth_date)).exclude(
             status=Student.Status.WITHDRAWN
