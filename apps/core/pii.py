@@ -19,14 +19,18 @@ that are not stored (kiosk PINs) cannot be recomputed: those must be issued agai
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import hmac
-from collections.abc import Callable
+import os
+import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from functools import cache
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
+from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.db import models
@@ -42,13 +46,67 @@ def _fernet() -> MultiFernet:
     return MultiFernet([Fernet(key) for key in keys])
 
 
+@cache
+def _primary_key() -> tuple[bytes, bytes]:
+    """The signing and encryption halves of the key that encrypts (Fernet's own split)."""
+    _fernet()  # the same check that keys are configured
+    raw = base64.urlsafe_b64decode(next(k.strip() for k in settings.PII_ENCRYPTION_KEYS if k.strip()))
+    return raw[:16], raw[16:]
+
+
 def reset_keys() -> None:
     """Forget cached keys (after settings change, e.g. in tests or a rotation)."""
     _fernet.cache_clear()
+    _primary_key.cache_clear()
 
 
 def encrypt(plain: str) -> str:
     return PREFIX + _fernet().encrypt(plain.encode()).decode()
+
+
+def encrypt_many(values: Sequence[str | None]) -> list[str | None]:
+    """`encrypt` for many values at once (imports): the same Fernet tokens, which
+    `decrypt` and any Fernet implementation read, made twice as fast; empty values stay
+    None, as the encrypted fields store them."""
+    return _fernet_tokens(values, now=int(time.time()), ivs=os.urandom(16 * len(values)))
+
+
+def _fernet_tokens(values: Sequence[str | None], *, now: int, ivs: bytes) -> list[str | None]:
+    # Fernet is AES-128-CBC with a random IV per token, then HMAC-SHA256. Most values here
+    # (a phone number, an ISO date) pad to one block, whose CBC encryption is AES(block XOR
+    # IV): XOR-ing every such block with its IV as one big integer and passing them all to
+    # one AES call does in C what Fernet does token by token in Python. Longer values are
+    # chained block by block, as CBC is. Each token still has its own random IV.
+    signing, encryption = _primary_key()
+    aes = Cipher(algorithms.AES(encryption), modes.ECB()).encryptor()  # noqa: S305  CBC chained here
+    header = b"\x80" + now.to_bytes(8, "big")
+    out: list[str | None] = [None] * len(values)
+    single: list[tuple[int, bytes]] = []
+    for i, value in enumerate(values):
+        if not value:
+            continue
+        data = value.encode()
+        pad = 16 - len(data) % 16
+        data += bytes((pad,)) * pad
+        if len(data) == 16:
+            single.append((i, data))
+            continue
+        iv = ivs[16 * i : 16 * i + 16]
+        previous, blocks = iv, []
+        for start in range(0, len(data), 16):
+            block = int.from_bytes(data[start : start + 16], "big") ^ int.from_bytes(previous, "big")
+            previous = aes.update(block.to_bytes(16, "big"))
+            blocks.append(previous)
+        body = header + iv + b"".join(blocks)
+        out[i] = PREFIX + base64.urlsafe_b64encode(body + hmac.digest(signing, body, "sha256")).decode()
+    if single:
+        their_ivs = b"".join(ivs[16 * i : 16 * i + 16] for i, _data in single)
+        plain = int.from_bytes(b"".join(data for _i, data in single), "big")
+        cipher = aes.update((plain ^ int.from_bytes(their_ivs, "big")).to_bytes(16 * len(single), "big"))
+        for n, (i, _data) in enumerate(single):
+            body = header + their_ivs[16 * n : 16 * n + 16] + cipher[16 * n : 16 * n + 16]
+            out[i] = PREFIX + base64.urlsafe_b64encode(body + hmac.digest(signing, body, "sha256")).decode()
+    return out
 
 
 def decrypt(token: str) -> str:

@@ -45,7 +45,10 @@ class IdentityKey(models.Model):
 class IdentityLink(models.Model):
     """A tenant's profile of the person (e.g. academy.guardian 12 in schema gangnam)."""
 
-    identity = models.ForeignKey(Identity, verbose_name=_("identity"), on_delete=models.CASCADE, related_name="links")
+    # identity_id is indexed by the (identity, schema_name) index (its first column).
+    identity = models.ForeignKey(
+        Identity, verbose_name=_("identity"), on_delete=models.CASCADE, related_name="links", db_index=False
+    )
     schema_name = models.CharField(_("tenant schema"), max_length=63)
     profile = models.CharField(_("profile type"), max_length=40)
     object_id = models.BigIntegerField(_("profile id"))

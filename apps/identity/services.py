@@ -18,9 +18,10 @@ from datetime import date
 
 from django.db import connection
 
+from apps.core.bulk import copy_insert, drop_temp, reserve_ids, temp_table
 from apps.core.pii import blind_index
 
-from .models import IdentityLink
+from .models import Identity, IdentityLink
 
 Key = tuple[str, str]  # (kind, digest)
 
@@ -48,6 +49,7 @@ def resolve(keys: Sequence[Key | None]) -> int:
 
 
 CHUNK = 20_000
+BULK = 500  # from this many values on, statements join a COPY-filled temporary table
 
 
 def resolve_many(people: Sequence[Sequence[Key | None]]) -> list[int]:
@@ -86,15 +88,8 @@ def _resolve_chunk(wanted: list[list[Key]]) -> list[int]:
     new_keys = {k: identity_id for keys, identity_id in zip(wanted, first, strict=True) for k in keys if k not in known}
     if not new_keys:
         return first
-    with connection.cursor() as cursor:
-        kinds, digests, ids = zip(*((k[0], k[1], v) for k, v in new_keys.items()), strict=True)
-        cursor.execute(
-            "INSERT INTO public.identity_identitykey (kind, digest, identity_id) "
-            "SELECT * FROM unnest(%s::text[], %s::text[], %s::bigint[]) ON CONFLICT DO NOTHING",
-            [list(kinds), list(digests), list(ids)],
-        )
-        if cursor.rowcount == len(new_keys):
-            return first
+    if _insert_keys(new_keys) == len(new_keys):
+        return first
     # Another transaction claimed some key first: its identity is the person's.
     winners = _lookup(set(new_keys))
     return [
@@ -103,29 +98,61 @@ def _resolve_chunk(wanted: list[list[Key]]) -> list[int]:
     ]
 
 
+def _insert_keys(new_keys: dict[Key, int]) -> int:
+    """Insert the keys no other transaction holds yet; returns how many were inserted."""
+    with connection.cursor() as cursor:
+        if len(new_keys) < BULK:
+            kinds, digests, ids = zip(*((k[0], k[1], v) for k, v in new_keys.items()), strict=True)
+            cursor.execute(
+                "INSERT INTO public.identity_identitykey (kind, digest, identity_id) "
+                "SELECT * FROM unnest(%s::text[], %s::text[], %s::bigint[]) ON CONFLICT DO NOTHING",
+                [list(kinds), list(digests), list(ids)],
+            )
+            return cursor.rowcount
+        table = temp_table(
+            {"kind": "text", "digest": "text", "identity_id": "bigint"},
+            ((kind, digest, identity_id) for (kind, digest), identity_id in new_keys.items()),
+        )
+        cursor.execute(
+            "INSERT INTO public.identity_identitykey (kind, digest, identity_id) "
+            f"SELECT kind, digest, identity_id FROM {table} ON CONFLICT DO NOTHING"
+        )
+        inserted = cursor.rowcount
+    drop_temp(table)
+    return inserted
+
+
 def _new_identities(count: int) -> list[int]:
     if not count:
         return []
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "INSERT INTO public.identity_identity (created_at) SELECT now() FROM generate_series(1, %s) RETURNING id",
-            [count],
-        )
-        return sorted(row[0] for row in cursor.fetchall())
+    if count < BULK:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "INSERT INTO public.identity_identity (created_at) SELECT now() FROM generate_series(1, %s) "
+                "RETURNING id",
+                [count],
+            )
+            return sorted(row[0] for row in cursor.fetchall())
+    ids = reserve_ids(Identity, count)
+    copy_insert(Identity, ({"id": identity_id} for identity_id in ids))
+    return ids
 
 
 def _lookup(keys: set[Key]) -> dict[Key, int]:
-    found: dict[Key, int] = {}
-    items = list(keys)
+    if not keys:
+        return {}
+    sql = "SELECT k.kind, k.digest, k.identity_id FROM public.identity_identitykey k "
     with connection.cursor() as cursor:
-        for start in range(0, len(items), CHUNK):
-            part = items[start : start + CHUNK]
+        if len(keys) < BULK:
             cursor.execute(
-                "SELECT k.kind, k.digest, k.identity_id FROM public.identity_identitykey k "
-                "JOIN unnest(%s::text[], %s::text[]) AS u(kind, digest) USING (kind, digest)",
-                [[k[0] for k in part], [k[1] for k in part]],
+                sql + "JOIN unnest(%s::text[], %s::text[]) AS u(kind, digest) USING (kind, digest)",
+                [[k[0] for k in keys], [k[1] for k in keys]],
             )
-            found.update({(kind, digest): identity_id for kind, digest, identity_id in cursor.fetchall()})
+            return {(kind, digest): identity_id for kind, digest, identity_id in cursor.fetchall()}
+        table = temp_table({"kind": "text", "digest": "text"}, keys)
+        cursor.execute(sql + f"JOIN {table} u USING (kind, digest)")
+        found = {(kind, digest): identity_id for kind, digest, identity_id in cursor.fetchall()}
+    drop_temp(table)
     return found
 
 
@@ -134,15 +161,20 @@ def link_many(profile: str, pairs: Iterable[tuple[int, int | None]]) -> None:
     rows = [(object_id, identity_id) for object_id, identity_id in pairs if identity_id]
     if not rows:
         return
+    insert = (
+        "INSERT INTO public.identity_identitylink (identity_id, schema_name, profile, object_id, linked_at) "
+        "SELECT u.identity_id, %s, %s, u.object_id, now() "
+    )
     with connection.cursor() as cursor:
-        for start in range(0, len(rows), CHUNK):
-            part = rows[start : start + CHUNK]
+        if len(rows) < BULK:
             cursor.execute(
-                "INSERT INTO public.identity_identitylink (identity_id, schema_name, profile, object_id, linked_at) "
-                "SELECT u.identity_id, %s, %s, u.object_id, now() "
-                "FROM unnest(%s::bigint[], %s::bigint[]) AS u(object_id, identity_id) ON CONFLICT DO NOTHING",
-                [connection.schema_name, profile, [r[0] for r in part], [r[1] for r in part]],
+                insert + "FROM unnest(%s::bigint[], %s::bigint[]) AS u(object_id, identity_id) ON CONFLICT DO NOTHING",
+                [connection.schema_name, profile, [r[0] for r in rows], [r[1] for r in rows]],
             )
+            return
+        table = temp_table({"object_id": "bigint", "identity_id": "bigint"}, rows)
+        cursor.execute(insert + f"FROM {table} u ON CONFLICT DO NOTHING", [connection.schema_name, profile])
+    drop_temp(table)
 
 
 def link(profile: str, object_id: int, identity_id: int | None) -> None:

@@ -14,22 +14,31 @@ class Event(models.Model):
     """
 
     seq = models.BigIntegerField(_("sequence"), unique=True, editable=False)
-    kind = models.CharField(_("kind"), max_length=80, db_index=True)
+    kind = models.CharField(_("kind"), max_length=80)
     subject_type = models.CharField(_("subject type"), max_length=60, blank=True)
     subject_id = models.CharField(_("subject id"), max_length=64, blank=True)
     actor_id = models.BigIntegerField(_("actor id"), null=True, blank=True)
     actor = models.CharField(_("actor"), max_length=150, blank=True)
     data = models.JSONField(_("data"), default=dict, blank=True)
     occurred_at = models.DateTimeField(_("occurred at"), default=timezone.now, db_index=True)
-    idempotency_key = models.CharField(_("idempotency key"), max_length=200, null=True, blank=True, unique=True)
+    idempotency_key = models.CharField(_("idempotency key"), max_length=200, null=True, blank=True)  # noqa: DJ001  NULLs never collide
     prev_hash = models.CharField(_("previous hash"), max_length=64)
-    hash = models.CharField(_("hash"), max_length=64, unique=True)
+    hash = models.CharField(_("hash"), max_length=64)
 
     class Meta:
         verbose_name = _("ledger event")
         verbose_name_plural = _("ledger events")
         ordering = ["seq"]
-        indexes = [models.Index(fields=["subject_type", "subject_id", "seq"], name="ledger_subject_idx")]
+        # Constraints and plain indexes, not unique=True/db_index=True: those add a second
+        # varchar_pattern_ops index per column, which no query uses and every append pays for.
+        constraints = [
+            models.UniqueConstraint(fields=["idempotency_key"], name="ledger_event_idempotency_once"),
+            models.UniqueConstraint(fields=["hash"], name="ledger_event_hash_once"),
+        ]
+        indexes = [
+            models.Index(fields=["subject_type", "subject_id", "seq"], name="ledger_subject_idx"),
+            models.Index(fields=["kind"], name="ledger_kind_idx"),
+        ]
         triggers = [
             pgtrigger.Protect(name="append_only", operation=pgtrigger.Update | pgtrigger.Delete),
             pgtrigger.Trigger(

@@ -157,43 +157,68 @@ def _data_json(data: dict | None) -> str:
     return _compact(json.loads(_django_json(data or {})))
 
 
-def append_many(events: list[NewEvent], *, actor=None, batch_size: int = 2000) -> int:
-    """Append many events in one go (imports): one lock, hashes chained in memory, bulk
-    inserts. Events whose idempotency key is already in the ledger are skipped; returns
-    how many were appended."""
+def append_many(events: list[NewEvent], *, actor=None) -> int:
+    """Append many events in one go: one lock, hashes chained in memory, one COPY. Events
+    whose idempotency key is already in the ledger are skipped; returns how many were
+    appended."""
     if not events:
         return 0
     with transaction.atomic():
+        return Appender(actor=actor).append(events)
+
+
+class Appender:
+    """Many appends in the caller's transaction (imports): the chain is locked and its head
+    read once, then each `append` chains its events in memory and writes them with COPY.
+
+    `append(..., fresh=True)` is for events whose idempotency keys name subjects created in
+    this transaction (a new student's id): no earlier event can hold them, so they skip the
+    lookup, and an import streaming its rows (apps.core.bulk.pipeline) never waits for it.
+    """
+
+    def __init__(self, *, actor=None) -> None:
+        if not connection.in_atomic_block:
+            raise RuntimeError("Appender needs a transaction: the chain lock lasts until it ends")
         _lock_chain()
-        keys = [e.idempotency_key for e in events if e.idempotency_key]
-        seen: set[str] = set()
-        if keys:
-            # One array parameter rather than an IN list of thousands of literals.
-            with connection.cursor() as cursor:
-                cursor.execute(
-                    f"SELECT idempotency_key FROM {connection.ops.quote_name(Event._meta.db_table)} "
-                    "WHERE idempotency_key = ANY(%s)",
-                    [keys],
-                )
-                seen = {row[0] for row in cursor.fetchall()}
         last = Event.objects.order_by("-seq").only("seq", "hash").first()
-        seq, prev = (last.seq, last.hash) if last else (0, GENESIS)
-        actor_id = (
+        self.seq, self.prev = (last.seq, last.hash) if last else (0, GENESIS)
+        self.actor_id = (
             getattr(actor, "pk", None) if actor is not None and getattr(actor, "is_authenticated", False) else None
         )
-        actor_label = actor.get_username() if actor_id else (actor if isinstance(actor, str) else "")
-        now = timezone.now()
+        self.actor_label = actor.get_username() if self.actor_id else (actor if isinstance(actor, str) else "")
+        self.now = timezone.now()
+        self.seen: set[str] = set()
+
+    def _known(self, keys: list[str]) -> set[str]:
+        # One array parameter rather than an IN list of thousands of literals.
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT idempotency_key FROM {connection.ops.quote_name(Event._meta.db_table)} "
+                "WHERE idempotency_key = ANY(%s)",
+                [keys],
+            )
+            return {row[0] for row in cursor.fetchall()}
+
+    def append(self, events: list[NewEvent], *, fresh: bool = False) -> int:
+        if not events:
+            return 0
+        seen = self.seen
+        if not fresh:
+            keys = [e.idempotency_key for e in events if e.idempotency_key and e.idempotency_key not in seen]
+            if keys:
+                seen |= self._known(keys)
         # The hash body is compute_hash's JSON list, built here from its parts: the timestamp
         # and the actor once per call, the data dumped once (sorted, as the list's dump would)
         # and reused for the row. tests/ledger checks the result against verify().
         dumps = _compact
-        ts, actor_part = dumps(_timestamp(now)), f"{dumps(actor_id)},{dumps(actor_label)}"
+        ts, actor_part = dumps(_timestamp(self.now)), f"{dumps(self.actor_id)},{dumps(self.actor_label)}"
+        seq, prev = self.seq, self.prev
         rows = []
         for event in events:
             key = event.idempotency_key
-            if key and key in seen:
-                continue
             if key:
+                if key in seen:
+                    continue
                 seen.add(key)
             subject_type, subject_id = _subject(event.subject)
             seq += 1
@@ -209,10 +234,10 @@ def append_many(events: list[NewEvent], *, actor=None, batch_size: int = 2000) -
                     "kind": event.kind,
                     "subject_type": subject_type,
                     "subject_id": subject_id,
-                    "actor_id": actor_id,
-                    "actor": actor_label,
+                    "actor_id": self.actor_id,
+                    "actor": self.actor_label,
                     "data": data,
-                    "occurred_at": now,
+                    "occurred_at": self.now,
                     "idempotency_key": key,
                     "prev_hash": prev_hash,
                     "hash": prev,
@@ -220,6 +245,7 @@ def append_many(events: list[NewEvent], *, actor=None, batch_size: int = 2000) -
             )
         # COPY, not bulk_create: an import of 100,000 rows appends several hundred thousand events.
         copy_insert(Event, rows, with_pk=False)
+        self.seq, self.prev = seq, prev
         return len(rows)
 
 

@@ -15,7 +15,7 @@ number and reason). **Apply** writes the plan in one transaction with bulk inser
 updates, links every new profile to the universal identity, enrolls students in their
 classes (the rules of `apps.academy.services.enrollment.enroll`: one ongoing enrollment per
 class, active classes, capacity, the class's fee) and appends the ledger events with
-`append_many`. Any rejected row means nothing is written unless `valid_only` is set.
+`Appender`. Any rejected row means nothing is written unless `valid_only` is set.
 Re-importing the same file finds everything in place and writes nothing.
 
 Imported enrollments are not invoiced on the spot (the academy already billed these
@@ -38,9 +38,10 @@ from django.utils.translation import gettext as _
 
 from apps.academy.models import Class, Enrollment, Family, Guardian, GuardianLink, Programme, Student
 from apps.academy.services.people import person_index, phone_index, student_identity_keys
-from apps.core.bulk import copy_insert, prep, reserve_ids
+from apps.core.bulk import copy_insert, pipeline, reserve_ids
+from apps.core.pii import encrypt_many
 from apps.identity import services as identity
-from apps.ledger.services import NewEvent, append_many
+from apps.ledger.services import Appender, NewEvent
 
 from .columns import find_header
 from .parse import RosterRow, parse_rows
@@ -516,25 +517,32 @@ def _key(report: Report, kind: str, subject: object) -> str:
 
 
 def _apply(p: Plan, options: Options) -> None:
+    """Write the plan. Everything that reads (identities, the ledger's head, ids drawn from
+    the sequences, classes) comes first; then the new rows stream to PostgreSQL through
+    `pipeline()`, so the server inserts one batch while Python builds the next."""
     report, actor = p.report, options.actor
     actor_id = actor.pk if getattr(actor, "pk", None) and getattr(actor, "is_authenticated", False) else None
     progress = options.progress or (lambda stage, done, total: None)
     now = timezone.now()
     today = timezone.localdate()
-    events: list[NewEvent] = []
-    encrypt_phone = prep(Student, "phone")
-    encrypt_birth = prep(Student, "birth_date")
+    chain = Appender(actor=actor)
+    # Events about rows this import creates carry their new ids in their keys: no earlier
+    # event can hold those, so they are appended without a lookup, in slices so 100,000
+    # rows never hold all their events at once. Events about rows that existed are
+    # appended at the end, after one lookup of their keys (a re-import must not repeat them).
+    fresh: list[NewEvent] = []
+    checked: list[NewEvent] = []
 
-    def flush_events(force: bool = False) -> None:
-        # Events go in slices so 100,000 rows never hold a million events at once.
-        if events and (force or len(events) >= 20000):
-            report.events += append_many(events, actor=actor)
-            events.clear()
+    def flush(force: bool = False) -> None:
+        if fresh and (force or len(fresh) >= 20000):
+            report.events += chain.append(fresh, fresh=True)
+            fresh.clear()
 
     used = {person.guardian_phone for person in p.people if person.guardian_phone}
     guardians = [p.guardians[phone] for phone in used]
     new_guardians = [g for g in guardians if g.existing is None]
     people_new = [person for person in p.people if person.existing is None]
+    lonely = [person for person in people_new if not person.guardian_phone]
     total = len(new_guardians) + len(p.people) + len(p.links) + len(p.enrollments)
     done = 0
 
@@ -554,37 +562,21 @@ def _apply(p: Plan, options: Options) -> None:
     guardian_identity = dict(zip(map(id, guardians_to_resolve), resolved[: len(guardians_to_resolve)], strict=True))
     student_identity = dict(zip(map(id, students_to_resolve), resolved[len(guardians_to_resolve) :], strict=True))
 
-    # New guardians, each with a new family (the household their children join).
-    for batch in _chunks(new_guardians, BATCH):
-        family_ids = reserve_ids(Family, len(batch))
-        guardian_ids = reserve_ids(Guardian, len(batch))
-        copy_insert(
-            Family,
-            (
-                {"id": fid, "name": _("%(name)s family") % {"name": g.name or g.phone[-4:]}}
-                for g, fid in zip(batch, family_ids, strict=True)
-            ),
-        )
-        rows = []
-        for g, fid, gid in zip(batch, family_ids, guardian_ids, strict=True):
-            g.guardian_id, g.family_id = gid, fid
-            rows.append(
-                {
-                    "id": gid,
-                    "family_id": fid,
-                    "name": g.name or "",
-                    "phone": encrypt_phone(g.phone),
-                    "phone_index": g.index,
-                    "identity_id": guardian_identity[id(g)],
-                    "email": "",
-                    "telegram_chat_id": "",
-                }
-            )
-            events.append(NewEvent("guardian.created", ("guardian", gid), {}, _key(report, "guardian", g.index)))
-        copy_insert(Guardian, rows)
-        done += len(batch)
-        progress("guardians", done, total)
-        flush_events()
+    # Every new row's id, drawn now so rows can point at each other before any is written.
+    family_ids = iter(reserve_ids(Family, len(new_guardians) + len(lonely)))
+    for g, gid in zip(new_guardians, reserve_ids(Guardian, len(new_guardians)), strict=True):
+        g.guardian_id, g.family_id = gid, next(family_ids)
+    lonely_family = {id(person): next(family_ids) for person in lonely}
+    for person, sid in zip(people_new, reserve_ids(Student, len(people_new)), strict=True):
+        person.student_id = sid
+    link_ids = reserve_ids(GuardianLink, len(p.links))
+    enrollment_ids = reserve_ids(Enrollment, len(p.enrollments))
+    identity.link_many("academy.guardian", [(g.guardian_id, guardian_identity[id(g)]) for g in guardians_to_resolve])
+    identity.link_many(
+        "academy.student", [(person.student_id, student_identity[id(person)]) for person in students_to_resolve]
+    )
+
+    # Guardians and students that exist: only what changed, in one bulk update per set of fields.
     updates = [g for g in guardians if g.existing and (g.rename or g.existing["identity_id"] is None)]
     if updates:
         objs = []
@@ -593,7 +585,7 @@ def _apply(p: Plan, options: Options) -> None:
             obj.identity_id = g.existing["identity_id"] or guardian_identity[id(g)]
             objs.append(obj)
             if g.rename:
-                events.append(
+                checked.append(
                     NewEvent(
                         "guardian.updated",
                         ("guardian", g.guardian_id),
@@ -602,55 +594,10 @@ def _apply(p: Plan, options: Options) -> None:
                     )
                 )
         Guardian.objects.bulk_update(objs, ["name", "identity_id", "updated_at"], batch_size=BATCH)
-
-    # New students (with a family of their own when no guardian is known).
-    for batch in _chunks(people_new, BATCH):
-        lonely = [person for person in batch if not person.guardian_phone]
-        lonely_families = reserve_ids(Family, len(lonely))
-        copy_insert(
-            Family,
-            (
-                {"id": fid, "name": _("%(name)s family") % {"name": person.name}}
-                for person, fid in zip(lonely, lonely_families, strict=True)
-            ),
-        )
-        families = iter(lonely_families)
-        student_ids = reserve_ids(Student, len(batch))
-        rows = []
-        for person, sid in zip(batch, student_ids, strict=True):
-            person.student_id = sid
-            rows.append(
-                {
-                    "id": sid,
-                    "family_id": p.guardians[person.guardian_phone].family_id
-                    if person.guardian_phone
-                    else next(families),
-                    "name": person.name,
-                    "birth_date": encrypt_birth(person.birth_date),
-                    "phone": encrypt_phone(person.phone),
-                    "phone_index": phone_index(person.phone),
-                    "person_index": person.key,
-                    "school": person.school or "",
-                    "grade": person.grade or "",
-                    "status": person.status or Student.Status.ACTIVE,
-                    "memo": person.memo or "",
-                    "identity_id": student_identity[id(person)],
-                    "kiosk_pin_hash": "",
-                }
-            )
-        copy_insert(Student, rows)
-        done += len(batch)
-        progress("students", done, total)
-        flush_events()
-
-    # Students that exist: only what changed, in one bulk update per set of fields.
-    changed = [
-        person
-        for person in p.people
-        if person.existing is not None and (person.changes or person.existing["identity_id"] is None)
-    ]
     by_fields: dict[tuple[str, ...], list[Student]] = defaultdict(list)
-    for person in changed:
+    for person in p.people:
+        if person.existing is None or not (person.changes or person.existing["identity_id"] is None):
+            continue
         obj = Student(pk=person.student_id, updated_at=now)
         columns = ["updated_at"]
         if person.existing["identity_id"] is None:
@@ -668,7 +615,7 @@ def _apply(p: Plan, options: Options) -> None:
                 columns.append(name)
         by_fields[tuple(columns)].append(obj)
         if person.changes:
-            events.append(
+            checked.append(
                 NewEvent(
                     "student.updated",
                     ("student", person.student_id),
@@ -678,46 +625,6 @@ def _apply(p: Plan, options: Options) -> None:
             )
     for columns, objs in by_fields.items():
         Student.objects.bulk_update(objs, list(columns), batch_size=BATCH)
-    done += len(p.people) - len(people_new)
-    progress("students", done, total)
-    flush_events()
-
-    # Which tenant profiles each identity has (the registry's side of identity_id).
-    identity.link_many("academy.guardian", [(g.guardian_id, guardian_identity[id(g)]) for g in guardians_to_resolve])
-    identity.link_many(
-        "academy.student", [(person.student_id, student_identity[id(person)]) for person in students_to_resolve]
-    )
-
-    # Guardian links, approved (staff imported them).
-    for batch in _chunks(p.links, BATCH):
-        copy_insert(
-            GuardianLink,
-            (
-                {
-                    "id": lid,
-                    "guardian_id": g.guardian_id,
-                    "student_id": person.student_id,
-                    "relation": GuardianLink.Relation.OTHER,
-                    "is_primary": primary,
-                    "status": GuardianLink.Status.APPROVED,
-                    "decided_at": now,
-                }
-                for (person, g, primary), lid in zip(batch, reserve_ids(GuardianLink, len(batch)), strict=True)
-            ),
-        )
-        events.extend(
-            NewEvent(
-                "guardian.linked",
-                ("student", person.student_id),
-                {"guardian": g.guardian_id, "status": GuardianLink.Status.APPROVED},
-                _key(report, "link", f"{g.guardian_id}.{person.student_id}"),
-            )
-            for person, g, _primary in batch
-            if person.existing is not None
-        )
-        done += len(batch)
-        progress("links", done, total)
-        flush_events()
 
     # Classes the file names that do not exist yet, when asked to create them.
     if p.new_classes:
@@ -730,71 +637,182 @@ def _apply(p: Plan, options: Options) -> None:
         )
         for klass in created:
             p.classes[klass.name] = {"id": klass.pk, "name": klass.name, "is_active": True, "capacity": klass.capacity}
-            events.append(
+            checked.append(
                 NewEvent(
                     "class.created", klass, {"name": klass.name, "source": "roster"}, _key(report, "class", klass.name)
                 )
             )
     fees = dict(Class.objects.filter(pk__in=[c["id"] for c in p.classes.values()]).values_list("id", "monthly_fee"))
 
-    for batch in _chunks(p.enrollments, BATCH):
-        rows = []
-        for (person, name), eid in zip(batch, reserve_ids(Enrollment, len(batch)), strict=True):
-            klass_id = p.classes[name]["id"]
-            paused = (person.status or (person.existing or {}).get("status")) == Student.Status.PAUSED
-            starts_on = person.enrolled_on or today
-            fee = fees.get(klass_id, 0)
-            rows.append(
-                {
-                    "id": eid,
-                    "student_id": person.student_id,
-                    "klass_id": klass_id,
-                    "starts_on": starts_on,
-                    "plan": Enrollment.Plan.MONTHLY,
-                    "monthly_fee": fee,
-                    "status": Enrollment.Status.PAUSED if paused else Enrollment.Status.ACTIVE,
-                    "paused_from": today if paused else None,
-                    "created_by_id": actor_id,
-                }
+    with pipeline():
+        # New guardians, each with a new family (the household their children join).
+        for batch in _chunks(new_guardians, BATCH):
+            copy_insert(
+                Family,
+                ({"id": g.family_id, "name": _("%(name)s family") % {"name": g.name or g.phone[-4:]}} for g in batch),
             )
-            enrolled = {"id": eid, "klass": name, "starts_on": starts_on.isoformat(), "fee": fee}
-            if person.existing is None:
-                person.enrollments.append(enrolled)  # recorded in the student's own event below
-            else:
-                events.append(
-                    NewEvent(
-                        "enrollment.created",
-                        ("enrollment", eid),
-                        {"student": person.student_id, "plan": Enrollment.Plan.MONTHLY, "source": "roster", **enrolled},
-                        _key(report, "enrollment", f"{person.student_id}.{klass_id}"),
-                    )
-                )
-        copy_insert(Enrollment, rows)
-        done += len(batch)
-        progress("enrollments", done, total)
-        flush_events()
+            copy_insert(
+                Guardian,
+                (
+                    {
+                        "id": g.guardian_id,
+                        "family_id": g.family_id,
+                        "name": g.name or "",
+                        "phone": phone,
+                        "phone_index": g.index,
+                        "identity_id": guardian_identity[id(g)],
+                        "email": "",
+                        "telegram_chat_id": "",
+                    }
+                    for g, phone in zip(batch, encrypt_many([g.phone for g in batch]), strict=True)
+                ),
+            )
+            fresh.extend(
+                NewEvent("guardian.created", ("guardian", g.guardian_id), {}, _key(report, "guardian", g.guardian_id))
+                for g in batch
+            )
+            done += len(batch)
+            progress("guardians", done, total)
+            flush()
 
-    # One event per new student: the profile, its guardian link and its enrollments (an import
-    # of 100,000 rows would otherwise append three events per student).
-    for person in people_new:
-        events.append(
-            NewEvent(
-                "student.created",
-                ("student", person.student_id),
-                {
-                    "name": person.name,
-                    "rows": person.rows,
-                    "guardian": p.guardians[person.guardian_phone].guardian_id if person.guardian_phone else None,
-                    "enrollments": person.enrollments,
-                    "source": "roster",
-                },
-                _key(report, "student", person.student_id),
+        # New students (with a family of their own when no guardian is known).
+        for batch in _chunks(people_new, BATCH):
+            copy_insert(
+                Family,
+                (
+                    {"id": lonely_family[id(person)], "name": _("%(name)s family") % {"name": person.name}}
+                    for person in batch
+                    if not person.guardian_phone
+                ),
             )
-        )
-        flush_events()
+            copy_insert(
+                Student,
+                (
+                    {
+                        "id": person.student_id,
+                        "family_id": p.guardians[person.guardian_phone].family_id
+                        if person.guardian_phone
+                        else lonely_family[id(person)],
+                        "name": person.name,
+                        "birth_date": birth,
+                        "phone": phone,
+                        "phone_index": phone_index(person.phone),
+                        "person_index": person.key,
+                        "school": person.school or "",
+                        "grade": person.grade or "",
+                        "status": person.status or Student.Status.ACTIVE,
+                        "memo": person.memo or "",
+                        "identity_id": student_identity[id(person)],
+                        "kiosk_pin_hash": "",
+                    }
+                    for person, phone, birth in zip(
+                        batch,
+                        encrypt_many([person.phone for person in batch]),
+                        encrypt_many([who.birth_date.isoformat() if who.birth_date else None for who in batch]),
+                        strict=True,
+                    )
+                ),
+            )
+            done += len(batch)
+            progress("students", done, total)
+        done += len(p.people) - len(people_new)
+        progress("students", done, total)
+
+        # Guardian links, approved (staff imported them).
+        for start in range(0, len(p.links), BATCH):
+            batch = p.links[start : start + BATCH]
+            copy_insert(
+                GuardianLink,
+                (
+                    {
+                        "id": lid,
+                        "guardian_id": g.guardian_id,
+                        "student_id": person.student_id,
+                        "relation": GuardianLink.Relation.OTHER,
+                        "is_primary": primary,
+                        "status": GuardianLink.Status.APPROVED,
+                        "decided_at": now,
+                    }
+                    for (person, g, primary), lid in zip(batch, link_ids[start : start + BATCH], strict=True)
+                ),
+            )
+            checked.extend(
+                NewEvent(
+                    "guardian.linked",
+                    ("student", person.student_id),
+                    {"guardian": g.guardian_id, "status": GuardianLink.Status.APPROVED},
+                    _key(report, "link", f"{g.guardian_id}.{person.student_id}"),
+                )
+                for person, g, _primary in batch
+                if person.existing is not None
+            )
+            done += len(batch)
+            progress("links", done, total)
+
+        for start in range(0, len(p.enrollments), BATCH):
+            rows = []
+            batch = p.enrollments[start : start + BATCH]
+            for (person, name), eid in zip(batch, enrollment_ids[start : start + BATCH], strict=True):
+                klass_id = p.classes[name]["id"]
+                paused = (person.status or (person.existing or {}).get("status")) == Student.Status.PAUSED
+                starts_on = person.enrolled_on or today
+                fee = fees.get(klass_id, 0)
+                rows.append(
+                    {
+                        "id": eid,
+                        "student_id": person.student_id,
+                        "klass_id": klass_id,
+                        "starts_on": starts_on,
+                        "plan": Enrollment.Plan.MONTHLY,
+                        "monthly_fee": fee,
+                        "status": Enrollment.Status.PAUSED if paused else Enrollment.Status.ACTIVE,
+                        "paused_from": today if paused else None,
+                        "created_by_id": actor_id,
+                    }
+                )
+                enrolled = {"id": eid, "klass": name, "starts_on": starts_on.isoformat(), "fee": fee}
+                if person.existing is None:
+                    person.enrollments.append(enrolled)  # recorded in the student's own event below
+                else:
+                    checked.append(
+                        NewEvent(
+                            "enrollment.created",
+                            ("enrollment", eid),
+                            {
+                                "student": person.student_id,
+                                "plan": Enrollment.Plan.MONTHLY,
+                                "source": "roster",
+                                **enrolled,
+                            },
+                            _key(report, "enrollment", f"{person.student_id}.{klass_id}"),
+                        )
+                    )
+            copy_insert(Enrollment, rows)
+            done += len(batch)
+            progress("enrollments", done, total)
+
+        # One event per new student: the profile, its guardian link and its enrollments (an
+        # import of 100,000 rows would otherwise append three events per student).
+        for person in people_new:
+            fresh.append(
+                NewEvent(
+                    "student.created",
+                    ("student", person.student_id),
+                    {
+                        "name": person.name,
+                        "rows": person.rows,
+                        "guardian": p.guardians[person.guardian_phone].guardian_id if person.guardian_phone else None,
+                        "enrollments": person.enrollments,
+                        "source": "roster",
+                    },
+                    _key(report, "student", person.student_id),
+                )
+            )
+            flush()
+        flush(force=True)
 
     summary = {k: v for k, v in report.summary().items() if k != "events"}
-    events.append(
+    checked.append(
         NewEvent(
             "roster.imported",
             ("roster", report.file_hash[:32]),
@@ -802,7 +820,7 @@ def _apply(p: Plan, options: Options) -> None:
             _key(report, "imported", "file"),
         )
     )
-    flush_events(force=True)
+    report.events += chain.append(checked)
 
 
 def file_hash(path: str | Path) -> str:

@@ -75,7 +75,11 @@ _CONVERTERS = {
 }
 
 
-_REPEATING = frozenset({"school", "grade", "classes", "status", "memo", "guardian_name"})
+# Columns whose values repeat down a sheet (a school, a class, a common name, a birthday
+# shared by hundreds): each value is converted once. Phone numbers are mostly unique.
+_REPEATING = frozenset(
+    {"name", "birth_date", "enrolled_on", "school", "grade", "classes", "status", "memo", "guardian_name"}
+)
 
 
 def parse_rows(sheet: Sheet, header: Header | None = None, mapping: dict | None = None) -> Iterator[RosterRow]:
@@ -88,7 +92,6 @@ def parse_rows(sheet: Sheet, header: Header | None = None, mapping: dict | None 
         "birth_date": partial(normalise.day, today=today),
         "enrolled_on": partial(normalise.day, today=today),
     }
-    # Columns whose values repeat down the sheet (school, grade, class, status) are converted once per value.
     memo: dict[tuple[str, object], object] = {}
     for offset, row in enumerate(sheet.rows[header.row_index + 1 :], start=header.row_index + 1):
         if not any(cell not in (None, "") for cell in row):

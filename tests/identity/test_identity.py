@@ -108,3 +108,19 @@ def test_student_rows_carry_no_identity_of_another_person(tenants, db):
         assert Student.objects.filter(identity_id=kid.identity_id).count() == 1
         link = IdentityLink.objects.get(profile="academy.student", object_id=kid.pk)
     assert link.schema_name == tenants["academy"].schema and link.identity_id == kid.identity_id
+
+
+def test_bulk_resolve_through_temporary_tables_agrees_with_one_at_a_time(tenants, db):
+    # From services.BULK people on, lookups and inserts join COPY-filled temporary tables.
+    people_keys = [[services.phone_key(f"0105555{n:04d}")] for n in range(services.BULK + 100)]
+    with tenants["academy"].context(), transaction.atomic():
+        one = services.resolve(people_keys[7])
+        ids = services.resolve_many(people_keys)
+        assert ids[7] == one
+        assert len(set(ids)) == len(ids)
+        assert services.resolve_many(people_keys) == ids  # found again, nothing new
+        services.link_many("academy.guardian", [(n + 1, identity_id) for n, identity_id in enumerate(ids)])
+        services.link_many("academy.guardian", [(n + 1, identity_id) for n, identity_id in enumerate(ids)])
+        assert IdentityLink.objects.filter(identity_id__in=ids).count() == len(ids)
+        assert IdentityKey.objects.filter(identity_id__in=ids).count() == len(ids)
+        assert Identity.objects.filter(pk__in=ids).count() == len(ids)

@@ -147,3 +147,27 @@ def test_append_many_hashes_as_append_does_for_any_data(tenants):
         assert services.verify().ok
         assert Event.objects.get(kind="dates").data == {"on": "2026-03-02", "amount": "1.50"}
         assert Event.objects.get(kind="keys").data["10"] == "ten"
+
+
+@pytest.mark.django_db
+def test_appender_chains_fresh_and_checked_events_in_one_transaction(tenants):
+    from django.db import transaction
+
+    with tenants["academy"].context():
+        services.append("earlier", idempotency_key="import:2:class")
+        with transaction.atomic():
+            chain = services.Appender(actor="import")
+            fresh = [services.NewEvent("student.created", ("student", n), {}, f"import:2:s{n}") for n in range(300)]
+            assert chain.append(fresh[:150], fresh=True) == 150
+            assert chain.append(fresh[150:], fresh=True) == 150
+            # Checked events skip keys the ledger already holds, and keys repeated in the call.
+            checked = [
+                services.NewEvent("class.created", ("class", 1), {}, "import:2:class"),
+                services.NewEvent("roster.imported", ("roster", "x"), {}, "import:2:file"),
+                services.NewEvent("roster.imported", ("roster", "x"), {}, "import:2:file"),
+            ]
+            assert chain.append(checked) == 1
+        assert Event.objects.count() == 302
+        assert list(Event.objects.values_list("seq", flat=True)) == list(range(1, 303))
+        assert services.verify().ok
+

@@ -31,7 +31,7 @@ class Guardian(Timestamped):
     name = models.CharField(_("name"), max_length=100, blank=True)
     phone = EncryptedTextField(_("phone"), blank=True, null=True)
     # NULL, not "": guardians without a phone must not collide on the UNIQUE index.
-    phone_index = models.CharField(_("phone index"), max_length=64, unique=True, null=True, editable=False)  # noqa: DJ001
+    phone_index = models.CharField(_("phone index"), max_length=64, null=True, editable=False)  # noqa: DJ001
     email = models.EmailField(_("e-mail"), blank=True)
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL,
@@ -48,6 +48,8 @@ class Guardian(Timestamped):
         verbose_name = _("guardian")
         verbose_name_plural = _("guardians")
         ordering = ["name"]
+        # A constraint, not unique=True: that adds a varchar_pattern_ops index nothing uses.
+        constraints = [models.UniqueConstraint(fields=["phone_index"], name="academy_guardian_one_per_phone")]
 
     def __str__(self) -> str:
         return self.name or str(_("Guardian %(id)s") % {"id": self.pk})
@@ -62,17 +64,20 @@ class Student(Timestamped):
         PAUSED = "paused", _("Paused")
         WITHDRAWN = "withdrawn", _("Withdrawn")
 
-    family = models.ForeignKey(Family, verbose_name=_("family"), on_delete=models.PROTECT, related_name="students")
-    name = models.CharField(_("name"), max_length=100, db_index=True)
+    # family_id is indexed by the one_profile constraint (its first column).
+    family = models.ForeignKey(
+        Family, verbose_name=_("family"), on_delete=models.PROTECT, related_name="students", db_index=False
+    )
+    name = models.CharField(_("name"), max_length=100)
     birth_date = EncryptedDateField(_("birth date"), blank=True, null=True)
     phone = EncryptedTextField(_("phone"), blank=True, null=True)
     phone_index = models.CharField(  # noqa: DJ001  NULL when there is no phone
-        _("phone index"), max_length=64, null=True, blank=True, editable=False, db_index=True
+        _("phone index"), max_length=64, null=True, blank=True, editable=False
     )
     person_index = models.CharField(_("person index"), max_length=64, editable=False)
     school = models.CharField(_("school"), max_length=100, blank=True)
     grade = models.CharField(_("grade"), max_length=20, blank=True)
-    status = models.CharField(_("status"), max_length=12, choices=Status.choices, default=Status.ACTIVE, db_index=True)
+    status = models.CharField(_("status"), max_length=12, choices=Status.choices, default=Status.ACTIVE)
     memo = models.TextField(_("memo"), blank=True)
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL,
@@ -100,6 +105,13 @@ class Student(Timestamped):
         constraints = [
             models.UniqueConstraint(fields=["family", "person_index"], name="academy_student_one_profile"),
         ]
+        # Plain indexes, not db_index=True: that adds varchar_pattern_ops twins nothing uses,
+        # which every insert (an import writes 100,000 students) pays for.
+        indexes = [
+            models.Index(fields=["name"], name="academy_student_name_idx"),
+            models.Index(fields=["phone_index"], name="academy_student_phone_idx"),
+            models.Index(fields=["status"], name="academy_student_status_idx"),
+        ]
 
     def __str__(self) -> str:
         return self.name
@@ -120,7 +132,10 @@ class GuardianLink(Timestamped):
         GRANDPARENT = "grandparent", _("Grandparent")
         OTHER = "other", _("Other")
 
-    guardian = models.ForeignKey(Guardian, verbose_name=_("guardian"), on_delete=models.CASCADE, related_name="links")
+    # guardian_id is indexed by the link_once constraint (its first column).
+    guardian = models.ForeignKey(
+        Guardian, verbose_name=_("guardian"), on_delete=models.CASCADE, related_name="links", db_index=False
+    )
     student = models.ForeignKey(
         Student, verbose_name=_("student"), on_delete=models.CASCADE, related_name="guardian_links"
     )

@@ -1,0 +1,76 @@
+"""Bulk writes: ids drawn from the sequences, COPY streamed by the pipeline's thread, and
+temporary tables for joining many values."""
+
+import itertools
+
+import pytest
+from django.db import IntegrityError, connection, transaction
+
+from apps.academy.models import Family
+from apps.core import bulk
+
+
+def _next(model) -> int:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT nextval(pg_get_serial_sequence(%s, 'id'))", [model._meta.db_table])
+        return cursor.fetchone()[0]
+
+
+@pytest.mark.django_db
+def test_reserved_ids_are_the_sequence_s_own_and_never_drawn_again(tenants):
+    with tenants["academy"].context():
+        ids = bulk.reserve_ids(Family, 2500)
+        assert len(set(ids)) == 2500 and ids == sorted(ids)
+        assert _next(Family) > ids[-1]
+        assert bulk.reserve_ids(Family, 0) == []
+
+
+@pytest.mark.django_db
+def test_reserved_ids_that_are_not_one_range_come_back_one_by_one(tenants):
+    # What another session drawing numbers in between looks like: gaps in the range.
+    with tenants["academy"].context():
+        with connection.cursor() as cursor:
+            cursor.execute("ALTER SEQUENCE academy_family_id_seq INCREMENT BY 3")
+        ids = bulk.reserve_ids(Family, 5)
+        assert [b - a for a, b in itertools.pairwise(ids)] == [3, 3, 3, 3]
+        assert _next(Family) == ids[-1] + 3
+
+
+@pytest.mark.django_db
+def test_statements_inside_the_pipeline_see_the_rows_sent_before_them(tenants):
+    with tenants["academy"].context(), transaction.atomic():
+        ids = bulk.reserve_ids(Family, 3000)
+        with bulk.pipeline():
+            for start in range(0, 3000, 500):
+                sent = bulk.copy_insert(Family, ({"id": i, "name": f"f{i}"} for i in ids[start : start + 500]))
+                assert sent == 500
+                # an ORM query waits for the queued COPYs: it counts every row sent so far
+                assert Family.objects.filter(pk__in=ids).count() == start + 500
+        assert Family.objects.filter(pk__in=ids).count() == 3000
+
+
+@pytest.mark.django_db
+def test_a_failed_copy_in_the_pipeline_raises_integrity_error_and_writes_nothing(tenants):
+    with tenants["academy"].context():
+        before = Family.objects.count()
+        (taken,) = bulk.reserve_ids(Family, 1)
+        with pytest.raises(IntegrityError), transaction.atomic(), bulk.pipeline():
+            bulk.copy_insert(Family, [{"id": taken, "name": "first"}])
+            bulk.copy_insert(Family, [{"id": taken, "name": "the same id again"}])
+            bulk.copy_insert(Family, [{"id": taken + 10**9, "name": "never written"}])
+        assert Family.objects.count() == before
+        assert connection._copy_pipeline is None
+        assert Family.objects.filter(name="never written").count() == 0  # the connection still works
+
+
+@pytest.mark.django_db
+def test_temp_table_holds_what_was_copied_until_dropped(tenants):
+    with tenants["academy"].context(), transaction.atomic():
+        name = bulk.temp_table({"n": "bigint", "word": "text"}, [(1, "하나"), (2, "둘"), (3, None)])
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT n, word FROM {name} ORDER BY n")
+            assert cursor.fetchall() == [(1, "하나"), (2, "둘"), (3, None)]
+        bulk.drop_temp(name)
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT to_regclass(%s)", [f"pg_temp.{name}"])
+            assert cursor.fetchone()[0] is None
