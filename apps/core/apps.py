@@ -9,7 +9,7 @@ class CoreConfig(AppConfig):
     def ready(self) -> None:
         from allauth.mfa import signals as mfa_signals
 
-        from . import checks  # noqa: F401  (registers the deployment checks)
+        from . import checks, lookups  # noqa: F401  (register the deployment checks, field__any)
         from .ratelimit import mfa_code_failed
 
         # A wrong TOTP code counts towards the account's sign-in lock like a wrong password.

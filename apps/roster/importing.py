@@ -49,7 +49,7 @@ from .reader import Sheet, read
 
 ONGOING = (Enrollment.Status.ACTIVE, Enrollment.Status.PAUSED)
 BATCH = 2000
-QUERY_CHUNK = 10000
+QUERY_CHUNK = 50000  # values per lookup (one array parameter: apps.core.lookups)
 MAX_CAPACITY = 32767  # Class.capacity is a PositiveSmallIntegerField
 IMPORTED_PROGRAMME = "가져온 반"
 
@@ -280,8 +280,10 @@ def _resolve(people: list[_Person], has_status: bool) -> dict[str, _GuardianPlan
                 plan.name = person.guardian_name
     by_index = {plan.index: plan for plan in guardians.values()}
     for chunk in _chunks(list(by_index)):
-        for row in Guardian.objects.filter(phone_index__in=chunk).values(
-            "id", "family_id", "name", "phone_index", "identity_id"
+        for row in (
+            Guardian.objects.filter(phone_index__any=chunk)
+            .order_by()
+            .values("id", "family_id", "name", "phone_index", "identity_id")
         ):
             plan = by_index[row["phone_index"]]
             plan.existing, plan.guardian_id, plan.family_id = row, row["id"], row["family_id"]
@@ -303,18 +305,20 @@ def _resolve(people: list[_Person], has_status: bool) -> dict[str, _GuardianPlan
     in_family: dict[tuple[int, str], dict] = {}
     by_name: dict[tuple[int, str], dict] = {}
     for chunk in _chunks(family_ids):
-        for row in Student.objects.filter(family_id__in=chunk).values(*fields):
+        for row in Student.objects.filter(family_id__any=chunk).order_by().values(*fields):
             in_family[(row["family_id"], row["person_index"])] = row
             by_name.setdefault((row["family_id"], row["name"]), row)
     phones = [phone_index(p.phone) for p in people if not p.guardian_phone and p.phone]
     by_own_phone: dict[tuple[str, str], dict] = {}
     for chunk in _chunks(phones):
-        for row in Student.objects.filter(phone_index__in=chunk).values(*fields):
+        for row in Student.objects.filter(phone_index__any=chunk).order_by().values(*fields):
             by_own_phone.setdefault((row["phone_index"], row["name"]), row)
     loners = [person_index(p.name, p.birth_date) for p in people if not p.guardian_phone and not p.phone]
     by_person: dict[str, dict] = {}
     for chunk in _chunks(loners):
-        for row in Student.objects.filter(person_index__in=chunk, guardian_links__isnull=True).values(*fields):
+        for row in (
+            Student.objects.filter(person_index__any=chunk, guardian_links__isnull=True).order_by().values(*fields)
+        ):
             by_person.setdefault(row["person_index"], row)
 
     for person in people:
@@ -385,13 +389,13 @@ def plan(sheet: Sheet, *, mapping: dict | None = None, options: Options | None =
     classes = {
         row["name"]: {**row, "taken": 0}
         for chunk in _chunks(names)
-        for row in Class.objects.filter(name__in=chunk).values("id", "name", "is_active", "capacity")
+        for row in Class.objects.filter(name__any=chunk).values("id", "name", "is_active", "capacity")
     }
     taken = defaultdict(int)
     class_ids = [row["id"] for row in classes.values()]
     for chunk in _chunks(class_ids):
         for klass_id, count in (
-            Enrollment.objects.filter(klass_id__in=chunk, status__in=ONGOING)
+            Enrollment.objects.filter(klass_id__any=chunk, status__in=ONGOING)
             .values_list("klass_id")
             .annotate(n=Count("id"))
         ):
@@ -404,10 +408,12 @@ def plan(sheet: Sheet, *, mapping: dict | None = None, options: Options | None =
     student_ids = [p.student_id for p in people if p.student_id]
     for chunk in _chunks(student_ids):
         enrolled.update(
-            Enrollment.objects.filter(student_id__in=chunk, status__in=ONGOING).values_list("student_id", "klass_id")
+            Enrollment.objects.filter(student_id__any=chunk, status__in=ONGOING)
+            .order_by()
+            .values_list("student_id", "klass_id")
         )
-        for guardian_id, student_id in GuardianLink.objects.filter(student_id__in=chunk).values_list(
-            "guardian_id", "student_id"
+        for guardian_id, student_id in (
+            GuardianLink.objects.filter(student_id__any=chunk).order_by().values_list("guardian_id", "student_id")
         ):
             linked.add((guardian_id, student_id))
             has_links.add(student_id)
