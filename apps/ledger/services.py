@@ -151,9 +151,24 @@ _compact = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=
 _django_json = DjangoJSONEncoder().encode  # what canonical() dumps with
 
 
+def _is_canonical(value: Any) -> bool:
+    """Already what canonical() returns: str keys, and str, int, bool, None, lists."""
+    kind = type(value)
+    if kind is str or kind is int or kind is bool or value is None:
+        return True
+    if kind is dict:
+        return all(type(k) is str and _is_canonical(v) for k, v in value.items())
+    if kind is list or kind is tuple:
+        return all(_is_canonical(v) for v in value)
+    return False  # dates, decimals, floats, str enums: the round trip decides
+
+
 def _data_json(data: dict | None) -> str:
     """canonical(data) as compute_hash dumps it, with prebuilt encoders (json.dumps builds
-    a new encoder on every call that passes options)."""
+    a new encoder on every call that passes options); data already in canonical form (an
+    import's events) is dumped once instead of dumped, parsed and dumped again."""
+    if _is_canonical(data or {}):
+        return _compact(data or {})
     return _compact(json.loads(_django_json(data or {})))
 
 

@@ -133,6 +133,8 @@ def test_append_many_hashes_as_append_does_for_any_data(tenants):
     from datetime import date
     from decimal import Decimal
 
+    from apps.academy.models import GuardianLink
+
     with tenants["academy"].context():
         services.append("one.by.one", data={"b": 1, "a": "가"})
         services.append_many(
@@ -140,6 +142,9 @@ def test_append_many_hashes_as_append_does_for_any_data(tenants):
                 services.NewEvent("dates", ("student", 1), {"on": date(2026, 3, 2), "amount": Decimal("1.50")}),
                 services.NewEvent("keys", ("student", 2), {2: "two", 10: "ten", "nested": {"z": [1, {"y": None}]}}),
                 services.NewEvent("empty", None, None),
+                # already canonical (dumped once), and a str enum next to it (round trip)
+                services.NewEvent("plain", ("student", 3), {"rows": (1, 2), "ok": True, "no": None, "이름": "가"}),
+                services.NewEvent("enum", ("student", 4), {"status": GuardianLink.Status.APPROVED, "n": 10**20}),
             ],
             actor="import",
         )
@@ -147,6 +152,7 @@ def test_append_many_hashes_as_append_does_for_any_data(tenants):
         assert services.verify().ok
         assert Event.objects.get(kind="dates").data == {"on": "2026-03-02", "amount": "1.50"}
         assert Event.objects.get(kind="keys").data["10"] == "ten"
+        assert Event.objects.get(kind="plain").data == {"rows": [1, 2], "ok": True, "no": None, "이름": "가"}
 
 
 @pytest.mark.django_db
