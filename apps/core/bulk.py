@@ -73,9 +73,14 @@ def copy_insert(model: type[models.Model], rows: Iterable[dict], *, with_pk: boo
     return count
 
 
+_FLUSH = object()
+
+
 class _Writer:
     """The thread behind `pipeline()`: runs the queued COPYs in order on the connection.
-    After a failed COPY the transaction is aborted: the rest of the queue is dropped."""
+    Consecutive batches for the same table go into one COPY, so the server inserts rows
+    while later ones are still being sent rather than waiting for each batch to end. After
+    a failed COPY the transaction is aborted: the rest of the queue is dropped."""
 
     def __init__(self, raw) -> None:
         self.raw = raw
@@ -86,26 +91,39 @@ class _Writer:
         self.thread.start()
 
     def _run(self) -> None:
-        while True:
-            item = self.queue.get()
+        item = self.queue.get()
+        while item is not None:
+            if item is _FLUSH or self.failed:
+                self.queue.task_done()
+                item = self.queue.get()
+                continue
+            sql, rows = item
+            in_hand = True  # the item held has not been marked done
             try:
-                if item is None:
-                    return
-                if not self.failed:
-                    sql, rows = item
-                    with self.raw.cursor() as cursor, cursor.copy(sql) as copy:
+                with self.raw.cursor() as cursor, cursor.copy(sql) as copy:
+                    while True:
                         for row in rows:
                             copy.write_row(row)
+                        self.queue.task_done()
+                        in_hand = False
+                        item = self.queue.get()  # the next one is only looked at, until it is the same table's
+                        if item is None or item is _FLUSH or item[0] != sql:
+                            break
+                        rows, in_hand = item[1], True
             except BaseException as exc:  # re-raised in the caller's thread
                 self.error, self.failed = exc, True
-            finally:
-                self.queue.task_done()
+                if in_hand:
+                    self.queue.task_done()
+                    item = self.queue.get()
+        self.queue.task_done()
 
     def send(self, sql: str, rows: list) -> None:
         self.raise_error()
         self.queue.put((sql, rows))
 
     def drain(self) -> None:
+        """Wait until every queued row is in (the open COPY ended)."""
+        self.queue.put(_FLUSH)
         self.queue.join()
         self.raise_error()
 

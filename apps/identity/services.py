@@ -17,6 +17,7 @@ from collections.abc import Iterable, Sequence
 from datetime import date
 
 from django.db import connection
+from django.utils import timezone
 
 from apps.core.bulk import copy_insert, drop_temp, reserve_ids, temp_table
 from apps.core.pii import blind_index
@@ -175,6 +176,19 @@ def link_many(profile: str, pairs: Iterable[tuple[int, int | None]]) -> None:
         table = temp_table({"object_id": "bigint", "identity_id": "bigint"}, rows)
         cursor.execute(insert + f"FROM {table} u ON CONFLICT DO NOTHING", [connection.schema_name, profile])
     drop_temp(table)
+
+
+def copy_new_links(profile: str, pairs: Iterable[tuple[int, int | None]]) -> None:
+    """`link_many` for profiles created in this transaction, whose links cannot exist yet:
+    plain COPY, which `apps.core.bulk.pipeline` streams alongside the profiles' own rows."""
+    schema, now = connection.schema_name, timezone.now()
+    rows = [
+        {"identity_id": i, "object_id": o, "schema_name": schema, "profile": profile, "linked_at": now}
+        for o, i in pairs
+        if i
+    ]
+    for start in range(0, len(rows), CHUNK):
+        copy_insert(IdentityLink, rows[start : start + CHUNK], with_pk=False)
 
 
 def link(profile: str, object_id: int, identity_id: int | None) -> None:

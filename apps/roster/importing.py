@@ -518,6 +518,10 @@ def _lock() -> None:
         cursor.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", [f"{connection.schema_name}.roster"])
 
 
+def _family_name(name: str) -> str:
+    return _("%(name)s family") % {"name": name}
+
+
 def _key(report: Report, kind: str, subject: object) -> str:
     return f"roster:{report.file_hash[:32]}:{kind}:{subject}"
 
@@ -577,9 +581,13 @@ def _apply(p: Plan, options: Options) -> None:
         person.student_id = sid
     link_ids = reserve_ids(GuardianLink, len(p.links))
     enrollment_ids = reserve_ids(Enrollment, len(p.enrollments))
-    identity.link_many("academy.guardian", [(g.guardian_id, guardian_identity[id(g)]) for g in guardians_to_resolve])
+    # Profiles that existed may be linked already; new ones are linked inside the pipeline.
     identity.link_many(
-        "academy.student", [(person.student_id, student_identity[id(person)]) for person in students_to_resolve]
+        "academy.guardian", [(g.guardian_id, guardian_identity[id(g)]) for g in guardians_to_resolve if g.existing]
+    )
+    identity.link_many(
+        "academy.student",
+        [(who.student_id, student_identity[id(who)]) for who in students_to_resolve if who.existing is not None],
     )
 
     # Guardians and students that exist: only what changed, in one bulk update per set of fields.
@@ -651,12 +659,14 @@ def _apply(p: Plan, options: Options) -> None:
     fees = dict(Class.objects.filter(pk__in=[c["id"] for c in p.classes.values()]).values_list("id", "monthly_fee"))
 
     with pipeline():
-        # New guardians, each with a new family (the household their children join).
+        # Table by table (each becomes one COPY stream): the families first, one per new
+        # guardian (the household their children join) and one per student without a guardian.
+        families = [{"id": g.family_id, "name": _family_name(g.name or g.phone[-4:])} for g in new_guardians]
+        families += [{"id": lonely_family[id(who)], "name": _family_name(who.name)} for who in lonely]
+        for batch in _chunks(families, BATCH):
+            copy_insert(Family, batch)
+        del families
         for batch in _chunks(new_guardians, BATCH):
-            copy_insert(
-                Family,
-                ({"id": g.family_id, "name": _("%(name)s family") % {"name": g.name or g.phone[-4:]}} for g in batch),
-            )
             copy_insert(
                 Guardian,
                 (
@@ -673,24 +683,11 @@ def _apply(p: Plan, options: Options) -> None:
                     for g, phone in zip(batch, encrypt_many([g.phone for g in batch]), strict=True)
                 ),
             )
-            fresh.extend(
-                NewEvent("guardian.created", ("guardian", g.guardian_id), {}, _key(report, "guardian", g.guardian_id))
-                for g in batch
-            )
             done += len(batch)
             progress("guardians", done, total)
-            flush()
 
-        # New students (with a family of their own when no guardian is known).
+        # New students.
         for batch in _chunks(people_new, BATCH):
-            copy_insert(
-                Family,
-                (
-                    {"id": lonely_family[id(person)], "name": _("%(name)s family") % {"name": person.name}}
-                    for person in batch
-                    if not person.guardian_phone
-                ),
-            )
             copy_insert(
                 Student,
                 (
@@ -723,6 +720,8 @@ def _apply(p: Plan, options: Options) -> None:
             progress("students", done, total)
         done += len(p.people) - len(people_new)
         progress("students", done, total)
+        identity.copy_new_links("academy.guardian", [(g.guardian_id, guardian_identity[id(g)]) for g in new_guardians])
+        identity.copy_new_links("academy.student", [(who.student_id, student_identity[id(who)]) for who in people_new])
 
         # Guardian links, approved (staff imported them).
         for start in range(0, len(p.links), BATCH):
@@ -797,8 +796,14 @@ def _apply(p: Plan, options: Options) -> None:
             done += len(batch)
             progress("enrollments", done, total)
 
-        # One event per new student: the profile, its guardian link and its enrollments (an
-        # import of 100,000 rows would otherwise append three events per student).
+        # The events of new rows, last (one COPY stream too): one per guardian, and one per
+        # student with its guardian link and enrollments (an import of 100,000 rows would
+        # otherwise append three events per student).
+        for g in new_guardians:
+            fresh.append(
+                NewEvent("guardian.created", ("guardian", g.guardian_id), {}, _key(report, "guardian", g.guardian_id))
+            )
+            flush()
         for person in people_new:
             fresh.append(
                 NewEvent(

@@ -266,6 +266,12 @@ def set_status(tenant: Tenant, status: str) -> Tenant:
 
 
 def drop_tenant(tenant: Tenant) -> None:
-    """Delete a tenant row and its schema (tests and benchmarks; operators suspend)."""
-    with schema_context("public"):
+    """Delete a tenant row and its schema (tests and benchmarks; operators suspend), and
+    the registry's links to the profiles that schema held."""
+    from apps.identity.models import IdentityLink
+
+    if tenant.pk is None:
+        return  # dropped already
+    with schema_context("public"), transaction.atomic():
+        IdentityLink.objects.filter(schema_name=tenant.schema_name).delete()
         tenant.delete(force_drop=True)

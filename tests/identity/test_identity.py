@@ -124,3 +124,17 @@ def test_bulk_resolve_through_temporary_tables_agrees_with_one_at_a_time(tenants
         assert IdentityLink.objects.filter(identity_id__in=ids).count() == len(ids)
         assert IdentityKey.objects.filter(identity_id__in=ids).count() == len(ids)
         assert Identity.objects.filter(pk__in=ids).count() == len(ids)
+
+
+def test_dropping_a_tenant_removes_its_links_and_leaves_the_others(live_tenant):
+    from apps.tenancy.services import drop_tenant
+
+    gone, kept = live_tenant("academy"), live_tenant("academy")
+    for t in (gone, kept):
+        with t.context():
+            upsert("정다섯", date(2015, 5, 5), "010-5151-5151")
+    identity_id = IdentityLink.objects.get(schema_name=kept.schema, profile="academy.guardian").identity_id
+    assert services.tenants_of(identity_id) == sorted([gone.schema, kept.schema])
+    drop_tenant(gone.tenant)
+    assert services.tenants_of(identity_id) == [kept.schema]
+    assert not IdentityLink.objects.filter(schema_name=gone.schema).exists()
