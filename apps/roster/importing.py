@@ -24,9 +24,11 @@ students before moving to MegaCity); the monthly run bills them from the next pe
 
 from __future__ import annotations
 
+import gc
 import hashlib
 from collections import defaultdict
 from collections.abc import Callable
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -852,6 +854,27 @@ def import_file(path: str | Path, *, mapping: dict | None = None, options: Optio
 
     options = options or Options()
     started = time.perf_counter()
+    with _gc_paused():
+        return _import_file(path, mapping, options, started)
+
+
+@contextmanager
+def _gc_paused():
+    """The cyclic garbage collector paused for the import: it allocates millions of objects
+    that live until the end (rows, people, events), and each full collection would walk
+    them all again — a sixth of a 100,000-row import. Cycles left behind are collected after."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _import_file(path: str | Path, mapping: dict | None, options: Options, started: float) -> Report:
+    import time
+
     try:
         sheet = read(path)
     except ValueError as exc:

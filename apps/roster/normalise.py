@@ -65,7 +65,7 @@ def day(value, *, today: date | None = None) -> date | None:
     for pattern, short in ((_YMD, False), (_DIGITS8, False), (_YMD_SHORT, True), (_DIGITS6, True)):
         match = pattern.match(raw)
         if match:
-            year, month, dd = (int(part) for part in match.groups())
+            year, month, dd = map(int, match.groups())
             return _make(_century(year, today) if short else year, month, dd, raw)
     raise ValueError(_("not a date: %(value)s") % {"value": raw})
 

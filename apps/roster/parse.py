@@ -94,8 +94,8 @@ def parse_rows(sheet: Sheet, header: Header | None = None, mapping: dict | None 
     }
     memo: dict[tuple[str, object], object] = {}
     for offset, row in enumerate(sheet.rows[header.row_index + 1 :], start=header.row_index + 1):
-        if not any(cell not in (None, "") for cell in row):
-            continue
+        if row.count(None) + row.count("") == len(row):
+            continue  # an empty row
         parsed = RosterRow(row_number=sheet.first_row_number + offset)
         for name, index in columns:
             raw = _cell(row, index)
