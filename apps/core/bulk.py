@@ -9,6 +9,7 @@ encrypted: see `apps.core.pii.encrypt_many`)."""
 from __future__ import annotations
 
 import itertools
+import operator
 import queue
 import threading
 from collections.abc import Iterable, Sequence
@@ -59,7 +60,8 @@ def copy_insert(model: type[models.Model], rows: Iterable[dict], *, with_pk: boo
     columns = ", ".join(connection.ops.quote_name(field.column) for field in fields)
     names = [field.attname for field in fields]
     sql = f"COPY {connection.ops.quote_name(model._meta.db_table)} ({columns}) FROM STDIN"
-    values = ([row[name] if name in row else defaults[name] for name in names] for row in rows)
+    pick = operator.itemgetter(*names)  # the columns in order, in C: a million rows pass here
+    values = (pick({**defaults, **row}) for row in rows)
     writer = getattr(connection, "_copy_pipeline", None)
     if writer is not None:
         batch = list(values)

@@ -78,6 +78,7 @@ def _fernet_tokens(values: Sequence[str | None], *, now: int, ivs: bytes) -> lis
     # one AES call does in C what Fernet does token by token in Python. Longer values are
     # chained block by block, as CBC is. Each token still has its own random IV.
     signing, encryption = _primary_key()
+    signer = hmac.new(signing, digestmod=hashlib.sha256)  # keyed once, copied per token
     aes = Cipher(algorithms.AES(encryption), modes.ECB()).encryptor()  # noqa: S305  CBC chained here
     header = b"\x80" + now.to_bytes(8, "big")
     out: list[str | None] = [None] * len(values)
@@ -98,15 +99,21 @@ def _fernet_tokens(values: Sequence[str | None], *, now: int, ivs: bytes) -> lis
             previous = aes.update(block.to_bytes(16, "big"))
             blocks.append(previous)
         body = header + iv + b"".join(blocks)
-        out[i] = PREFIX + base64.urlsafe_b64encode(body + hmac.digest(signing, body, "sha256")).decode()
+        out[i] = PREFIX + base64.urlsafe_b64encode(body + _sign(signer, body)).decode()
     if single:
         their_ivs = b"".join(ivs[16 * i : 16 * i + 16] for i, _data in single)
         plain = int.from_bytes(b"".join(data for _i, data in single), "big")
         cipher = aes.update((plain ^ int.from_bytes(their_ivs, "big")).to_bytes(16 * len(single), "big"))
         for n, (i, _data) in enumerate(single):
             body = header + their_ivs[16 * n : 16 * n + 16] + cipher[16 * n : 16 * n + 16]
-            out[i] = PREFIX + base64.urlsafe_b64encode(body + hmac.digest(signing, body, "sha256")).decode()
+            out[i] = PREFIX + base64.urlsafe_b64encode(body + _sign(signer, body)).decode()
     return out
+
+
+def _sign(signer, body: bytes) -> bytes:
+    mac = signer.copy()
+    mac.update(body)
+    return mac.digest()
 
 
 def decrypt(token: str) -> str:
