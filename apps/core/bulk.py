@@ -75,7 +75,9 @@ def copy_insert(model: type[models.Model], rows: Iterable[dict], *, with_pk: boo
     return count
 
 
-_FLUSH = object()
+_FLUSH = object()  # drain(): end the open COPY and report
+_IDLE = object()  # the writer ended its COPY for want of rows: wait for the next item
+IDLE_COPY_SECONDS = 0.5
 
 
 class _Writer:
@@ -95,6 +97,9 @@ class _Writer:
     def _run(self) -> None:
         item = self.queue.get()
         while item is not None:
+            if item is _IDLE:
+                item = self.queue.get()
+                continue
             if item is _FLUSH or self.failed:
                 self.queue.task_done()
                 item = self.queue.get()
@@ -108,7 +113,13 @@ class _Writer:
                             copy.write_row(row)
                         self.queue.task_done()
                         in_hand = False
-                        item = self.queue.get()  # the next one is only looked at, until it is the same table's
+                        try:
+                            # The next batch of the same table joins this COPY; an open COPY
+                            # holds the connection, so it is not kept open for long idle.
+                            item = self.queue.get(timeout=IDLE_COPY_SECONDS)
+                        except queue.Empty:
+                            item = _IDLE
+                            break
                         if item is None or item is _FLUSH or item[0] != sql:
                             break
                         rows, in_hand = item[1], True

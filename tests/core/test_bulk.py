@@ -2,6 +2,7 @@
 temporary tables for joining many values."""
 
 import itertools
+import time
 
 import pytest
 from django.db import IntegrityError, connection, transaction
@@ -74,3 +75,18 @@ def test_temp_table_holds_what_was_copied_until_dropped(tenants):
         with connection.cursor() as cursor:
             cursor.execute("SELECT to_regclass(%s)", [f"pg_temp.{name}"])
             assert cursor.fetchone()[0] is None
+
+
+@pytest.mark.timeout(30)  # a COPY left open would hold the connection: this would hang
+@pytest.mark.django_db
+def test_a_statement_past_django_s_wrappers_runs_once_the_pipeline_is_idle(tenants):
+    with tenants["academy"].context(), transaction.atomic():
+        ids = bulk.reserve_ids(Family, 10)
+        with bulk.pipeline():
+            bulk.copy_insert(Family, [{"id": i, "name": "first"} for i in ids[:5]])
+            time.sleep(bulk.IDLE_COPY_SECONDS * 3)
+            with connection.connection.cursor() as raw:  # psycopg's own cursor: no drain first
+                raw.execute("SELECT count(*) FROM academy_family WHERE id = ANY(%s)", [ids])
+                assert raw.fetchone() == (5,)
+            bulk.copy_insert(Family, [{"id": i, "name": "second"} for i in ids[5:]])
+        assert Family.objects.filter(pk__in=ids).count() == 10

@@ -176,4 +176,3 @@ def test_appender_chains_fresh_and_checked_events_in_one_transaction(tenants):
         assert Event.objects.count() == 302
         assert list(Event.objects.values_list("seq", flat=True)) == list(range(1, 303))
         assert services.verify().ok
-
