@@ -14,6 +14,7 @@ import queue
 import threading
 from collections.abc import Iterable, Sequence
 from contextlib import contextmanager
+from datetime import datetime
 
 from django.db import connection, models
 from django.utils import timezone
@@ -36,14 +37,22 @@ def reserve_ids(model: type[models.Model], count: int) -> list[int]:
     return sorted(drawn) if drawn is not None else list(range(low, high + 1))
 
 
+def timestamp(value: datetime) -> str:
+    """A datetime as COPY takes it: psycopg formats a datetime object in about 2 µs, a
+    string in 0.1 µs, and an import writes a timestamp or two on each of a million rows."""
+    return value.isoformat()
+
+
 def _defaults(model: type[models.Model]) -> dict[str, object]:
-    now = timezone.now()
+    now = timestamp(timezone.now())
     defaults: dict[str, object] = {}
     for field in model._meta.concrete_fields:
         if isinstance(field, models.DateTimeField) and (field.auto_now or field.auto_now_add):
             defaults[field.attname] = now
         elif field.has_default():
             defaults[field.attname] = field.get_db_prep_save(field.get_default(), connection)
+            if isinstance(defaults[field.attname], datetime):
+                defaults[field.attname] = timestamp(defaults[field.attname])
         elif field.null:
             defaults[field.attname] = None
         else:

@@ -19,7 +19,7 @@ from datetime import date
 from django.db import connection
 from django.utils import timezone
 
-from apps.core.bulk import copy_insert, drop_temp, reserve_ids, temp_table
+from apps.core.bulk import copy_insert, drop_temp, reserve_ids, temp_table, timestamp
 from apps.core.pii import blind_index
 
 from .models import Identity, IdentityLink
@@ -181,7 +181,7 @@ def link_many(profile: str, pairs: Iterable[tuple[int, int | None]]) -> None:
 def copy_new_links(profile: str, pairs: Iterable[tuple[int, int | None]]) -> None:
     """`link_many` for profiles created in this transaction, whose links cannot exist yet:
     plain COPY, which `apps.core.bulk.pipeline` streams alongside the profiles' own rows."""
-    schema, now = connection.schema_name, timezone.now()
+    schema, now = connection.schema_name, timestamp(timezone.now())
     rows = [
         {"identity_id": i, "object_id": o, "schema_name": schema, "profile": profile, "linked_at": now}
         for o, i in pairs

@@ -22,7 +22,7 @@ from django.db import connection, transaction
 from django.db.models import Model
 from django.utils import timezone
 
-from apps.core.bulk import copy_insert
+from apps.core.bulk import copy_insert, timestamp
 
 from .models import Event
 
@@ -228,6 +228,7 @@ class Appender:
         dumps = _compact
         ts, actor_part = dumps(_timestamp(self.now)), f"{dumps(self.actor_id)},{dumps(self.actor_label)}"
         seq, prev = self.seq, self.prev
+        occurred_at = timestamp(self.now)
         rows = []
         for event in events:
             key = event.idempotency_key
@@ -252,7 +253,7 @@ class Appender:
                     "actor_id": self.actor_id,
                     "actor": self.actor_label,
                     "data": data,
-                    "occurred_at": self.now,
+                    "occurred_at": occurred_at,
                     "idempotency_key": key,
                     "prev_hash": prev_hash,
                     "hash": prev,

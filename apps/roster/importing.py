@@ -40,7 +40,7 @@ from django.utils.translation import gettext as _
 
 from apps.academy.models import Class, Enrollment, Family, Guardian, GuardianLink, Programme, Student
 from apps.academy.services.people import person_index, phone_index, student_identity_keys
-from apps.core.bulk import copy_insert, pipeline, reserve_ids
+from apps.core.bulk import copy_insert, pipeline, reserve_ids, timestamp
 from apps.core.pii import encrypt_many
 from apps.identity import services as identity
 from apps.ledger.services import Appender, NewEvent
@@ -726,6 +726,7 @@ def _apply(p: Plan, options: Options) -> None:
         identity.copy_new_links("academy.student", [(who.student_id, student_identity[id(who)]) for who in people_new])
 
         # Guardian links, approved (staff imported them).
+        decided_at = timestamp(now)
         for start in range(0, len(p.links), BATCH):
             batch = p.links[start : start + BATCH]
             copy_insert(
@@ -738,7 +739,7 @@ def _apply(p: Plan, options: Options) -> None:
                         "relation": GuardianLink.Relation.OTHER,
                         "is_primary": primary,
                         "status": GuardianLink.Status.APPROVED,
-                        "decided_at": now,
+                        "decided_at": decided_at,
                     }
                     for (person, g, primary), lid in zip(batch, link_ids[start : start + BATCH], strict=True)
                 ),

@@ -6,6 +6,7 @@ import time
 
 import pytest
 from django.db import IntegrityError, connection, transaction
+from django.utils import timezone
 
 from apps.academy.models import Family
 from apps.core import bulk
@@ -48,6 +49,10 @@ def test_statements_inside_the_pipeline_see_the_rows_sent_before_them(tenants):
                 # an ORM query waits for the queued COPYs: it counts every row sent so far
                 assert Family.objects.filter(pk__in=ids).count() == start + 500
         assert Family.objects.filter(pk__in=ids).count() == 3000
+        # timestamps went in as text: still the same instants
+        written = Family.objects.get(pk=ids[0])
+        assert abs((written.created_at - timezone.now()).total_seconds()) < 60
+        assert written.created_at == written.updated_at and written.created_at.tzinfo is not None
 
 
 @pytest.mark.django_db
