@@ -96,6 +96,7 @@ class Student(Timestamped):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="referrals",
+        db_index=False,  # a partial index below: most students were not referred
     )
 
     class Meta:
@@ -111,6 +112,11 @@ class Student(Timestamped):
             models.Index(fields=["name"], name="academy_student_name_idx"),
             models.Index(fields=["phone_index"], name="academy_student_phone_idx"),
             models.Index(fields=["status"], name="academy_student_status_idx"),
+            models.Index(
+                fields=["referred_by"],
+                condition=models.Q(referred_by__isnull=False),
+                name="academy_student_referrer_idx",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -150,12 +156,18 @@ class GuardianLink(Timestamped):
         blank=True,
         on_delete=SET_NULL_WHERE_PRESENT,
         related_name="+",
+        db_index=False,  # a partial index below: links staff made or imported have none
     )
 
     class Meta:
         verbose_name = _("guardian link")
         verbose_name_plural = _("guardian links")
         constraints = [models.UniqueConstraint(fields=["guardian", "student"], name="academy_guardian_link_once")]
+        indexes = [
+            models.Index(
+                fields=["decided_by"], condition=models.Q(decided_by__isnull=False), name="academy_link_decider_idx"
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.guardian} → {self.student}"
