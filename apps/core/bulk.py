@@ -70,7 +70,10 @@ def copy_insert(model: type[models.Model], rows: Iterable[dict], *, with_pk: boo
     names = [field.attname for field in fields]
     sql = f"COPY {connection.ops.quote_name(model._meta.db_table)} ({columns}) FROM STDIN"
     pick = operator.itemgetter(*names)  # the columns in order, in C: a million rows pass here
-    values = (pick({**defaults, **row}) for row in rows)
+    if len(names) == 1:
+        values = ((pick({**defaults, **row}),) for row in rows)  # itemgetter of one name: not a tuple
+    else:
+        values = (pick({**defaults, **row}) for row in rows)
     writer = getattr(connection, "_copy_pipeline", None)
     if writer is not None:
         batch = list(values)

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import gc
 import hashlib
+import time
 from collections import defaultdict
 from collections.abc import Callable
 from contextlib import contextmanager
@@ -851,8 +852,6 @@ def import_file(path: str | Path, *, mapping: dict | None = None, options: Optio
     A real import runs in one transaction: with any rejected row and no `valid_only`,
     nothing is written and the report says why.
     """
-    import time
-
     options = options or Options()
     started = time.perf_counter()
     with _gc_paused():
@@ -874,8 +873,6 @@ def _gc_paused():
 
 
 def _import_file(path: str | Path, mapping: dict | None, options: Options, started: float) -> Report:
-    import time
-
     try:
         sheet = read(path)
     except ValueError as exc:
