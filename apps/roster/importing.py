@@ -29,7 +29,7 @@ import hashlib
 import time
 from collections import defaultdict
 from collections.abc import Callable
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -42,6 +42,7 @@ from django.utils.translation import gettext as _
 from apps.academy.models import Class, Enrollment, Family, Guardian, GuardianLink, Programme, Student
 from apps.academy.services.people import person_index, phone_index, student_identity_keys
 from apps.core.bulk import copy_insert, pipeline, reserve_ids, timestamp
+from apps.core.foreign_keys import checked_in_bulk
 from apps.core.pii import encrypt_many
 from apps.identity import services as identity
 from apps.ledger.services import Appender, NewEvent
@@ -55,6 +56,10 @@ BATCH = 2000
 QUERY_CHUNK = 50000  # values per lookup (one array parameter: apps.core.lookups)
 MAX_CAPACITY = 32767  # Class.capacity is a PositiveSmallIntegerField
 IMPORTED_PROGRAMME = "가져온 반"
+# From this many new rows on, the keys between the roster tables are dropped and added back
+# (apps.core.foreign_keys): faster by seconds, but the tables are locked until commit.
+BULK_KEY_CHECKS_FROM = 20_000
+ROSTER_TABLES = (Family, Guardian, Student, GuardianLink, Enrollment, Class)
 
 Progress = Callable[[str, int, int], None]
 
@@ -661,7 +666,9 @@ def _apply(p: Plan, options: Options) -> None:
             )
     fees = dict(Class.objects.filter(pk__in=[c["id"] for c in p.classes.values()]).values_list("id", "monthly_fee"))
 
-    with pipeline():
+    # The largest imports check the keys between the roster tables once per table, not per row.
+    in_bulk = len(new_guardians) + len(people_new) + len(p.links) + len(p.enrollments) >= BULK_KEY_CHECKS_FROM
+    with checked_in_bulk(ROSTER_TABLES) if in_bulk else nullcontext(False), pipeline():
         # Table by table (each becomes one COPY stream): the families first, one per new
         # guardian (the household their children join) and one per student without a guardian.
         families = [{"id": g.family_id, "name": _family_name(g.name or g.phone[-4:])} for g in new_guardians]

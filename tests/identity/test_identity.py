@@ -126,6 +126,28 @@ def test_bulk_resolve_through_temporary_tables_agrees_with_one_at_a_time(tenants
         assert Identity.objects.filter(pk__in=ids).count() == len(ids)
 
 
+
+def test_a_key_claimed_between_lookup_and_insert_goes_to_its_first_owner(tenants, db, monkeypatch):
+    """What a concurrent import meeting the same new parent looks like: the key was not
+    there when looked up, and is there when inserted. The plain insert fails, its
+    savepoint is undone, and the keys go in with ON CONFLICT: the person is the owner's."""
+    people_keys = [[services.phone_key(f"0106666{n:04d}")] for n in range(services.BULK + 100)]
+    real_lookup, calls = services._lookup, []
+
+    def lookup_that_misses_the_first_time(keys):
+        calls.append(len(keys))
+        found = real_lookup(keys)
+        return {} if len(calls) == 1 else found
+
+    with tenants["academy"].context(), transaction.atomic():
+        owner = services.resolve(people_keys[3])
+        monkeypatch.setattr(services, "_lookup", lookup_that_misses_the_first_time)
+        ids = services.resolve_many(people_keys)
+        assert len(calls) == 2  # the first look-up, then the winners after the insert came up short
+        assert ids[3] == owner and len(set(ids)) == len(ids)
+        assert IdentityKey.objects.filter(digest=people_keys[3][0][1]).count() == 1
+        assert IdentityKey.objects.filter(identity_id__in=ids).count() == len(ids)
+
 def test_dropping_a_tenant_removes_its_links_and_leaves_the_others(live_tenant):
     from apps.tenancy.services import drop_tenant
 

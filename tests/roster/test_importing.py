@@ -1,6 +1,7 @@
 from datetime import date
 
 import pytest
+from django.db import connection
 
 from apps.academy.models import Class, Enrollment, Family, Guardian, GuardianLink, Student
 from apps.academy.services import people
@@ -236,3 +237,41 @@ def test_imported_people_are_the_same_identities_the_people_services_find(academ
         also = people.upsert_student(name="이하준", phone="01055556666").student
     assert again.identity_id == minjun.identity_id and other_mom.identity_id == mom.identity_id
     assert also.identity_id == hajun.identity_id
+
+
+def test_a_large_import_checks_the_roster_keys_once_per_table(academy, tmp_path, monkeypatch):
+    """From BULK_KEY_CHECKS_FROM new rows on (here: any), the keys between the roster tables
+    are dropped for the writes and added back, checked, before commit: the same result."""
+    from contextlib import contextmanager
+
+    from apps.core import foreign_keys
+    from apps.roster import importing
+
+    used = []
+
+    @contextmanager
+    def spy(models, **kwargs):
+        with foreign_keys.checked_in_bulk(models, **kwargs) as in_bulk:
+            used.append(in_bulk)
+            yield in_bulk
+
+    monkeypatch.setattr(importing, "BULK_KEY_CHECKS_FROM", 1)
+    monkeypatch.setattr(importing, "checked_in_bulk", spy)
+    path = write_xlsx(tmp_path / "roster.xlsx", MESSY)
+    with academy.t.context():
+        with connection.cursor() as cursor:
+            keys = "SELECT count(*) FROM pg_constraint WHERE contype = 'f' AND connamespace = current_schema()::regnamespace"
+            cursor.execute(keys)
+            before = cursor.fetchone()[0]
+            report = run(path)
+            cursor.execute(keys)
+            assert cursor.fetchone()[0] == before
+        assert used == [True]
+        assert report.applied and report.students_created == 4 and report.enrollments_created == 5
+        minjun = Student.objects.get(name="김민준")
+        assert set(Enrollment.objects.filter(student=minjun).values_list("klass__name", flat=True)) == {
+            "선수반",
+            "실전반",
+        }
+        assert GuardianLink.objects.filter(student=minjun, guardian__family=minjun.family).exists()
+        assert verify().ok
