@@ -48,9 +48,8 @@ def test_an_orphan_written_inside_fails_on_leaving_and_the_rollback_keeps_the_ke
     with tenants["academy"].context():
         before = _keys(*TABLES)
         missing = reserve_ids(Family, 1)[0]  # drawn, never written
-        with pytest.raises(IntegrityError, match="academy_family"), transaction.atomic():
-            with checked_in_bulk(TABLES):
-                Student.objects.create(family_id=missing, name="고아")
+        with pytest.raises(IntegrityError, match="academy_family"), transaction.atomic(), checked_in_bulk(TABLES):
+            Student.objects.create(family_id=missing, name="고아")
         assert _keys(*TABLES) == before
         assert not Student.objects.filter(family_id=missing).exists()
 
@@ -96,6 +95,5 @@ def test_tables_someone_else_holds_are_checked_row_by_row_as_usual(tenants):
 
 
 def test_outside_a_transaction_it_refuses():
-    with pytest.raises(RuntimeError, match="transaction"):
-        with checked_in_bulk(TABLES):
-            pass
+    with pytest.raises(RuntimeError, match="transaction"), checked_in_bulk(TABLES):
+        pass

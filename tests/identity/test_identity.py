@@ -126,7 +126,6 @@ def test_bulk_resolve_through_temporary_tables_agrees_with_one_at_a_time(tenants
         assert Identity.objects.filter(pk__in=ids).count() == len(ids)
 
 
-
 def test_a_key_claimed_between_lookup_and_insert_goes_to_its_first_owner(tenants, db, monkeypatch):
     """What a concurrent import meeting the same new parent looks like: the key was not
     there when looked up, and is there when inserted. The plain insert fails, its
@@ -147,6 +146,7 @@ def test_a_key_claimed_between_lookup_and_insert_goes_to_its_first_owner(tenants
         assert ids[3] == owner and len(set(ids)) == len(ids)
         assert IdentityKey.objects.filter(digest=people_keys[3][0][1]).count() == 1
         assert IdentityKey.objects.filter(identity_id__in=ids).count() == len(ids)
+
 
 def test_dropping_a_tenant_removes_its_links_and_leaves_the_others(live_tenant):
     from apps.tenancy.services import drop_tenant

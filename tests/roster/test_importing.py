@@ -260,7 +260,10 @@ def test_a_large_import_checks_the_roster_keys_once_per_table(academy, tmp_path,
     path = write_xlsx(tmp_path / "roster.xlsx", MESSY)
     with academy.t.context():
         with connection.cursor() as cursor:
-            keys = "SELECT count(*) FROM pg_constraint WHERE contype = 'f' AND connamespace = current_schema()::regnamespace"
+            keys = (
+                "SELECT count(*) FROM pg_constraint WHERE contype = 'f' "
+                "AND connamespace = current_schema()::regnamespace"
+            )
             cursor.execute(keys)
             before = cursor.fetchone()[0]
             report = run(path)
