@@ -110,24 +110,33 @@ def _insert_keys(new_keys: dict[Key, int]) -> int:
                 [list(kinds), list(digests), list(ids)],
             )
             return cursor.rowcount
-        table = temp_table(
-            {"kind": "text", "digest": "text", "identity_id": "bigint"},
-            ((kind, digest, identity_id) for (kind, digest), identity_id in new_keys.items()),
+    # The keys were looked up a moment ago, so a plain COPY nearly always succeeds: no
+    # temporary table, and no ON CONFLICT (its speculative insertion writes one more WAL
+    # record per row). Should another transaction have claimed a key since, the savepoint
+    # is undone and the keys go in the careful way.
+    rows = [(kind, digest, identity_id) for (kind, digest), identity_id in new_keys.items()]
+    copy_sql = "COPY public.identity_identitykey (kind, digest, identity_id) FROM STDIN"
+    try:
+        with transaction.atomic(), connection.cursor() as cursor, connection.wrap_database_errors:
+            _copy_rows(cursor, copy_sql, rows)
+        return len(rows)
+    except IntegrityError:
+        pass
+    table = temp_table({"kind": "text", "digest": "text", "identity_id": "bigint"}, rows)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "INSERT INTO public.identity_identitykey (kind, digest, identity_id) "
+            f"SELECT * FROM {table} ON CONFLICT DO NOTHING"
         )
-        insert = f"INSERT INTO public.identity_identitykey (kind, digest, identity_id) SELECT * FROM {table}"
-        try:
-            # The keys were looked up a moment ago, so a plain insert nearly always succeeds,
-            # and costs a third less than ON CONFLICT's speculative insertion (one more WAL
-            # record per row). Should another transaction have claimed a key since, its
-            # savepoint is undone and the keys go in the careful way.
-            with transaction.atomic():
-                cursor.execute(insert)
-            inserted = cursor.rowcount
-        except IntegrityError:
-            cursor.execute(insert + " ON CONFLICT DO NOTHING")
-            inserted = cursor.rowcount
+        inserted = cursor.rowcount
     drop_temp(table)
     return inserted
+
+
+def _copy_rows(cursor, sql: str, rows: list[tuple]) -> None:
+    with cursor.cursor.copy(sql) as copy:
+        for row in rows:
+            copy.write_row(row)
 
 
 def _new_identities(count: int) -> list[int]:

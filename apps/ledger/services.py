@@ -15,6 +15,7 @@ import hashlib
 import json
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from json.encoder import encode_basestring
 from typing import Any
 
 from django.core.serializers.json import DjangoJSONEncoder
@@ -214,7 +215,10 @@ class Appender:
             )
             return {row[0] for row in cursor.fetchall()}
 
-    def append(self, events: list[NewEvent], *, fresh: bool = False) -> int:
+    def append(self, events: list[NewEvent], *, fresh: bool = False, canonical: bool = False) -> int:
+        """`canonical=True` is the caller's word that every event's data is already in
+        canonical form (str keys; str, int, bool, None, lists and dicts of them): it is
+        dumped as it is, without the walk that checks it (a sixth of an import's events)."""
         if not events:
             return 0
         seen = self.seen
@@ -225,7 +229,8 @@ class Appender:
         # The hash body is compute_hash's JSON list, built here from its parts: the timestamp
         # and the actor once per call, the data dumped once (sorted, as the list's dump would)
         # and reused for the row. tests/ledger checks the result against verify().
-        dumps = _compact
+        dumps, text = _compact, encode_basestring  # text: what dumps does with a str, without its dispatch
+        data_json = _compact if canonical else _data_json
         ts, actor_part = dumps(_timestamp(self.now)), f"{dumps(self.actor_id)},{dumps(self.actor_label)}"
         seq, prev = self.seq, self.prev
         occurred_at = timestamp(self.now)
@@ -238,10 +243,10 @@ class Appender:
                 seen.add(key)
             subject_type, subject_id = _subject(event.subject)
             seq += 1
-            data = _data_json(event.data)
+            data = data_json(event.data or {})
             body = (
-                f"[{seq},{dumps(event.kind)},{dumps(subject_type)},{dumps(subject_id)},{actor_part},"
-                f"{data},{ts},{dumps(key)},{dumps(prev)}]"
+                f"[{seq},{text(event.kind)},{text(subject_type)},{text(subject_id)},{actor_part},"
+                f"{data},{ts},{text(key) if key is not None else 'null'},{text(prev)}]"
             )
             prev_hash, prev = prev, hashlib.sha256(body.encode()).hexdigest()
             rows.append(

@@ -553,7 +553,7 @@ def _apply(p: Plan, options: Options) -> None:
 
     def flush(force: bool = False) -> None:
         if fresh and (force or len(fresh) >= 20000):
-            report.events += chain.append(fresh, fresh=True)
+            report.events += chain.append(fresh, fresh=True, canonical=True)
             fresh.clear()
 
     used = {person.guardian_phone for person in p.people if person.guardian_phone}

@@ -176,3 +176,23 @@ def test_appender_chains_fresh_and_checked_events_in_one_transaction(tenants):
         assert Event.objects.count() == 302
         assert list(Event.objects.values_list("seq", flat=True)) == list(range(1, 303))
         assert services.verify().ok
+
+
+@pytest.mark.django_db
+def test_data_the_caller_vouches_for_hashes_as_checked_data_does(tenants):
+    """`canonical=True` skips the walk over the data, not its meaning: the same events
+    appended either way get the same stored data, and verify() recomputes every hash.
+    Data that is not canonical after all is refused, not hashed wrongly."""
+
+    data = {"name": "김민준", "rows": [4, 6], "guardian": None, "enrollments": [{"klass": "선수반", "fee": 150000}]}
+    with tenants["academy"].context():
+        with transaction.atomic():
+            chain = services.Appender(actor="import")
+            chain.append([services.NewEvent("checked", ("student", 1), data, "c:1")], fresh=True)
+            chain.append([services.NewEvent("vouched", ("student", 1), data, "c:2")], fresh=True, canonical=True)
+            chain.append([services.NewEvent("no.data", None, None, None)], canonical=True)
+        assert services.verify().ok
+        assert Event.objects.get(kind="vouched").data == Event.objects.get(kind="checked").data == data
+        with pytest.raises(TypeError), transaction.atomic():
+            services.Appender().append([services.NewEvent("bad", None, {"on": date(2026, 3, 2)})], canonical=True)
+        assert not Event.objects.filter(kind="bad").exists()
