@@ -55,6 +55,19 @@ def test_an_orphan_written_inside_fails_on_leaving_and_the_rollback_keeps_the_ke
 
 
 @pytest.mark.django_db
+def test_a_key_that_is_not_valid_is_left_alone(tenants):
+    """Added back, it would come back NOT VALID and check none of the rows written."""
+    name = "academy_guardian_family_id_7b83a689_fk_academy_family_id"
+    with tenants["academy"].context():
+        definition = _keys(Guardian)[name]
+        with connection.cursor() as cursor:
+            cursor.execute(f"ALTER TABLE academy_guardian DROP CONSTRAINT {name}")
+            cursor.execute(f"ALTER TABLE academy_guardian ADD CONSTRAINT {name} {definition} NOT VALID")
+        with checked_in_bulk(TABLES) as in_bulk:
+            assert in_bulk and name in _keys(*TABLES)
+            assert "academy_student_family_id_1cccbfbb_fk_academy_family_id" not in _keys(*TABLES)
+
+@pytest.mark.django_db
 def test_tables_someone_else_holds_are_checked_row_by_row_as_usual(tenants):
     """A long report holding the students table: the import does not wait behind it (nor
     make everyone queue behind itself) for more than the lock timeout."""
