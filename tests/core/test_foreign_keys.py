@@ -67,6 +67,7 @@ def test_a_key_that_is_not_valid_is_left_alone(tenants):
             assert in_bulk and name in _keys(*TABLES)
             assert "academy_student_family_id_1cccbfbb_fk_academy_family_id" not in _keys(*TABLES)
 
+
 @pytest.mark.django_db
 def test_tables_someone_else_holds_are_checked_row_by_row_as_usual(tenants):
     """A long report holding the students table: the import does not wait behind it (nor

@@ -4,14 +4,13 @@ from django.db import migrations
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('ledger', '0002_indexes_without_pattern_twins'),
+        ("ledger", "0002_indexes_without_pattern_twins"),
     ]
 
     operations = [
         migrations.RemoveConstraint(
-            model_name='event',
-            name='ledger_event_hash_once',
+            model_name="event",
+            name="ledger_event_hash_once",
         ),
     ]
