@@ -157,3 +157,28 @@ def test_overdue_reminders_go_once_per_stage(academy):
         assert billing.send_overdue_reminders(date.fromordinal(due.toordinal() + 4)) == 0
         assert billing.send_overdue_reminders(date.fromordinal(due.toordinal() + 8)) == 1
         assert Message.objects.filter(template__code="payment_overdue").count() == 2
+
+
+def test_the_desk_issues_this_month_s_invoices_from_the_admin(academy):
+    """The button on the invoice list (README: from a spreadsheet to a paying parent, step 4)."""
+    import time_machine
+
+    from tests.utils import browser_login, grant, make_user
+
+    with academy.t.context():
+        kid = student()
+        enrollment.enroll(kid, academy.other, starts_on=DEC)  # December: billed by December's run
+        grant(make_user("desk"), "staff")
+        assert not Invoice.objects.exists()
+    client = academy.t.client()
+    browser_login(client, "desk")
+    page = client.get("/admin/academy/invoice/")
+    assert page.status_code == 200 and b'action="/admin/academy/invoice/issue-monthly/"' in page.content
+    with time_machine.travel("2026-12-01T09:00:00+09:00"):
+        done = client.post("/admin/academy/invoice/issue-monthly/", follow=True)
+        assert done.status_code == 200
+        assert [str(m) for m in done.context["messages"]] == ["청구서 1건을 발행했습니다."]
+        client.post("/admin/academy/invoice/issue-monthly/")  # pressed twice: nothing more
+    with academy.t.context():
+        (invoice,) = Invoice.objects.filter(family=kid.family)
+        assert invoice.period == DEC and invoice.kind == Invoice.Kind.MONTHLY and invoice.total > 0
