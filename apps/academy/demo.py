@@ -51,6 +51,25 @@ CLASSES = [
     ("실전반", 150_000, [1, 3], time(18, 0), time(19, 30), None),
     ("주말반", 120_000, [5, 6], time(10, 0), time(12, 0), (8, 180_000)),
 ]
+# The classes of the roster `make_roster` writes (apps.roster.generate.CLASSES), run by the
+# demo academy too: the README's import then enrolls its students into classes with a fee
+# and a timetable, and the monthly run bills their parents. Sized for the 843-row roster.
+ROSTER_CLASSES = [
+    # name, monthly fee, weekdays, start
+    ("유소년 A반", 160_000, [0, 2], time(15, 0)),
+    ("유소년 B반", 160_000, [1, 3], time(15, 0)),
+    ("초등 선수반", 200_000, [0, 2, 4], time(16, 0)),
+    ("초등 실전반", 150_000, [1, 3], time(16, 0)),
+    ("중등 선수반", 220_000, [0, 2, 4], time(18, 0)),
+    ("중등 실전반", 170_000, [1, 3], time(18, 0)),
+    ("토요반", 120_000, [5], time(9, 0)),
+    ("기초반", 130_000, [1, 4], time(14, 0)),
+    ("심화반", 190_000, [2, 4], time(19, 30)),
+    ("골키퍼반", 140_000, [3], time(17, 0)),
+    ("여자반", 150_000, [0, 3], time(17, 0)),
+    ("방학특강", 100_000, [6], time(10, 0)),
+]
+ROSTER_CLASS_CAPACITY = 150
 
 
 def _port() -> str:
@@ -119,6 +138,13 @@ def _people_and_classes(users) -> None:
         for weekday in weekdays:
             schedule.add_slot(klass, weekday=weekday, starts_at=starts, ends_at=ends, actor="demo")
         classes[name] = klass
+    for name, fee, weekdays, starts in ROSTER_CLASSES:
+        klass = Class.objects.create(
+            programme=football, name=name, room="C구장", capacity=ROSTER_CLASS_CAPACITY, monthly_fee=fee
+        )
+        ends = time(starts.hour + 1, starts.minute)
+        for weekday in weekdays:
+            schedule.add_slot(klass, weekday=weekday, starts_at=starts, ends_at=ends, actor="demo")
     start = timezone.localdate().replace(day=1) - timedelta(days=60)
     for phone, guardian_name, children in FAMILIES:
         for name, birth, school, grade, class_names in children:

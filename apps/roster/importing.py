@@ -19,7 +19,7 @@ class, active classes, capacity, the class's fee) and appends the ledger events 
 Re-importing the same file finds everything in place and writes nothing.
 
 Imported enrollments are not invoiced on the spot (the academy already billed these
-students before moving to MegaCity); the monthly run bills them from the next period.
+students before moving to MegaCity); the next monthly run bills them.
 """
 
 from __future__ import annotations

@@ -43,3 +43,25 @@ def test_seed_demo_is_idempotent_and_prints_every_login(demo):
 def test_seed_demo_refuses_without_debug(live_db):
     with pytest.raises(CommandError, match="known passwords"):
         call_command("seed_demo")
+
+
+def test_the_readme_roster_goes_into_the_demo_academy_s_classes_and_is_billed(demo, tmp_path):
+    """README, "From a spreadsheet to a paying parent": the 843-row roster `make_roster`
+    writes is enrolled into the demo academy's own classes (fee and timetable), only its
+    broken rows are rejected, and the monthly run then bills the imported parents."""
+    from django.utils import timezone
+
+    from apps.academy.demo import ROSTER_CLASSES
+    from apps.academy.services import billing
+    from apps.roster import generate
+    from apps.roster.importing import Options, import_file
+
+    assert sorted(name for name, *_ in ROSTER_CLASSES) == sorted(generate.CLASSES)
+    call_command("seed_demo", "--force", "--port", "8000", stdout=io.StringIO())
+    path = generate.write(tmp_path / "roster.xlsx", 843, errors=5)
+    with schema_context("academy"):
+        report = import_file(path, options=Options(valid_only=True, create_classes=True))
+        assert report.applied and report.rejected_rows == 5 and report.classes_created == []
+        issued = billing.issue_monthly_invoices(timezone.localdate())
+        assert len(issued) >= 0.8 * report.guardians_created
+        assert all(invoice.total > 0 for invoice in issued)
