@@ -203,11 +203,21 @@ def temp_table(columns: dict[str, str], rows: Iterable[Sequence]) -> str:
     definition = ", ".join(f"{column} {kind}" for column, kind in columns.items())
     with connection.cursor() as cursor:
         cursor.execute(f"CREATE TEMPORARY TABLE {name} ({definition}) ON COMMIT DROP")
-        with cursor.cursor.copy(f"COPY {name} ({', '.join(columns)}) FROM STDIN") as copy:
-            for row in rows:
-                copy.write_row(row)
+        copy_now(cursor, f"COPY {name} ({', '.join(columns)}) FROM STDIN", rows)
         cursor.execute(f"ANALYZE {name}")  # a plan for its real size, not a guess
     return name
+
+
+def copy_now(cursor, sql: str, rows: Iterable[Sequence]) -> None:
+    """One COPY of ready tuples on a Django cursor, synchronously, even inside `pipeline()`
+    (its queued COPYs go first): for a COPY whose failure the caller handles on the spot,
+    in a savepoint."""
+    writer = getattr(connection, "_copy_pipeline", None)
+    if writer is not None:
+        writer.drain()
+    with cursor.cursor.copy(sql) as copy:
+        for row in rows:
+            copy.write_row(row)
 
 
 def drop_temp(name: str) -> None:

@@ -19,7 +19,7 @@ from datetime import date
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
-from apps.core.bulk import copy_insert, drop_temp, reserve_ids, temp_table, timestamp
+from apps.core.bulk import copy_insert, copy_now, drop_temp, reserve_ids, temp_table, timestamp
 from apps.core.pii import blind_index
 
 from .models import Identity, IdentityLink
@@ -118,7 +118,7 @@ def _insert_keys(new_keys: dict[Key, int]) -> int:
     copy_sql = "COPY public.identity_identitykey (kind, digest, identity_id) FROM STDIN"
     try:
         with transaction.atomic(), connection.cursor() as cursor, connection.wrap_database_errors:
-            _copy_rows(cursor, copy_sql, rows)
+            copy_now(cursor, copy_sql, rows)
         return len(rows)
     except IntegrityError:
         pass
@@ -131,12 +131,6 @@ def _insert_keys(new_keys: dict[Key, int]) -> int:
         inserted = cursor.rowcount
     drop_temp(table)
     return inserted
-
-
-def _copy_rows(cursor, sql: str, rows: list[tuple]) -> None:
-    with cursor.cursor.copy(sql) as copy:
-        for row in rows:
-            copy.write_row(row)
 
 
 def _new_identities(count: int) -> list[int]:

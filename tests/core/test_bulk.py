@@ -95,3 +95,19 @@ def test_a_statement_past_django_s_wrappers_runs_once_the_pipeline_is_idle(tenan
                 assert raw.fetchone() == (5,)
             bulk.copy_insert(Family, [{"id": i, "name": "second"} for i in ids[5:]])
         assert Family.objects.filter(pk__in=ids).count() == 10
+
+
+@pytest.mark.django_db
+def test_copy_now_inside_the_pipeline_runs_after_the_rows_queued_before_it(tenants):
+    """copy_now uses the connection itself: the queued COPYs go first, so rows land in the
+    order they were issued (each row's physical position, ctid, shows it)."""
+    sql = "COPY academy_family (id, name, created_at, updated_at) FROM STDIN"
+    with tenants["academy"].context(), transaction.atomic():
+        queued, now = bulk.reserve_ids(Family, 2)
+        cursor = connection.cursor()
+        with bulk.pipeline():
+            bulk.copy_insert(Family, [{"id": queued, "name": "queued"}])
+            bulk.copy_now(cursor, sql, [(now, "now", timezone.now(), timezone.now())])
+        with connection.cursor() as check:
+            check.execute("SELECT name FROM academy_family WHERE id = ANY(%s) ORDER BY ctid", [[queued, now]])
+            assert [name for (name,) in check.fetchall()] == ["queued", "now"]

@@ -40,6 +40,9 @@ def test_keys_between_the_tables_come_back_the_same_and_checked(tenants):
             assert set(inside) == set(before) - between and any("accounts_user" in d for d in inside.values())
             family = Family.objects.create(name="가족")
             Student.objects.create(family=family, name="학생")
+            # Another academy's keys are its own: untouched.
+            with tenants["academy_b"].context():
+                assert _keys(*TABLES) == before
         assert _keys(*TABLES) == before
 
 
