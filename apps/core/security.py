@@ -121,3 +121,48 @@ class BodySizeLimitMiddleware:
             message = _("The request body is too large (at most %(limit)d bytes).") % {"limit": limit}
             return error_response(413, message, "payload_too_large")
         return render(request, "413.html", status=413)
+
+
+class JsonDepthMiddleware:
+    """Refuse, with 400 and before any view parses it, a body nested deeper than
+    JSON_MAX_DEPTH (`apps.core.jsondepth`): Python's json parser recurses, and 100,000 `[`
+    (200 KB, well under the size limit) is a RecursionError in whatever parses it.
+
+    Every body that is not a form (multipart or url-encoded, which Django's own parsers
+    read without recursion) is checked, whatever its Content-Type says: a webhook or a
+    view may json.loads a body sent as text/plain."""
+
+    FORMS = ("multipart/", "application/x-www-form-urlencoded")
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        from django.core.exceptions import RequestDataTooBig
+
+        from .jsondepth import depth_exceeds, max_depth
+
+        limit = max_depth()
+        if request.method not in ("GET", "HEAD", "OPTIONS") and not request.META.get("CONTENT_TYPE", "").startswith(
+            self.FORMS
+        ):
+            try:
+                body = request.body
+            except RequestDataTooBig:
+                return BodySizeLimitMiddleware.too_large(request, settings.DATA_UPLOAD_MAX_MEMORY_SIZE)
+            if len(body) > limit and depth_exceeds(body, limit):
+                return self.too_deep(request, limit)
+        return self.get_response(request)
+
+    @staticmethod
+    def too_deep(request, limit: int):
+        from django.http import JsonResponse
+        from django.utils.translation import gettext as _
+
+        from .api.errors import error_response
+
+        message = _("The JSON body is nested too deeply (at most %(limit)d levels).") % {"limit": limit}
+        if request.path.startswith("/_allauth/"):
+            # allauth's documented error envelope, which its client libraries read.
+            return JsonResponse({"status": 400, "errors": [{"code": "invalid", "message": message}]}, status=400)
+        return error_response(400, message, "parse_error")

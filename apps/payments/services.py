@@ -206,10 +206,10 @@ def _answer(adapter, result: str) -> tuple[int, dict | str]:
 
 
 def _json(body: bytes):
-    import json
+    from apps.core import jsondepth
 
     try:
-        return json.loads(body)
+        return jsondepth.loads(body)
     except ValueError:
         return {"unparsed": body.decode("utf-8", "replace")[:5000]}
 

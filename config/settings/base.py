@@ -143,6 +143,8 @@ MIDDLEWARE = [
     # First, so that every response (health checks and tenant-less 404s included) has an
     # id and request.request_id exists for everything after it.
     "apps.core.request_id.RequestIdMiddleware",
+    # /api/ answers errors in the JSON error body even when DEBUG shows Django's debug pages.
+    "apps.core.api.errors.ApiErrorBodyMiddleware",
     # Next: times every request and writes its log line and HTTP metrics.
     "apps.ops.middleware.RequestObservabilityMiddleware",
     # Liveness/readiness and /metrics answer on any host, before a tenant is looked up.
@@ -158,6 +160,8 @@ MIDDLEWARE = [
     "django.middleware.locale.LocaleMiddleware",
     # Before anything reads the body (CSRF reads form posts, DRF parses JSON).
     "apps.core.security.BodySizeLimitMiddleware",
+    # JSON nested deeper than JSON_MAX_DEPTH is refused before any parser recurses into it.
+    "apps.core.security.JsonDepthMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -217,6 +221,9 @@ CONTENT_SECURITY_POLICY = {
 # 20 MB for multipart uploads (roster spreadsheets). apps.core.security.BodySizeLimitMiddleware.
 DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=2_621_440)
 REQUEST_MAX_UPLOAD_SIZE = env.int("REQUEST_MAX_UPLOAD_SIZE", default=20 * 1024 * 1024)
+# JSON nested deeper than this is refused (400) before parsing: HTTP bodies, websocket frames,
+# webhooks (apps.core.jsondepth). Python's json parser recurses; 100,000 `[` is a RecursionError.
+JSON_MAX_DEPTH = env.int("JSON_MAX_DEPTH", default=64)
 # Optional allow-list for the admin (apps.core.security): CIDRs; empty = no restriction.
 ADMIN_IP_ALLOWLIST = env.list("ADMIN_IP_ALLOWLIST", default=[])
 ADMIN_PATHS = ["/admin/"]
@@ -529,6 +536,11 @@ REST_FRAMEWORK = {
         "apps.accounts.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_PARSER_CLASSES": [
+        "apps.core.api.parsers.DepthLimitedJSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,

@@ -1,3 +1,4 @@
+from django.utils.translation import gettext as _
 from rest_framework import serializers
 
 from apps.core.normalise import display_phone
@@ -142,6 +143,15 @@ class RollCallSerializer(serializers.Serializer):
         child=serializers.ChoiceField(choices=m.Attendance.Status.choices), help_text="student id → status"
     )
     absent_rest = serializers.BooleanField(default=False)
+
+    def validate_marks(self, marks: dict) -> dict[int, str]:
+        """Keys are student ids: a key that is not a whole number is a field error, not a 500."""
+        wrong = [key for key in marks if not (isinstance(key, str) and key.isascii() and key.isdigit())]
+        if wrong:
+            raise serializers.ValidationError(
+                _("Keys must be student ids (whole numbers): %(keys)s") % {"keys": ", ".join(map(str, wrong[:5]))}
+            )
+        return {int(key): value for key, value in marks.items()}
 
 
 class MakeupSerializer(serializers.Serializer):

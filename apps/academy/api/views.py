@@ -190,7 +190,7 @@ class SessionViewSet(Scoped, mixins.ListModelMixin, mixins.RetrieveModelMixin):
         """Mark a whole class at once; all marks or none."""
         data = s.RollCallSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        marks = {int(k): v for k, v in data.validated_data["marks"].items()}
+        marks = data.validated_data["marks"]
         done = attendance.roll_call(
             self.get_object(), marks, absent_rest=data.validated_data["absent_rest"], actor=request.user
         )

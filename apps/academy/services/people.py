@@ -160,7 +160,12 @@ def upsert_student(
     elif own_phone:
         student = Student.objects.select_for_update().filter(phone_index=phone_index(own_phone), name=name).first()
     else:
-        student = Student.objects.select_for_update().filter(person_index=key, guardian_links__isnull=True).first()
+        # FOR UPDATE cannot lock the nullable side of the outer join to the links: lock the student only.
+        student = (
+            Student.objects.select_for_update(of=("self",))
+            .filter(person_index=key, guardian_links__isnull=True)
+            .first()
+        )
 
     values = {"school": text(school) or "", "grade": text(grade) or "", "status": status, "memo": memo or ""}
     if student is None:

@@ -40,6 +40,13 @@ class MfaRequired(PermissionDenied):
     error_code = "mfa_required"
 
 
+def _handles(request, view) -> bool:
+    """Whether the view has a handler for this request's method (a viewset only has the
+    methods its router mapped: POST on a read-only list has none)."""
+    method = request.method.lower()
+    return method in view.http_method_names and hasattr(view, method)
+
+
 class HasPermission(BasePermission):
     def __init__(
         self,
@@ -74,7 +81,8 @@ class HasPermission(BasePermission):
             return self.write
         if self.resource:
             verb = VIEWSET_ACTIONS.get(action or "") or METHOD_ACTIONS.get(request.method)
-            if verb:
+            # A verb the resource has no permission for ("vindex:update") is refused, never a 500.
+            if verb and is_known(f"{self.resource}:{verb}"):
                 return f"{self.resource}:{verb}"
         return None
 
@@ -84,6 +92,8 @@ class HasPermission(BasePermission):
             return False  # DRF answers 401
         if mfa_missing(user):
             raise MfaRequired()
+        if not _handles(request, view):
+            return True  # nothing to permit: the view answers 405 Method Not Allowed
         perm = self.required(request, view)
         if perm is None or not has_permission(user, perm):
             # Read by the exception handler for the audit entry.

@@ -114,3 +114,50 @@ def unexpected_error_response() -> Response:
     return Response(
         error_body(500, _("Something went wrong on our side.")), status=status.HTTP_500_INTERNAL_SERVER_ERROR
     )
+
+
+class ApiErrorBodyMiddleware:
+    """Under /api/, every error answer is the JSON error body, whatever DEBUG is.
+
+    With DEBUG on, Django answers an unexpected exception or an unknown /api/ URL with its
+    debug HTML page (settings, SQL, file paths) instead of the handlers in apps.core.views.
+    Django has already logged the error and told Sentry (got_request_exception) by the time
+    the response comes back here; this only replaces a non-JSON error body. DRF's own
+    responses are left alone (the exception handler shaped them already)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if (
+            response.status_code >= 400
+            and request.path.startswith("/api/")
+            and not hasattr(response, "data")
+            and "json" not in response.get("Content-Type", "")
+        ):
+            return self.json_body(request, response)
+        return response
+
+    @staticmethod
+    def json_body(request, response):
+        from django.utils import translation
+
+        from apps.core import views
+
+        with translation.override(getattr(request, "LANGUAGE_CODE", None) or translation.get_language()):
+            status_code = response.status_code
+            if status_code == 404:
+                replaced = views.page_not_found(request)
+            elif status_code == 403:
+                replaced = views.permission_denied(request)
+            elif status_code == 400:
+                replaced = views.bad_request(request)
+            elif status_code >= 500:
+                replaced = error_response(status_code, _("Something went wrong on our side."))
+            else:
+                replaced = error_response(status_code, response.reason_phrase)
+        for header in ("Retry-After", "Allow", "X-Request-ID"):
+            if header in response:
+                replaced[header] = response[header]
+        return replaced

@@ -13,7 +13,6 @@ when SANDBOX_ENABLED (development and tests).
 from __future__ import annotations
 
 import hmac
-import json
 import re
 import time
 import uuid
@@ -24,6 +23,8 @@ from django.http import HttpResponseNotFound, JsonResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
+
+from apps.core import jsondepth
 
 from ..defaults import DEFAULT_TEMPLATES
 from ..models import SandboxMessage
@@ -65,7 +66,7 @@ def _interference(name: str):
 
 @_enabled
 def control(request, name: str):
-    data = json.loads(request.body or b"{}")
+    data = jsondepth.loads(request.body or b"{}")
     if "fail_next" in data:
         cache.set(f"sandbox:{name}:fail_next", int(data["fail_next"]), 300)
     if "delay_next" in data:
@@ -96,7 +97,7 @@ def sens_messages(request, service_id: str):
     if (injected := _interference("sens")) is not None:
         return injected
     try:
-        body = json.loads(request.body)
+        body = jsondepth.loads(request.body)
         code, friend, messages = body["templateCode"], body["plusFriendId"], body["messages"]
     except (ValueError, KeyError) as exc:
         return JsonResponse({"status": 400, "errorMessage": f"bad request: {exc}"}, status=400)
@@ -194,7 +195,7 @@ def telegram_send(request, token: str):
         return JsonResponse({"ok": False, "error_code": 401, "description": "Unauthorized"}, status=401)
     if (injected := _interference("telegram")) is not None:
         return injected
-    data = json.loads(request.body or b"{}")
+    data = jsondepth.loads(request.body or b"{}")
     chat_id, text = str(data.get("chat_id", "")), data.get("text", "")
     if not chat_id or chat_id == "0":
         return JsonResponse({"ok": False, "error_code": 400, "description": "Bad Request: chat not found"}, status=400)

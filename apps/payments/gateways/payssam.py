@@ -14,7 +14,7 @@ gateway for the bill.
 
 from __future__ import annotations
 
-import json
+from apps.core import jsondepth
 
 from .base import Adapter, BadWebhook, GatewayError, Verified, WebhookEvent
 
@@ -45,7 +45,7 @@ class PaySsam(Adapter):
 
     def parse_webhook(self, body: bytes, headers) -> WebhookEvent:
         try:
-            payload = json.loads(body)
+            payload = jsondepth.loads(body)
             bill_id, state = payload["bill_id"], payload["state"]
         except (ValueError, KeyError, TypeError) as exc:
             raise BadWebhook(f"not a bill callback: {exc}") from exc

@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import json
+
+from apps.core import jsondepth
 
 from .base import Adapter, BadWebhook, GatewayError, Verified, WebhookEvent
 
@@ -54,7 +55,7 @@ class LocalSandbox(Adapter):
         if not hmac.compare_digest(sign(self.config.secret or "", body), given):
             raise BadWebhook("bad signature")
         try:
-            payload = json.loads(body)
+            payload = jsondepth.loads(body)
             return WebhookEvent(payload["event_id"], payload["checkout_id"], payload["order_id"], payload)
         except (ValueError, KeyError, TypeError) as exc:
             raise BadWebhook(f"not a sandbox webhook: {exc}") from exc

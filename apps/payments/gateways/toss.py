@@ -11,7 +11,8 @@
 from __future__ import annotations
 
 import base64
-import json
+
+from apps.core import jsondepth
 
 from .base import Adapter, BadWebhook, GatewayError, Verified, WebhookEvent
 
@@ -58,7 +59,7 @@ class Toss(Adapter):
 
     def parse_webhook(self, body: bytes, headers) -> WebhookEvent:
         try:
-            payload = json.loads(body)
+            payload = jsondepth.loads(body)
             data = payload["data"]
             key = data["paymentKey"]
         except (ValueError, KeyError, TypeError) as exc:

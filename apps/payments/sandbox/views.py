@@ -29,6 +29,8 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 
+from apps.core import jsondepth
+
 from ..gateways.sandbox import sign
 from ..models import SandboxPayment
 
@@ -66,7 +68,7 @@ def _later(function, *args) -> None:
 
 def _body(request) -> dict:
     try:
-        return json.loads(request.body or b"{}")
+        return jsondepth.loads(request.body or b"{}")
     except ValueError:
         return {}
 

@@ -1,0 +1,95 @@
+"""Ordinary requests that answered 500 (issue 12, defect 2) and the API's error body with
+DEBUG on (defect 8)."""
+
+from datetime import date
+
+import pytest
+
+from apps.academy.models import Attendance, Session, Student
+from apps.academy.services import enrollment
+
+from .conftest import student
+
+pytestmark = pytest.mark.usefixtures("before_december")
+
+
+def test_a_student_without_any_phone_is_created(academy, member):
+    _user, staff = member("academy", "staff")
+    staff.raise_request_exception = False
+    response = staff.post(
+        "/api/v1/students/", {"name": "홍길동", "birth_date": "2015-02-03"}, content_type="application/json"
+    )
+    assert response.status_code == 201, response.content[:500]
+    assert response.json()["name"] == "홍길동"
+    # The same child again (no phone: keyed on name and birth date) is the same row.
+    again = staff.post(
+        "/api/v1/students/", {"name": "홍길동", "birth_date": "2015-02-03"}, content_type="application/json"
+    )
+    assert again.status_code == 200 and again.json()["id"] == response.json()["id"]
+    with academy.t.context():
+        assert Student.objects.filter(name="홍길동").count() == 1
+
+
+@pytest.mark.parametrize("method", ["post", "put", "patch", "delete"])
+def test_write_methods_on_the_read_only_vindex_are_405(academy, member, method):
+    _user, owner = member("academy", "owner")
+    owner.raise_request_exception = False
+    for path in ("/api/v1/vindex/", "/api/v1/vindex/1/"):
+        response = getattr(owner, method)(path, {}, content_type="application/json")
+        assert response.status_code in (404, 405), (path, response.status_code, response.content[:300])
+        assert response.json()["code"] in ("method_not_allowed", "not_found")
+    assert getattr(owner, method)("/api/v1/vindex/", {}, content_type="application/json").status_code == 405
+
+
+def test_roll_call_with_a_key_that_is_not_a_student_id_is_a_field_error(academy, member):
+    _user, staff = member("academy", "staff")
+    staff.raise_request_exception = False
+    with academy.t.context():
+        kid = student()
+        enrollment.enroll(kid, academy.klass, starts_on=date(2026, 12, 1))
+        session = Session.objects.create(
+            klass=academy.klass,
+            date=date(2026, 12, 2),
+            starts_at=academy.klass.slots.first().starts_at,
+            ends_at=academy.klass.slots.first().ends_at,
+        )
+    for key in ("abc", "1.5", "-3", "١٢", ""):
+        response = staff.post(
+            f"/api/v1/sessions/{session.pk}/roll_call/",
+            {"marks": {key: "present", str(kid.pk): "present"}},
+            content_type="application/json",
+        )
+        assert response.status_code == 400, (key, response.content[:300])
+        assert "marks" in response.json()["fields"]
+    with academy.t.context():
+        assert not Attendance.objects.filter(session=session).exists()  # all marks or none
+    ok = staff.post(
+        f"/api/v1/sessions/{session.pk}/roll_call/",
+        {"marks": {str(kid.pk): "present"}},
+        content_type="application/json",
+    )
+    assert ok.status_code == 200, ok.content[:300]
+
+
+@pytest.mark.parametrize("debug", [True, False])
+def test_api_errors_are_the_json_body_whatever_debug_is(tenants, db, settings, monkeypatch, debug):
+    """With DEBUG on, Django answered an unknown /api/ URL and an unexpected exception with
+    its debug HTML page (settings, SQL, paths)."""
+    settings.DEBUG = debug
+    client = tenants["academy"].client(raise_request_exception=False)
+    missing = client.get("/api/v1/no-such-endpoint/")
+    assert missing.status_code == 404
+    assert missing["Content-Type"].startswith("application/json")
+    assert missing.json()["code"] == "not_found"
+
+    def boom(request):
+        raise RuntimeError("SELECT secret FROM settings")
+
+    from rest_framework.views import APIView
+
+    monkeypatch.setattr(APIView, "initial", lambda self, request, *a, **k: boom(request))
+    crashed = client.get("/api/v1/site/")
+    assert crashed.status_code == 500
+    assert crashed["Content-Type"].startswith("application/json")
+    assert crashed.json() == {"code": "server_error", "message": crashed.json()["message"]}
+    assert b"SELECT secret" not in crashed.content and b"Traceback" not in crashed.content
