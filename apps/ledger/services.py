@@ -87,6 +87,21 @@ def event_hash(event: Event) -> str:
     )
 
 
+def _anchor(seq: int, hash_: str) -> None:
+    """Move this schema's head anchor (public.ledger_anchor_head) to (seq, hash), in the
+    caller's transaction: the events and their anchor commit or roll back together."""
+    from .anchor.models import TABLE, sign
+
+    schema = connection.schema_name
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f'INSERT INTO "public".{TABLE} (schema_name, seq, hash, signature, updated_at) '
+            "VALUES (%s, %s, %s, %s, now()) ON CONFLICT (schema_name) DO UPDATE SET "
+            "seq = EXCLUDED.seq, hash = EXCLUDED.hash, signature = EXCLUDED.signature, updated_at = now()",
+            [schema, seq, hash_, sign(schema, seq, hash_)],
+        )
+
+
 def _lock_chain() -> None:
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", [f"{connection.schema_name}.ledger"])
@@ -137,7 +152,9 @@ def append(
             "idempotency_key": idempotency_key,
             "prev_hash": last.hash if last else GENESIS,
         }
-        return Event.objects.create(**fields, hash=compute_hash(**fields))
+        event = Event.objects.create(**fields, hash=compute_hash(**fields))
+        _anchor(event.seq, event.hash)
+        return event
 
 
 @dataclass
@@ -266,6 +283,8 @@ class Appender:
             )
         # COPY, not bulk_create: an import of 100,000 rows appends several hundred thousand events.
         copy_insert(Event, rows, with_pk=False)
+        if rows:
+            _anchor(seq, prev)
         self.seq, self.prev = seq, prev
         return len(rows)
 
@@ -287,7 +306,8 @@ class Verification:
 
 def verify(batch_size: int = 5000) -> Verification:
     """Walk the whole chain: sequence without gaps, each prev_hash the hash before, each
-    hash recomputed from the stored content."""
+    hash recomputed from the stored content; then compare its end with the head anchor
+    (apps.ledger.anchor), which catches the newest events removed."""
     expected_prev, expected_seq, count = GENESIS, 1, 0
     for event in Event.objects.order_by("seq").iterator(chunk_size=batch_size):
         if event.seq != expected_seq:
@@ -297,7 +317,54 @@ def verify(batch_size: int = 5000) -> Verification:
         if event_hash(event) != event.hash:
             return Verification(False, count, expected_prev, "content does not match its hash", event.seq)
         expected_prev, expected_seq, count = event.hash, expected_seq + 1, count + 1
+    problem, at_seq = check_anchor(count, expected_prev)
+    if problem:
+        return Verification(False, count, expected_prev, problem, at_seq)
     return Verification(True, count, expected_prev)
+
+
+def head_anchor():
+    """This schema's head anchor (None when it has none)."""
+    from .anchor.models import Head
+
+    return Head.objects.filter(schema_name=connection.schema_name).first()
+
+
+def check_anchor(seq: int, hash_: str, anchor=...) -> tuple[str, int | None]:
+    """What is wrong with a chain ending at (seq, hash) against the anchor ('' if nothing)."""
+    if anchor is ...:
+        anchor = head_anchor()
+    if anchor is None:
+        if seq == 0:
+            return "", None
+        return f"no head anchor for a chain of {seq} events", seq
+    if not anchor.signed:
+        return "the head anchor's signature does not match (rewritten outside the ledger)", anchor.seq
+    if anchor.seq > seq:
+        return f"the newest events are missing: the chain ends at #{seq}, its anchor is at #{anchor.seq}", seq + 1
+    if anchor.seq < seq:
+        return f"events after the anchor (#{anchor.seq}) were written outside the ledger service", anchor.seq + 1
+    if anchor.hash != hash_:
+        return "the newest event does not match its anchor", seq
+    return "", None
+
+
+def checkpoint_problem(schema: str, checkpoint: dict) -> str:
+    """A signed head exported earlier (a backup manifest's "anchor"): its signature must hold
+    and the chain must still hold that event with that hash ('' when it does)."""
+    import hmac
+
+    from .anchor.models import sign
+
+    seq, hash_ = checkpoint["seq"], checkpoint["hash"]
+    if not hmac.compare_digest(str(checkpoint.get("signature", "")), sign(schema, seq, hash_)):
+        return "the checkpoint's signature does not match"
+    stored = Event.objects.filter(seq=seq).values_list("hash", flat=True).first()
+    if stored is None:
+        return f"event #{seq} of the checkpoint is missing"
+    if stored != hash_:
+        return f"event #{seq} does not match the checkpoint"
+    return ""
 
 
 def events_for(subject: Model | tuple[str, Any]):

@@ -153,7 +153,12 @@ def describe_schema(cursor, schema: str) -> dict:
         )
         row = cursor.fetchone()
         ledger = {"events": row[0] if row else 0, "last_hash": row[1] if row else None}
-    return {"tables": counts, "ledger": ledger}
+    # The signed head anchor (apps.ledger.anchor) from the same snapshot: a checkpoint of the
+    # chain's end kept outside the database, for verify_ledger --anchor.
+    cursor.execute("SELECT seq, hash, signature FROM public.ledger_anchor_head WHERE schema_name = %s", [schema])
+    row = cursor.fetchone()
+    anchor = {"seq": row[0], "hash": row[1], "signature": row[2]} if row else None
+    return {"tables": counts, "ledger": ledger, "anchor": anchor}
 
 
 def describe(schema: str) -> dict:
@@ -378,6 +383,7 @@ def restore(
                     f"Restored schema {into} does not match the manifest: tables {contents['tables']} "
                     f"vs {manifest['tables']}, ledger {contents['ledger']} vs {manifest['ledger']}"
                 )
+            _anchor_restored(into, contents["ledger"])
             tenant = None
             if as_tenant:
                 name = tenant_name or ((manifest or {}).get("tenant") or {}).get("name") or into
@@ -386,6 +392,21 @@ def restore(
             _drop_schema(into)
             raise
     return Restore(source_schema, into, contents, manifest, tenant)
+
+
+def _anchor_restored(schema: str, ledger: dict | None) -> None:
+    """A restored chain is anchored where the backup ended it (checked above against the manifest)."""
+    if not ledger or not ledger.get("events"):
+        return
+    from apps.ledger.anchor.models import sign
+
+    seq, head = ledger["events"], ledger["last_hash"]
+    with _connect() as conn:
+        conn.execute(
+            "INSERT INTO public.ledger_anchor_head (schema_name, seq, hash, signature, updated_at) "
+            "VALUES (%s, %s, %s, %s, now())",
+            [schema, seq, head, sign(schema, seq, head)],
+        )
 
 
 def _restore_renamed(path: str, source_schema: str, into: str, tmp: str) -> None:
@@ -415,6 +436,7 @@ def _restore_renamed(path: str, source_schema: str, into: str, tmp: str) -> None
 def _drop_schema(schema: str) -> None:
     with _connect(autocommit=True) as conn:
         conn.execute(sql.SQL("DROP SCHEMA IF EXISTS {} CASCADE").format(sql.Identifier(schema)))
+        conn.execute("DELETE FROM public.ledger_anchor_head WHERE schema_name = %s", [schema])
 
 
 def _validate_tenant(domain: str, tenant_type: str | None) -> None:

@@ -21,6 +21,9 @@ if (BASE_DIR / ".env").exists():
 # ---------------------------------------------------------------------------- general
 DEBUG = env.bool("DJANGO_DEBUG", default=False)
 SECRET_KEY = env("DJANGO_SECRET_KEY", default="")  # required in production.py
+# Signs each schema's ledger head anchor (apps.ledger.anchor); SECRET_KEY when unset. Keep it
+# out of the database: whoever can rewrite the anchor row should not also be able to sign it.
+LEDGER_ANCHOR_KEY = env("LEDGER_ANCHOR_KEY", default="")
 # Tenants bring their own domains (zone sites especially), so the Host header is
 # checked against Domain rows by the tenant middleware, not by a static list.
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["*"])
@@ -100,6 +103,8 @@ TENANT_TYPES = {
             "apps.identity",
             # The payment gateway sandboxes keep their state on the platform host.
             "apps.payments",
+            # Every schema's ledger head, signed, outside the tenant's own tables.
+            "apps.ledger.anchor",
             *PER_SCHEMA_APPS,
             *LIBRARY_APPS,
         ],
