@@ -23,3 +23,5 @@ ADMIN_DELETE = "admin.delete"
 ADMIN_ACTION = "admin.action"
 # Any download of data as a file (CSV, Excel); details say what and how many rows.
 EXPORT = "data.exported"
+# Entries older than AUDIT_RETENTION_DAYS exported to storage and removed (apps.audit.retention).
+PRUNED = "audit.pruned"

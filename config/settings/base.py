@@ -84,6 +84,7 @@ PER_SCHEMA_APPS = [
 LIBRARY_APPS = [
     "django.contrib.staticfiles",
     "rest_framework",
+    "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "channels",
@@ -512,6 +513,10 @@ CELERY_BEAT_SCHEDULE: dict = {
 BACKUP_STORAGE = env("BACKUP_STORAGE", default="local")
 BACKUP_DIR = env("BACKUP_DIR", default=str(BASE_DIR / "var" / "backups"))
 BACKUP_RETENTION_DAYS = env.int("BACKUP_RETENTION_DAYS", default=30)
+# Audit entries older than this are exported (gzip CSV in the backups storage) and removed by
+# `manage.py prune_audit_log --all` (apps.audit.retention). Two years: Korea's rule for access
+# records of personal data systems (at least one year, two for large ones).
+AUDIT_RETENTION_DAYS = env.int("AUDIT_RETENTION_DAYS", default=730)
 # Where pg_dump / pg_restore live, if not on PATH (or older than the server there).
 PG_BIN_DIR = env("PG_BIN_DIR", default="")
 if BACKUP_STORAGE == "s3":
@@ -546,8 +551,14 @@ REST_FRAMEWORK = {
         "rest_framework.parsers.FormParser",
         "rest_framework.parsers.MultiPartParser",
     ],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "apps.core.api.schema.AutoSchema",
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
+    # Filtering, search and ordering where a list view declares them (apps.core.api.filters).
+    "DEFAULT_FILTER_BACKENDS": [
+        "django_filters.rest_framework.DjangoFilterBackend",
+        "apps.core.api.filters.DeclaredSearchFilter",
+        "apps.core.api.filters.DeclaredOrderingFilter",
+    ],
     "PAGE_SIZE": 50,
     "EXCEPTION_HANDLER": "apps.core.api.errors.exception_handler",
     "DEFAULT_THROTTLE_CLASSES": ["apps.core.ratelimit.ApiRateThrottle"],
@@ -561,6 +572,10 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "apps.core.api.schema.postprocess",
+    ],
 }
 
 # ---------------------------------------------------------------------------- sandboxes and notifications

@@ -1,12 +1,13 @@
 from django.utils.translation import gettext as _
 from rest_framework import serializers
 
+from apps.core.api.fields import ModelSerializer, PlausibleDateField, PlausibleDateTimeField
 from apps.core.normalise import display_phone
 
 from .. import models as m
 
 
-class GuardianSerializer(serializers.ModelSerializer):
+class GuardianSerializer(ModelSerializer):
     phone = serializers.SerializerMethodField()
 
     class Meta:
@@ -17,7 +18,7 @@ class GuardianSerializer(serializers.ModelSerializer):
         return display_phone(obj.phone) if obj.phone else ""
 
 
-class GuardianLinkSerializer(serializers.ModelSerializer):
+class GuardianLinkSerializer(ModelSerializer):
     guardian = GuardianSerializer(read_only=True)
 
     class Meta:
@@ -25,7 +26,7 @@ class GuardianLinkSerializer(serializers.ModelSerializer):
         fields = ["id", "guardian", "student", "relation", "is_primary", "status", "decided_at"]
 
 
-class StudentSerializer(serializers.ModelSerializer):
+class StudentSerializer(ModelSerializer):
     guardians = serializers.SerializerMethodField()
 
     class Meta:
@@ -42,7 +43,7 @@ class StudentSerializer(serializers.ModelSerializer):
 
 class StudentWriteSerializer(serializers.Serializer):
     name = serializers.CharField(max_length=100)
-    birth_date = serializers.DateField(required=False, allow_null=True)
+    birth_date = PlausibleDateField(required=False, allow_null=True)
     phone = serializers.CharField(required=False, allow_blank=True)
     guardian_phone = serializers.CharField(required=False, allow_blank=True)
     guardian_name = serializers.CharField(required=False, allow_blank=True)
@@ -53,7 +54,7 @@ class StudentWriteSerializer(serializers.Serializer):
     memo = serializers.CharField(required=False, allow_blank=True)
 
 
-class ConsultationSerializer(serializers.ModelSerializer):
+class ConsultationSerializer(ModelSerializer):
     class Meta:
         model = m.Consultation
         fields = [
@@ -80,34 +81,34 @@ class ConsultationWriteSerializer(serializers.Serializer):
     student_name = serializers.CharField(max_length=100)
     guardian_phone = serializers.CharField(required=False, allow_blank=True)
     guardian_name = serializers.CharField(required=False, allow_blank=True)
-    birth_date = serializers.DateField(required=False, allow_null=True)
+    birth_date = PlausibleDateField(required=False, allow_null=True)
     source = serializers.ChoiceField(choices=m.Consultation.Source.choices, required=False)
     klass = serializers.PrimaryKeyRelatedField(queryset=m.Class.objects.all(), required=False, allow_null=True)
     interest = serializers.CharField(required=False, allow_blank=True)
     notes = serializers.CharField(required=False, allow_blank=True)
-    follow_up_on = serializers.DateField(required=False, allow_null=True)
+    follow_up_on = PlausibleDateField(required=False, allow_null=True)
 
 
 class MoveSerializer(serializers.Serializer):
     status = serializers.ChoiceField(choices=m.Consultation.Status.choices)
-    scheduled_at = serializers.DateTimeField(required=False, allow_null=True)
-    follow_up_on = serializers.DateField(required=False, allow_null=True)
+    scheduled_at = PlausibleDateTimeField(required=False, allow_null=True)
+    follow_up_on = PlausibleDateField(required=False, allow_null=True)
     lost_reason = serializers.CharField(required=False, allow_blank=True)
 
 
 class ConvertSerializer(serializers.Serializer):
     klass = serializers.PrimaryKeyRelatedField(queryset=m.Class.objects.all(), required=False, allow_null=True)
-    starts_on = serializers.DateField(required=False)
+    starts_on = PlausibleDateField(required=False)
     plan = serializers.ChoiceField(choices=m.Enrollment.Plan.choices, required=False)
 
 
-class SlotSerializer(serializers.ModelSerializer):
+class SlotSerializer(ModelSerializer):
     class Meta:
         model = m.TimetableSlot
         fields = ["weekday", "starts_at", "ends_at"]
 
 
-class ClassSerializer(serializers.ModelSerializer):
+class ClassSerializer(ModelSerializer):
     slots = SlotSerializer(many=True, read_only=True)
     coach_name = serializers.CharField(source="coach.name", default="", read_only=True)
 
@@ -129,7 +130,7 @@ class ClassSerializer(serializers.ModelSerializer):
         ]
 
 
-class SessionSerializer(serializers.ModelSerializer):
+class SessionSerializer(ModelSerializer):
     class_name = serializers.CharField(source="klass.name", read_only=True)
 
     class Meta:
@@ -155,12 +156,12 @@ class RollCallSerializer(serializers.Serializer):
 
 
 class MakeupSerializer(serializers.Serializer):
-    date = serializers.DateField()
+    date = PlausibleDateField()
     starts_at = serializers.TimeField()
     ends_at = serializers.TimeField()
 
 
-class EnrollmentSerializer(serializers.ModelSerializer):
+class EnrollmentSerializer(ModelSerializer):
     class Meta:
         model = m.Enrollment
         fields = [
@@ -184,22 +185,22 @@ class EnrollmentSerializer(serializers.ModelSerializer):
 
 
 class WithdrawSerializer(serializers.Serializer):
-    on = serializers.DateField()
+    on = PlausibleDateField()
     reason = serializers.CharField(required=False, allow_blank=True)
     pay_out_method = serializers.ChoiceField(choices=m.Payment.Method.choices, required=False, allow_null=True)
 
 
 class PauseSerializer(serializers.Serializer):
-    from_date = serializers.DateField()
-    until = serializers.DateField(required=False, allow_null=True)
+    from_date = PlausibleDateField()
+    until = PlausibleDateField(required=False, allow_null=True)
 
 
 class TransferSerializer(serializers.Serializer):
     to_class = serializers.PrimaryKeyRelatedField(queryset=m.Class.objects.all())
-    on = serializers.DateField()
+    on = PlausibleDateField()
 
 
-class AttendanceSerializer(serializers.ModelSerializer):
+class AttendanceSerializer(ModelSerializer):
     student_name = serializers.CharField(source="student.name", read_only=True)
 
     class Meta:
@@ -223,13 +224,13 @@ class CheckInSerializer(serializers.Serializer):
     token = serializers.CharField(required=False, allow_blank=True)
 
 
-class InvoiceLineSerializer(serializers.ModelSerializer):
+class InvoiceLineSerializer(ModelSerializer):
     class Meta:
         model = m.InvoiceLine
         fields = ["kind", "description", "amount"]
 
 
-class InvoiceSerializer(serializers.ModelSerializer):
+class InvoiceSerializer(ModelSerializer):
     lines = InvoiceLineSerializer(many=True, read_only=True)
     due = serializers.IntegerField(read_only=True)
 
@@ -252,14 +253,14 @@ class InvoiceSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class PaymentSerializer(serializers.ModelSerializer):
+class PaymentSerializer(ModelSerializer):
     class Meta:
         model = m.Payment
         fields = ["id", "family", "invoice", "amount", "method", "reference", "received_at", "unallocated"]
         read_only_fields = ["received_at", "unallocated"]
 
 
-class FeedbackSerializer(serializers.ModelSerializer):
+class FeedbackSerializer(ModelSerializer):
     class Meta:
         model = m.Feedback
         fields = [
@@ -277,7 +278,7 @@ class FeedbackSerializer(serializers.ModelSerializer):
         read_only_fields = ["coach", "created_at"]
 
 
-class VideoSerializer(serializers.ModelSerializer):
+class VideoSerializer(ModelSerializer):
     thumbnail_url = serializers.CharField(read_only=True)
 
     class Meta:
@@ -298,7 +299,7 @@ class VideoSerializer(serializers.ModelSerializer):
         read_only_fields = ["youtube_id", "thumbnail_url"]
 
 
-class VIndexSerializer(serializers.ModelSerializer):
+class VIndexSerializer(ModelSerializer):
     student_name = serializers.CharField(source="student.name", read_only=True)
 
     class Meta:

@@ -5,7 +5,6 @@ go through the services, so the API writes the same ledger events as the back of
 
 from __future__ import annotations
 
-from django.db.models import Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
@@ -16,10 +15,12 @@ from rest_framework.response import Response
 
 from apps.accounts.api.permissions import HasPermission
 from apps.accounts.scoping import record_out_of_scope, visible_to
+from apps.core.api.fields import PlausibleDateField
 from apps.payments import services as payments
 
 from .. import models as m
 from ..services import attendance, billing, consultations, dashboard, enrollment, feedback, people, schedule
+from . import filters as f
 from . import serializers as s
 
 
@@ -28,6 +29,7 @@ class Scoped(viewsets.GenericViewSet):
 
     resource = ""
     base_queryset = None
+    lookup_value_regex = "[0-9]+"  # ids only: anything else is a 404 from the router, never a 500
 
     def get_queryset(self):
         return visible_to(self.base_queryset.all(), self.request.user, f"{self.resource}:read")
@@ -52,15 +54,13 @@ class StudentViewSet(Scoped, mixins.ListModelMixin, mixins.RetrieveModelMixin):
     base_queryset = m.Student.objects.select_related("family").prefetch_related("guardian_links__guardian")
     serializer_class = s.StudentSerializer
     permission_classes = [HasPermission(resource="student")]
-    filterset_fields = ["status"]
+    filterset_class = f.StudentFilter
+    search_fields = ["name", "school"]
+    ordering_fields = ["name", "birth_date", "grade", "id"]
+    ordering = ["name", "id"]
 
     def get_queryset(self):
-        rows = super().get_queryset()
-        if query := self.request.query_params.get("q"):
-            rows = rows.filter(Q(name__icontains=query) | Q(school__icontains=query))
-        if status_filter := self.request.query_params.get("status"):
-            rows = rows.filter(status=status_filter)
-        return rows.distinct()
+        return super().get_queryset().distinct()
 
     @extend_schema(request=s.StudentWriteSerializer, responses=s.StudentSerializer)
     def create(self, request):
@@ -89,12 +89,14 @@ class GuardianLinkViewSet(Scoped, mixins.ListModelMixin):
     serializer_class = s.GuardianLinkSerializer
     permission_classes = [HasPermission(resource="guardian", actions={"decide": "guardian:approve"})]
 
+    filterset_class = f.GuardianLinkFilter
+    ordering_fields = ["id", "decided_at"]
+    ordering = ["id"]
+
     def get_queryset(self):
         rows = m.GuardianLink.objects.filter(
             guardian__in=visible_to(m.Guardian.objects.all(), self.request.user, "guardian:read")
         )
-        if self.request.query_params.get("pending"):
-            rows = rows.filter(status=m.GuardianLink.Status.PENDING)
         return rows.select_related("guardian", "student")
 
     @extend_schema(
@@ -118,13 +120,10 @@ class ConsultationViewSet(Scoped, mixins.ListModelMixin, mixins.RetrieveModelMix
         )
     ]
 
-    def get_queryset(self):
-        rows = super().get_queryset()
-        if status_filter := self.request.query_params.get("status"):
-            rows = rows.filter(status=status_filter)
-        if self.request.query_params.get("follow_up"):
-            rows = consultations.to_follow_up()
-        return rows
+    filterset_class = f.ConsultationFilter
+    search_fields = ["student_name", "guardian_name", "interest"]
+    ordering_fields = ["created_at", "scheduled_at", "follow_up_on", "student_name"]
+    ordering = ["-created_at", "-id"]
 
     @extend_schema(request=s.ConsultationWriteSerializer, responses=s.ConsultationSerializer)
     def create(self, request):
@@ -156,6 +155,10 @@ class ClassViewSet(Scoped, mixins.ListModelMixin, mixins.RetrieveModelMixin):
     base_queryset = m.Class.objects.select_related("coach").prefetch_related("slots")
     serializer_class = s.ClassSerializer
     permission_classes = [HasPermission(resource="class")]
+    filterset_fields = ["programme", "coach", "is_active"]
+    search_fields = ["name", "room"]
+    ordering_fields = ["name", "capacity", "monthly_fee", "id"]
+    ordering = ["name", "id"]
 
     def get_queryset(self):
         return super().get_queryset().distinct()
@@ -173,15 +176,15 @@ class SessionViewSet(Scoped, mixins.ListModelMixin, mixins.RetrieveModelMixin):
         )
     ]
 
+    filterset_class = f.SessionFilter
+    ordering_fields = ["date", "starts_at", "id"]
+    ordering = ["date", "starts_at", "id"]
+
     def get_queryset(self):
         rows = super().get_queryset().distinct()
-        day = self.request.query_params.get("date")
-        if day:
-            rows = rows.filter(date=day)
-        elif self.action == "list":
-            rows = rows.filter(date=timezone.localdate())
-        if klass := self.request.query_params.get("class"):
-            rows = rows.filter(klass_id=klass)
+        params = self.request.query_params
+        if self.action == "list" and not any(params.get(k) for k in ("date", "date_after", "date_before")):
+            rows = rows.filter(date=timezone.localdate())  # the list is today's unless asked otherwise
         return rows
 
     @extend_schema(request=s.RollCallSerializer, responses=s.AttendanceSerializer(many=True))
@@ -241,6 +244,9 @@ class EnrollmentViewSet(Scoped, mixins.ListModelMixin, mixins.RetrieveModelMixin
             },
         )
     ]
+    filterset_class = f.EnrollmentFilter
+    ordering_fields = ["starts_on", "id"]
+    ordering = ["-starts_on", "-id"]
 
     def create(self, request):
         data = s.EnrollmentSerializer(data=request.data)
@@ -290,9 +296,7 @@ class EnrollmentViewSet(Scoped, mixins.ListModelMixin, mixins.RetrieveModelMixin
     @action(detail=True, methods=["get"])
     def refund_quote(self, request, pk=None):
         """What the refund rule would give back if the student left on ?on=YYYY-MM-DD."""
-        on = serializers.DateField().to_internal_value(
-            request.query_params.get("on") or timezone.localdate().isoformat()
-        )
+        on = PlausibleDateField().to_internal_value(request.query_params.get("on") or timezone.localdate().isoformat())
         _invoice, decision = enrollment.refund_decision(self.get_object(), on)
         return Response(
             {"rule": decision.rule, "refund": decision.amount, "elapsed": decision.elapsed, "total": decision.total}
@@ -307,12 +311,10 @@ class EnrollmentViewSet(Scoped, mixins.ListModelMixin, mixins.RetrieveModelMixin
             s.EnrollmentSerializer(enrollment.pause(self.get_object(), actor=request.user, **data.validated_data)).data
         )
 
-    @extend_schema(
-        request=inline_serializer("Resume", {"on": serializers.DateField()}), responses=s.EnrollmentSerializer
-    )
+    @extend_schema(request=inline_serializer("Resume", {"on": PlausibleDateField()}), responses=s.EnrollmentSerializer)
     @action(detail=True, methods=["post"])
     def resume(self, request, pk=None):
-        on = serializers.DateField().to_internal_value(request.data.get("on") or timezone.localdate().isoformat())
+        on = PlausibleDateField().to_internal_value(request.data.get("on") or timezone.localdate().isoformat())
         return Response(s.EnrollmentSerializer(enrollment.resume(self.get_object(), on=on, actor=request.user)).data)
 
     @extend_schema(request=s.TransferSerializer, responses=s.EnrollmentSerializer)
@@ -333,13 +335,12 @@ class AttendanceViewSet(Scoped, mixins.ListModelMixin):
     serializer_class = s.AttendanceSerializer
     permission_classes = [HasPermission(resource="attendance", actions={"check_in": "attendance:write"})]
 
+    filterset_class = f.AttendanceFilter
+    ordering_fields = ["session__date", "checked_in_at", "id"]
+    ordering = ["-session__date", "-id"]
+
     def get_queryset(self):
-        rows = super().get_queryset().distinct()
-        if student := self.request.query_params.get("student"):
-            rows = rows.filter(student_id=student)
-        if session := self.request.query_params.get("session"):
-            rows = rows.filter(session_id=session)
-        return rows.order_by("-session__date")
+        return super().get_queryset().distinct()
 
     @extend_schema(request=s.CheckInSerializer, responses=s.AttendanceSerializer)
     @action(detail=False, methods=["post"])
@@ -363,11 +364,13 @@ class InvoiceViewSet(Scoped, mixins.ListModelMixin, mixins.RetrieveModelMixin):
         HasPermission(resource="invoice", actions={"pay": "invoice:pay", "issue_monthly": "invoice:create"})
     ]
 
+    filterset_class = f.InvoiceFilter
+    search_fields = ["number"]
+    ordering_fields = ["issued_on", "due_on", "total", "id"]
+    ordering = ["-issued_on", "-id"]
+
     def get_queryset(self):
-        rows = super().get_queryset().distinct()
-        if status_filter := self.request.query_params.get("status"):
-            rows = rows.filter(status=status_filter)
-        return rows
+        return super().get_queryset().distinct()
 
     @extend_schema(
         request=inline_serializer("Pay", {"gateway": serializers.CharField(required=False)}),
@@ -398,6 +401,9 @@ class PaymentViewSet(Scoped, mixins.ListModelMixin):
     base_queryset = m.Payment.objects.all()
     serializer_class = s.PaymentSerializer
     permission_classes = [HasPermission(resource="payment")]
+    filterset_class = f.PaymentFilter
+    ordering_fields = ["received_at", "amount", "id"]
+    ordering = ["-received_at", "-id"]
 
     def create(self, request):
         """A payment received at the desk (cash, transfer, card)."""
@@ -421,6 +427,9 @@ class FeedbackViewSet(Scoped, mixins.ListModelMixin, mixins.RetrieveModelMixin):
     base_queryset = m.Feedback.objects.select_related("session", "student")
     serializer_class = s.FeedbackSerializer
     permission_classes = [HasPermission(resource="feedback")]
+    filterset_class = f.FeedbackFilter
+    ordering_fields = ["created_at", "id"]
+    ordering = ["-created_at", "-id"]
 
     def get_queryset(self):
         rows = super().get_queryset().distinct()
@@ -429,8 +438,6 @@ class FeedbackViewSet(Scoped, mixins.ListModelMixin, mixins.RetrieveModelMixin):
 
         if not has_permission(perms, "feedback:create"):
             rows = rows.filter(visible_to_guardians=True)
-        if student := self.request.query_params.get("student"):
-            rows = rows.filter(student_id=student)
         return rows
 
     def create(self, request):
@@ -460,11 +467,13 @@ class VideoViewSet(Scoped, mixins.ListModelMixin, mixins.RetrieveModelMixin):
     serializer_class = s.VideoSerializer
     permission_classes = [HasPermission(resource="video")]
 
+    filterset_class = f.VideoFilter
+    search_fields = ["title", "description"]
+    ordering_fields = ["recorded_at", "title", "id"]
+    ordering = ["-recorded_at", "-id"]
+
     def get_queryset(self):
-        rows = super().get_queryset().distinct()
-        if student := self.request.query_params.get("student"):
-            rows = rows.filter(student_id=student)
-        return rows
+        return super().get_queryset().distinct()
 
     def create(self, request):
         data = s.VideoSerializer(data=request.data)
@@ -497,15 +506,16 @@ class VIndexViewSet(Scoped, mixins.ListModelMixin):
     serializer_class = s.VIndexSerializer
     permission_classes = [HasPermission(resource="vindex")]
 
+    filterset_class = f.VIndexFilter
+    ordering_fields = ["value", "computed_at"]
+
     def get_queryset(self):
         rows = super().get_queryset()
-        if student := self.request.query_params.get("student"):
-            return rows.filter(student_id=student).order_by("-computed_at")
+        if str(self.request.query_params.get("student", "")).isdigit():
+            return rows.order_by("-computed_at")  # one student's history (the filter picks them)
         latest = rows.order_by("student_id", "-computed_at").distinct("student_id").values_list("pk", flat=True)
         rows = m.VIndexSnapshot.objects.filter(pk__in=list(latest)).select_related("student")
-        if self.request.query_params.get("at_risk"):
-            rows = rows.filter(at_risk=True)
-        return rows.order_by("value")
+        return rows.order_by("value", "student_id")
 
 
 @extend_schema(

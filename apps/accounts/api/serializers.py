@@ -2,6 +2,8 @@ from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from apps.core.api.fields import ModelSerializer
+
 from ..models import RoleAssignment, User
 from ..permissions import effective_permissions, mfa_enabled, mfa_required, role_codes
 from ..tenant_type import current_roles
@@ -27,7 +29,7 @@ class MfaStateSerializer(serializers.Serializer):
     enabled = serializers.BooleanField()
 
 
-class MeSerializer(serializers.ModelSerializer):
+class MeSerializer(ModelSerializer):
     tenant = serializers.SerializerMethodField()
     roles = serializers.SerializerMethodField()
     permissions = serializers.SerializerMethodField()
@@ -68,11 +70,11 @@ class MeSerializer(serializers.ModelSerializer):
         return {"required": mfa_required(obj), "enabled": mfa_enabled(obj)}
 
 
-class RoleAssignmentSerializer(serializers.ModelSerializer):
+class RoleAssignmentSerializer(ModelSerializer):
     user = serializers.PrimaryKeyRelatedField(queryset=User.objects.all())
     username = serializers.CharField(source="user.username", read_only=True)
     role_label = serializers.SerializerMethodField()
-    granted_by = serializers.CharField(source="granted_by.username", read_only=True, default=None)
+    granted_by = serializers.CharField(source="granted_by.username", read_only=True, default=None, allow_null=True)
 
     class Meta:
         model = RoleAssignment

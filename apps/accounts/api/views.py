@@ -60,6 +60,7 @@ class RoleAssignmentViewSet(
 ):
     serializer_class = RoleAssignmentSerializer
     permission_classes = [HasPermission(read="role:read", write="role:assign")]
+    lookup_value_regex = "[0-9]+"  # ids only: /role-assignments/true/ is a 404, not a 500
 
     def get_queryset(self) -> QuerySet:
         rows = visible_to(RoleAssignment.objects.select_related("user", "granted_by"), self.request.user, "role:read")

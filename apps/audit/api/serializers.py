@@ -1,9 +1,9 @@
-from rest_framework import serializers
+from apps.core.api.fields import ModelSerializer
 
 from ..models import AuditEntry
 
 
-class AuditEntrySerializer(serializers.ModelSerializer):
+class AuditEntrySerializer(ModelSerializer):
     class Meta:
         model = AuditEntry
         fields = [

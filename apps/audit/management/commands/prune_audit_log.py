@@ -1,0 +1,35 @@
+from django.core.management.base import BaseCommand, CommandError
+from django_tenants.utils import schema_context
+
+from apps.audit.retention import prune
+from apps.tenancy.models import Tenant
+
+
+class Command(BaseCommand):
+    help = (
+        "Export (gzip CSV to the backups storage) and then remove audit entries older than "
+        "AUDIT_RETENTION_DAYS, one transaction per schema."
+    )
+
+    def add_arguments(self, parser):
+        target = parser.add_mutually_exclusive_group(required=True)
+        target.add_argument("--schema", help="One schema (public for the platform's own log).")
+        target.add_argument("--all", action="store_true", help="The public schema and every tenant.")
+        parser.add_argument("--days", type=int, help="Keep this many days instead of AUDIT_RETENTION_DAYS.")
+        parser.add_argument("--dry-run", action="store_true", help="Count what would go; export and remove nothing.")
+
+    def handle(self, *args, **options):
+        if options["days"] is not None and options["days"] < 1:
+            raise CommandError("--days must be at least 1.")
+        if options["all"]:
+            schemas = ["public", *Tenant.objects.filter(is_template=False).values_list("schema_name", flat=True)]
+        else:
+            schemas = [options["schema"]]
+            if schemas[0] != "public" and not Tenant.objects.filter(schema_name=schemas[0]).exists():
+                raise CommandError(f"No tenant with schema {schemas[0]!r}.")
+        for schema in schemas:
+            with schema_context(schema):
+                result = prune(days=options["days"], dry_run=options["dry_run"])
+            verb = "would remove" if options["dry_run"] else "removed"
+            where = f" (exported to {result.file}, sha256 {result.sha256})" if result.file else ""
+            self.stdout.write(f"{schema}: {verb} {result.removed} entries{where}")

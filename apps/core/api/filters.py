@@ -1,0 +1,42 @@
+"""List filtering, search and ordering for every API (django-filter + DRF), the default
+filter backends (REST_FRAMEWORK["DEFAULT_FILTER_BACKENDS"]).
+
+A list view opts in per feature, and each shows in the OpenAPI schema only when declared:
+
+    filterset_class = StudentFilter            # or filterset_fields = ["status"]
+    search_fields = ["name", "school"]         # ?search=
+    ordering_fields = ["name", "birth_date"]   # ?ordering=name,-birth_date
+    ordering = ["name"]                        # the default
+
+A bad filter value is a 400 `validation_error` naming the parameter.
+"""
+
+from __future__ import annotations
+
+from rest_framework.filters import OrderingFilter, SearchFilter
+
+
+class DeclaredSearchFilter(SearchFilter):
+    """?search= only on views that declare search_fields (and only then in the schema)."""
+
+    def get_schema_operation_parameters(self, view):
+        return super().get_schema_operation_parameters(view) if getattr(view, "search_fields", None) else []
+
+
+class DeclaredOrderingFilter(OrderingFilter):
+    """?ordering= only over the fields a view declares (DRF would otherwise offer every
+    serializer field), and only then in the schema, with the accepted values listed."""
+
+    def get_valid_fields(self, queryset, view, context=None):
+        if not getattr(view, "ordering_fields", None):
+            return []
+        return super().get_valid_fields(queryset, view, context or {})
+
+    def get_schema_operation_parameters(self, view):
+        fields = getattr(view, "ordering_fields", None)
+        if not fields:
+            return []
+        (parameter,) = super().get_schema_operation_parameters(view)
+        choices = [f for name in fields for f in (name, f"-{name}")]
+        parameter["description"] = f"Order by one or more of, comma-separated: {', '.join(choices)}"
+        return [parameter]

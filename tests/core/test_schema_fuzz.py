@@ -1,0 +1,143 @@
+"""Schema-driven API fuzzing (issue 12): schemathesis against every tenant type's OpenAPI
+schema, signed in as each of the type's roles (and anonymous), positive and negative
+examples. Fails on any 5xx and on any response that does not conform to the schema
+(undeclared status, wrong content type, body not matching the declared schema), and on
+schema-invalid requests that are accepted.
+
+Bounded for CI: EXAMPLES examples per operation, mode and role, derandomised (the same
+examples on every run, so a failure is reproducible and the run cannot flake). Requests go
+through Django's WSGI handler in-process, inside the test's transaction, with the tenant's
+host and an allauth app session token, exactly as an app sends them.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+import schemathesis
+from django.core.handlers.wsgi import WSGIHandler
+from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis.errors import Unsatisfiable
+from schemathesis import GenerationMode
+from schemathesis.checks import not_a_server_error
+from schemathesis.specs.openapi.checks import (
+    content_type_conformance,
+    negative_data_rejection,
+    response_schema_conformance,
+    status_code_conformance,
+)
+
+from apps.accounts.roles import roles_for
+
+EXAMPLES = 6
+CHECKS = [
+    not_a_server_error,
+    status_code_conformance,
+    content_type_conformance,
+    response_schema_conformance,
+    negative_data_rejection,
+]
+TYPES = ["academy", "zone", "store", "club"]
+
+
+class InTestWSGIHandler(WSGIHandler):
+    """Django's WSGI handler, minus closing the database connection at each request's end
+    (what Django's own test client does too): the requests run inside the test's transaction."""
+
+    def __call__(self, environ, start_response):
+        from django.core import signals
+        from django.db import close_old_connections
+
+        signals.request_started.disconnect(close_old_connections)
+        signals.request_finished.disconnect(close_old_connections)
+        try:
+            response = super().__call__(environ, start_response)
+            body = b"".join(response)
+            response.close()
+        finally:
+            signals.request_started.connect(close_old_connections)
+            signals.request_finished.connect(close_old_connections)
+        return [body]
+
+
+def _seed_academy(t) -> None:
+    from apps.academy.services import billing, enrollment
+    from tests.academy.conftest import build_academy, student
+
+    academy = build_academy(t)
+    with t.context():
+        kid = student("내아이", date(2015, 1, 1), "010-1111-2222")
+        enrollment.enroll(kid, academy.klass, starts_on=date(2026, 12, 1))
+        billing.issue_monthly_invoices(date(2026, 12, 1))
+
+
+def _token(client) -> str:
+    """The signed-in test client's session, used as the app's X-Session-Token."""
+    return client.session.session_key
+
+
+def _roles(tenant_type: str) -> list[str | None]:
+    return [None, *sorted(roles_for(tenant_type))]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("tenant_type", TYPES)
+def test_every_operation_conforms_to_the_schema_for_every_role(tenant_type, tenants, member, settings_, db):
+    t = tenants[tenant_type]
+    if tenant_type == "academy":
+        _seed_academy(t)
+    raw = t.client().get("/api/schema/", {"format": "json"})
+    assert raw.status_code == 200
+    schema = schemathesis.openapi.from_dict(raw.json())
+    schema.app = InTestWSGIHandler()
+    base_url = f"http://{t.domain}"
+
+    failures: list[str] = []
+    for role in _roles(tenant_type):
+        headers = {}
+        if role is not None:
+            _user, client = member(tenant_type, role)
+            headers["X-Session-Token"] = _token(client)
+        for result in schema.get_all_operations():
+            operation = result.ok()
+            for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE):
+                failure = _fuzz(operation, mode, base_url, headers)
+                if failure:
+                    failures.append(f"[{role or 'anonymous'}] {operation.label} ({mode.value}): {failure}")
+    assert not failures, f"{len(failures)} failures:\n" + "\n\n".join(failures)
+
+
+def _fuzz(operation, mode, base_url: str, headers: dict) -> str | None:
+    strategy = operation.as_strategy(generation_mode=mode)
+
+    @settings(
+        max_examples=EXAMPLES,
+        deadline=None,
+        derandomize=True,
+        database=None,
+        phases=[Phase.generate],
+        suppress_health_check=list(HealthCheck),
+    )
+    @given(case=strategy)
+    def run(case):
+        response = case.call(base_url=base_url, headers=headers)
+        case.validate_response(response, checks=CHECKS, headers=headers)
+
+    try:
+        run()
+    except Unsatisfiable:
+        return None  # no invalid request exists (an operation without parameters or body)
+    except BaseException as exc:  # a failed check (an exception group): report it with the others
+        if isinstance(exc, (KeyboardInterrupt, SystemExit)):
+            raise
+        return str(exc)[:3000]
+    return None
+
+
+@pytest.fixture
+def settings_(settings):
+    """Rate limits off (hundreds of requests a minute per user), and the December pinned
+    clock is not needed: the fuzzer's dates are arbitrary."""
+    settings.RATE_LIMITS_ENABLED = False
+    return settings
