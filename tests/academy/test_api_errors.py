@@ -93,3 +93,62 @@ def test_api_errors_are_the_json_body_whatever_debug_is(tenants, db, settings, m
     assert crashed["Content-Type"].startswith("application/json")
     assert crashed.json() == {"code": "server_error", "message": crashed.json()["message"]}
     assert b"SELECT secret" not in crashed.content and b"Traceback" not in crashed.content
+
+
+def _schema(tenants):
+    return tenants["academy"].client().get("/api/schema/", {"format": "json"}).json()
+
+
+def _resolve(schema, node):
+    while "$ref" in node:
+        node = schema["components"]["schemas"][node["$ref"].rsplit("/", 1)[1]]
+    return node
+
+
+def test_the_schema_describes_what_the_api_answers(tenants, db):
+    """Defect 3: times declared `format: time` (RFC 3339, with an offset) but written
+    "17:00:00"; granted_by null but not nullable; roll_call's plain list declared paginated;
+    error status codes undeclared."""
+    import re
+
+    from apps.core.api.schema import TIME_PATTERN
+
+    schema = _schema(tenants)
+    slot = _resolve(schema, {"$ref": "#/components/schemas/Slot"})
+    assert slot["properties"]["starts_at"]["format"] == "partial-time"
+    assert re.match(slot["properties"]["starts_at"]["pattern"], "17:00:00") and TIME_PATTERN
+    assert not re.match(TIME_PATTERN, "25:00:00")
+    granted_by = _resolve(schema, {"$ref": "#/components/schemas/RoleAssignment"})["properties"]["granted_by"]
+    assert granted_by.get("nullable") is True
+    roll_call = schema["paths"]["/api/v1/sessions/{id}/roll_call/"]["post"]["responses"]
+    assert roll_call["200"]["content"]["application/json"]["schema"]["type"] == "array"
+    listing = schema["paths"]["/api/v1/attendance/"]["get"]["responses"]["200"]["content"]["application/json"]
+    assert "results" in _resolve(schema, listing["schema"])["properties"]  # the list is paginated
+    for path, methods in schema["paths"].items():
+        for method, operation in methods.items():
+            if method in ("get", "post", "put", "patch", "delete"):
+                assert {"400", "401", "403", "404", "429"} <= set(operation["responses"]), (method, path)
+
+
+def test_implausible_dates_are_a_field_error(academy, member):
+    _user, staff = member("academy", "staff")
+    made = staff.post("/api/v1/consultations/", {"student_name": "새학생"}, content_type="application/json")
+    assert made.status_code == 201, made.content[:300]
+    pk = made.json()["id"]
+    moved = staff.post(
+        f"/api/v1/consultations/{pk}/move/",
+        {"status": "scheduled", "scheduled_at": "0165-09-15T07:38:03Z"},
+        content_type="application/json",
+    )
+    assert moved.status_code == 400 and "scheduled_at" in moved.json()["fields"], moved.content[:300]
+    born = staff.post(
+        "/api/v1/consultations/", {"student_name": "x", "birth_date": "0001-01-01"}, content_type="application/json"
+    )
+    assert born.status_code == 400 and "birth_date" in born.json()["fields"]
+    fine = staff.post(
+        f"/api/v1/consultations/{pk}/move/",
+        {"status": "scheduled", "scheduled_at": "2026-12-15T17:00:00+09:00"},
+        content_type="application/json",
+    )
+    assert fine.status_code == 200, fine.content[:300]
+    assert fine.json()["scheduled_at"].startswith("2026-12-15T17:00:00+09:00")

@@ -5,6 +5,7 @@
   or wrong credentials, a missing permission or MFA, a row out of scope, the rate limit),
   and 413/415 where a body is sent. Undeclared status codes are failures of the schema
   fuzzing test (tests/core/test_schema_fuzz.py).
+- Only `list` is paginated (as DRF does): other actions that answer a list say "array".
 - `postprocess` turns drf-spectacular's `format: time` (RFC 3339 full-time, which needs a
   UTC offset a validator insists on) into the `HH:MM[:SS[.ffffff]]` DRF reads and writes.
 """
@@ -47,6 +48,14 @@ def error_serializer():
 
 
 class AutoSchema(SpectacularAutoSchema):
+    def _get_paginator(self):
+        # DRF paginates a viewset's `list` only: an action answering a list (roll_call) is a
+        # plain array, and the schema must say so.
+        action = getattr(self.view, "action", None)
+        if action is not None and action != "list":
+            return None
+        return super()._get_paginator()
+
     def _get_response_bodies(self, direction="response"):
         responses = super()._get_response_bodies(direction)
         if direction != "response":
