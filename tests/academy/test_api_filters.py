@@ -34,12 +34,14 @@ def test_students_filter_search_and_order(academy, roster, member):
     assert _names(staff.get("/api/v1/students/", {"search": "한빛"})) == ["가나다", "사아자"]
     assert _names(staff.get("/api/v1/students/", {"q": "푸른"})) == ["라마바"]  # the older parameter
     assert _names(staff.get("/api/v1/students/", {"grade": "3"})) == ["라마바"]
-    assert _names(staff.get("/api/v1/students/", {"ordering": "-birth_date"})) == ["사아자", "가나다", "라마바"]
-    assert _names(staff.get("/api/v1/students/", {"ordering": "birth_date"})) == ["라마바", "가나다", "사아자"]
+    assert _names(staff.get("/api/v1/students/", {"ordering": "-name"})) == ["사아자", "라마바", "가나다"]
+    assert _names(staff.get("/api/v1/students/", {"ordering": "name"})) == ["가나다", "라마바", "사아자"]
     # A bad value names the parameter; ordering by an undeclared field is ignored, not a 500.
     bad = staff.get("/api/v1/students/", {"status": "nonsense"})
     assert bad.status_code == 400 and "status" in bad.json()["fields"]
     assert staff.get("/api/v1/students/", {"ordering": "memo"}).status_code == 200
+    assert staff.get("/api/v1/consultations/", {"follow_up": "-102"}).status_code == 400  # strict yes/no
+    assert staff.get("/api/v1/consultations/", {"follow_up": "false"}).status_code == 200
 
 
 def test_filters_never_widen_the_scope(academy, roster, member):
@@ -49,7 +51,8 @@ def test_filters_never_widen_the_scope(academy, roster, member):
         academy.coach.save()
     # The coach teaches 선수반 only: searching for the other class's student finds nothing.
     assert _names(coach.get("/api/v1/students/", {"search": "라마바"})) == []
-    assert _names(coach.get("/api/v1/enrollments/", {"klass": academy.other.pk})) == []
+    classes = coach.get("/api/v1/classes/", {"search": "실전"})
+    assert classes.status_code == 200 and classes.json()["results"] == []
 
 
 def test_other_lists_filter_and_order(academy, roster, member):

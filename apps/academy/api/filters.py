@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import django_filters as df
 
+from apps.core.api.filters import BooleanFilter
+
 from .. import models as m
 
 
@@ -22,7 +24,7 @@ class StudentFilter(df.FilterSet):
 
 
 class GuardianLinkFilter(df.FilterSet):
-    pending = df.BooleanFilter(method="only_pending", label="only links waiting for approval")
+    pending = BooleanFilter(method="only_pending", label="only links waiting for approval")
 
     class Meta:
         model = m.GuardianLink
@@ -33,7 +35,7 @@ class GuardianLinkFilter(df.FilterSet):
 
 
 class ConsultationFilter(df.FilterSet):
-    follow_up = df.BooleanFilter(method="to_follow_up", label="only consultations to follow up now")
+    follow_up = BooleanFilter(method="to_follow_up", label="only consultations to follow up now")
 
     class Meta:
         model = m.Consultation
@@ -102,7 +104,7 @@ class VideoFilter(df.FilterSet):
 
 
 class VIndexFilter(df.FilterSet):
-    at_risk = df.BooleanFilter()
+    at_risk = BooleanFilter()
 
     class Meta:
         model = m.VIndexSnapshot

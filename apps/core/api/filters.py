@@ -8,11 +8,15 @@ A list view opts in per feature, and each shows in the OpenAPI schema only when 
     ordering_fields = ["name", "birth_date"]   # ?ordering=name,-birth_date
     ordering = ["name"]                        # the default
 
-A bad filter value is a 400 `validation_error` naming the parameter.
+A bad filter value is a 400 `validation_error` naming the parameter; use `BooleanFilter`
+from here for yes/no parameters (strict: `?at_risk=-102` is an error, not "no filter").
 """
 
 from __future__ import annotations
 
+import django_filters as df
+from django import forms
+from django.utils.translation import gettext_lazy as _
 from rest_framework.filters import OrderingFilter, SearchFilter
 
 
@@ -40,3 +44,26 @@ class DeclaredOrderingFilter(OrderingFilter):
         choices = [f for name in fields for f in (name, f"-{name}")]
         parameter["description"] = f"Order by one or more of, comma-separated: {', '.join(choices)}"
         return [parameter]
+
+
+class StrictBooleanField(forms.NullBooleanField):
+    """true/false/1/0 or nothing; anything else is an error (django-filter's own boolean
+    filter reads "-102" as "no filter" and answers 200)."""
+
+    TRUE, FALSE = ("true", "True", "1"), ("false", "False", "0")
+
+    def to_python(self, value):
+        if value in (None, ""):
+            return None
+        if value in self.TRUE or value is True:
+            return True
+        if value in self.FALSE or value is False:
+            return False
+        raise forms.ValidationError(_("Must be a valid boolean."), code="invalid")
+
+    def validate(self, value):
+        pass
+
+
+class BooleanFilter(df.BooleanFilter):
+    field_class = StrictBooleanField
