@@ -51,6 +51,8 @@ class StrictBooleanField(forms.NullBooleanField):
     filter reads "-102" as "no filter" and answers 200)."""
 
     TRUE, FALSE = ("true", "True", "1"), ("false", "False", "0")
+    # A plain input: NullBooleanSelect would turn any unknown value into None before to_python.
+    widget = forms.TextInput
 
     def to_python(self, value):
         if value in (None, ""):
