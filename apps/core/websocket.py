@@ -37,6 +37,7 @@ class CloseCode:
     UNAUTHENTICATED = 4401
     FORBIDDEN = 4403
     NOT_FOUND = 4404
+    RESCOPE = 4408  # the socket's scope is older than its consumer allows: reconnect
     UNAVAILABLE = 4503
     GOING_AWAY = 1001  # RFC 6455: the server is shutting down
 
