@@ -401,6 +401,18 @@ CHANNEL_LAYERS = {
     }
 }
 
+# What one websocket may do (apps.core.websocket, README "Security"): messages per second
+# per socket (a burst of `burst` is allowed, then the socket is closed 4429), sockets per
+# user and tenant (seed 004: 3; a fourth closes the oldest with 4409), frame size (1009)
+# and JSON nesting of a frame (an error reply, like HTTP's 400).
+WEBSOCKET_LIMITS = {
+    "messages_per_second": env.float("WEBSOCKET_MESSAGES_PER_SECOND", default=10.0),
+    "burst": env.int("WEBSOCKET_MESSAGE_BURST", default=20),
+    "connections_per_user": env.int("WEBSOCKET_CONNECTIONS_PER_USER", default=3),
+    "max_frame_bytes": env.int("WEBSOCKET_MAX_FRAME_BYTES", default=65536),
+    "max_json_depth": env.int("WEBSOCKET_MAX_JSON_DEPTH", default=32),
+}
+
 # ---------------------------------------------------------------------------- celery
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", default=REDIS_URL)
 CELERY_RESULT_BACKEND = env("CELERY_RESULT_BACKEND", default=REDIS_URL)
