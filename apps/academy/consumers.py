@@ -24,8 +24,8 @@ from collections import deque
 from apps.accounts.scoping import scoped_groups, visible_to
 from apps.core.websocket import CloseCode, TenantJsonConsumer, tenant_database_sync_to_async
 
-from .models import Attendance, Class
-from .services import attendance
+from .models import Attendance, Class, InvoiceRun
+from .services import attendance, billing
 
 SCOPE_MAX_AGE = 3600  # seconds a socket keeps the groups it joined before rejoining
 
@@ -78,3 +78,29 @@ class AttendanceBoardConsumer(TenantJsonConsumer):
             return
         self.recent.append(event["event"])
         await self.send_json({key: value for key, value in event.items() if key != "type"} | {"type": "attendance"})
+
+
+class InvoiceRunConsumer(TenantJsonConsumer):
+    """ws/academy/invoicing/<run_id>/: progress of one "issue this month's invoices" run,
+    for those who may start one (invoice:create: owner, manager, front desk). It carries
+    counts only, no family's data."""
+
+    permission_required = "invoice:create"
+
+    async def connect(self):
+        run_id = self.scope["url_route"]["kwargs"]["run_id"]
+        state = await self.state(run_id)
+        await self.accept()
+        if state is None:
+            await self.close(code=CloseCode.NOT_FOUND, reason="no such invoicing run")
+            return
+        await self.join(billing.RUN_GROUP.format(run=run_id))
+        await self.send_json({"type": "progress", **state})
+
+    @tenant_database_sync_to_async
+    def state(self, run_id: int):
+        run = InvoiceRun.objects.filter(pk=run_id).first()
+        return billing.run_snapshot(run) if run else None
+
+    async def invoicing_progress(self, event):
+        await self.send_json({**{k: v for k, v in event.items() if k != "type"}, "type": "progress"})

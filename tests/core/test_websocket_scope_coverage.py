@@ -20,6 +20,8 @@ SCOPE_TESTS = {
     "test_every_role_on_every_board_route_receives_exactly_what_rest_shows",
     "ws/academy/imports/<int:job_id>/": "tests/roster/test_progress_socket_scope.py::"
     "test_import_progress_reaches_exactly_those_who_see_the_job",
+    "ws/academy/invoicing/<int:run_id>/": "tests/academy/test_invoice_run.py::"
+    "test_the_month_is_issued_by_a_worker_with_progress_on_the_socket",
 }
 
 
