@@ -243,6 +243,8 @@ TEMPLATES = [
 STATIC_URL = "/static/"
 STATIC_ROOT = str(BASE_DIR / "var" / "staticfiles")
 STATICFILES_DIRS = [str(BASE_DIR / "static")]
+# Files browsers ask for at the root of every host (/favicon.ico), served by WhiteNoise.
+WHITENOISE_ROOT = str(BASE_DIR / "static" / "root")
 MEDIA_URL = "/media/"
 MEDIA_ROOT = env("MEDIA_ROOT", default=str(BASE_DIR / "var" / "media"))
 STORAGES = {
