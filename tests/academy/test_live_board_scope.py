@@ -17,11 +17,12 @@ import pytest
 from channels.db import database_sync_to_async
 from django.utils import timezone
 
+from apps.academy import consumers
 from apps.academy import models as m
 from apps.academy.services import attendance, enrollment, people, schedule
 from apps.core.websocket import CloseCode
 from tests.utils import enable_totp, grant, make_user
-from tests.websocket import open_socket
+from tests.websocket import close_code, open_socket
 
 from .conftest import build_academy, student
 
@@ -133,7 +134,7 @@ def students_in(message: dict) -> set[int]:
     return found
 
 
-async def test_every_role_on_every_board_route_receives_exactly_what_rest_shows(school):
+async def test_every_role_on_every_board_route_receives_exactly_what_rest_shows(school, monkeypatch):
     t, academy = school["t"], school["academy"]
     routes = {
         "academy": "/ws/academy/attendance/",
@@ -211,3 +212,23 @@ async def test_every_role_on_every_board_route_receives_exactly_what_rest_shows(
         "guardian": 1,
         "student": 1,
     }
+
+    # A link withdrawn: a socket older than SCOPE_MAX_AGE is closed with 4408 at its next
+    # event (not shown it), and the socket it reopens no longer hears that child.
+    monkeypatch.setattr(consumers, "SCOPE_MAX_AGE", 0)
+    mine = school["kids"]["mine"]
+    old, _ = await open_socket(t.domain, routes["academy"], cookie=school["logins"]["guardian"][1])
+    assert students_in(await old.receive_json_from(timeout=5)) == {mine.pk}
+
+    def withdraw_and_mark():
+        with t.context():
+            m.GuardianLink.objects.filter(student=mine).update(status=m.GuardianLink.Status.REJECTED)
+            attendance.mark(school["sessions"][academy.klass.pk], mine, "present", actor="test")
+
+    await database_sync_to_async(withdraw_and_mark)()
+    assert await close_code(old) == CloseCode.RESCOPE == 4408
+    reopened, _ = await open_socket(t.domain, routes["academy"], cookie=school["logins"]["guardian"][1])
+    assert students_in(await reopened.receive_json_from(timeout=5)) == set()
+    await database_sync_to_async(withdraw_and_mark)()
+    assert await reopened.receive_nothing(timeout=0.6)
+    await reopened.disconnect()

@@ -43,10 +43,9 @@ def test_sandbox_checkout_pays_the_invoice_through_the_webhook(billed):
         assert "결제 200,000원" in client.get(payment.checkout_url, headers={"Accept-Language": "ko"}).text
     page = pay_on_sandbox(billed["server"], payment.checkout_url)
     assert page.status_code == 200 and "/payments/return/" in str(page.url)
+    # the return page asks the gateway, so it already shows the payment done
+    assert "200,000원 결제가 완료되었습니다" in page.text, page.text
     wait_paid(billed["t"], billed["invoice"])
-    with browser(billed["server"]) as client:
-        returned = client.get(str(page.url), headers={"Accept-Language": "ko"}).text
-        assert "200,000원 결제가 완료되었습니다" in returned, returned
     one_effect(billed["t"], billed["invoice"])
     with billed["t"].context():
         payment.refresh_from_db()
