@@ -9,11 +9,11 @@ That is decided once, when it joins groups, from the same registered scopes
 (apps.academy.scopes): owner, manager and front desk join the academy's group (or the
 class's); a coach joins the groups of the classes they teach; a guardian joins one group
 per approved child, a student their own. No event is checked against the database
-afterwards. Group names are schema-prefixed (services.attendance.board_group), so another
-academy's check-ins never arrive here. A class the user cannot read is a 4404, like
+afterwards. Groups are named by services.attendance.board_group and schema-prefixed by
+the consumer base, so another academy's check-ins never arrive here. A class the user cannot read is a 4404, like
 REST's 404. Scope changes (a link approved or revoked, a class handed to another coach)
 apply from the next connect; apps reconnect on every app start and at least hourly
-(SCOPE_MAX_AGE closes older sockets with 4000 so that they rejoin under today's scope).
+(SCOPE_MAX_AGE closes older sockets with 4408 so that they rejoin under today's scope).
 """
 
 from __future__ import annotations
@@ -45,7 +45,7 @@ class AttendanceBoardConsumer(TenantJsonConsumer):
         self.joined_at = time.monotonic()
         self.recent: deque[str] = deque(maxlen=64)
         for name in groups:
-            await self.join(f"attendance.{name}")
+            await self.join(attendance.board_group(name))
         await self.send_json({"type": "board", "sessions": snapshot})
 
     @tenant_database_sync_to_async

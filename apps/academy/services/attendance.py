@@ -11,8 +11,6 @@ import secrets
 import uuid
 from datetime import datetime, timedelta
 
-from asgiref.sync import async_to_sync
-from channels.layers import get_channel_layer
 from django.core import signing
 from django.db import connection, transaction
 from django.db.models import Count, Q
@@ -20,9 +18,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from apps.core.pii import blind_index
+from apps.core.services import invalid, record
+from apps.core.websocket import broadcast_on_commit
 
 from ..models import AcademySettings, Attendance, Enrollment, Session, Student
-from .common import invalid, record
 
 QR_MAX_AGE = timedelta(minutes=10)
 CHECK_IN_WINDOW = timedelta(minutes=60)  # how early a kiosk/QR check-in finds the next session
@@ -30,7 +29,8 @@ ATTENDED = (Attendance.Status.PRESENT, Attendance.Status.LATE, Attendance.Status
 
 
 def board_group(name: str) -> str:
-    return f"{connection.schema_name}.attendance.{name}"
+    """The board's group `name` ("academy", "class.<id>"), schema-prefixed by apps.core.websocket."""
+    return f"attendance.{name}"
 
 
 def enrolled_on(session: Session):
@@ -82,18 +82,9 @@ def _broadcast(attendance: Attendance) -> None:
         "at": (attendance.checked_in_at or attendance.updated_at).isoformat(),
     }
     whole_class = {**row, "counts": session_counts(session)}
-    sends = [
-        (board_group("academy"), whole_class),
-        (board_group(f"class.{session.klass_id}"), whole_class),
-        (board_group(f"student.{attendance.student_id}"), row),
-    ]
-
-    def send():
-        layer = get_channel_layer()
-        for group, event in sends:
-            async_to_sync(layer.group_send)(group, event)
-
-    transaction.on_commit(send)
+    broadcast_on_commit(board_group("academy"), whole_class)
+    broadcast_on_commit(board_group(f"class.{session.klass_id}"), whole_class)
+    broadcast_on_commit(board_group(f"student.{attendance.student_id}"), row)
 
 
 @transaction.atomic

@@ -15,10 +15,13 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
+
+from apps.core.services import invalid, record, require_won
+from apps.core.websocket import broadcast
 
 from ..models import (
     AcademySettings,
@@ -32,7 +35,6 @@ from ..models import (
     Payment,
     Refund,
 )
-from .common import invalid, record
 from .tuition import Line, month_bounds, tuition_lines
 
 
@@ -216,13 +218,7 @@ def run_snapshot(run: InvoiceRun) -> dict:
 
 
 def _run_broadcast(run: InvoiceRun, message: dict) -> None:
-    from asgiref.sync import async_to_sync
-    from channels.layers import get_channel_layer
-
-    layer = get_channel_layer()
-    if layer is not None:
-        group = f"{connection.schema_name}.{RUN_GROUP.format(run=run.pk)}"
-        async_to_sync(layer.group_send)(group, {"type": "invoicing.progress", **message})
+    broadcast(RUN_GROUP.format(run=run.pk), {"type": "invoicing.progress", **message})
 
 
 def start_monthly_run(month: date, *, actor) -> InvoiceRun:
@@ -300,8 +296,7 @@ def record_payment(
 ) -> Payment:
     """Money received. With an idempotency key (a gateway's payment id), recording the same
     payment again returns the first one and changes nothing."""
-    if not isinstance(amount, int) or isinstance(amount, bool) or amount <= 0:
-        raise invalid(amount=_("The amount must be a positive whole number of won."))
+    require_won(amount)
     if method not in Payment.Method.values:
         raise invalid(method=_("Unknown payment method %(method)s.") % {"method": method})
     if invoice is not None and invoice.family_id != family.pk:
