@@ -1,28 +1,23 @@
-"""Refuse JSON nested deeper than a sane limit before parsing it.
+"""Refuse JSON nested too deeply before a parser recurses into it.
 
-Python's `json` module parses nested arrays and objects recursively: a 200 KB body of
-100,000 `[` raises RecursionError (a 500) in whatever parses it — DRF's parser, allauth's
-headless views, the payment webhooks, a websocket frame. `check(text)` scans the raw text
-once, without recursion, and raises `TooDeep` (a ValueError, so every `except ValueError`
-that handles malformed JSON handles it too) as soon as the nesting passes the limit;
-`loads(text)` is `json.loads` behind that check.
-
-Used by `JsonDepthMiddleware` (every HTTP body that is not a form, before any view reads
-it), by the API's JSON parser, by the payment webhooks and sandboxes, and by the
-websocket consumers' frame decoding. The limit is `settings.JSON_MAX_DEPTH` (64).
+Python's json module recurses once per `[` or `{`: 100,000 of them (200 KB, under any
+body-size limit) raise RecursionError deep inside the parser, a 500 over HTTP and a
+crashed consumer over a websocket. `check_depth` scans the raw text without recursion
+and without building anything (strings are skipped, so a `[` inside one does not count)
+and stops at the first bracket past the limit. Every JSON entry point calls it first:
+the HTTP parsers and middleware, and the websocket consumer base (apps.core.websocket).
 """
 
 from __future__ import annotations
 
-import json
 import re
-from typing import Any
 
-DEFAULT_MAX_DEPTH = 64
+MAX_DEPTH = 64  # deeper than any request of ours; far below the parser's recursion limit
 
-# A JSON string (skipped whole, so brackets inside it do not count) or one bracket.
-# The string pattern is the unrolled form, which the regex engine runs without backtracking.
-_TOKENS = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"|[\[\]{}]', re.DOTALL)
+_STRING = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"', re.DOTALL)
+_STRING_B = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"', re.DOTALL)
+# Every byte but the four brackets, deleted by bytes.translate (in C, one pass).
+_OTHER_BYTES = bytes(b for b in range(256) if b not in b"[]{}")
 _OPEN = frozenset(b"[{")
 
 
@@ -32,29 +27,20 @@ class TooDeep(ValueError):
         super().__init__(f"JSON nested deeper than {limit} levels")
 
 
-def max_depth() -> int:
-    from django.conf import settings
-
-    return int(getattr(settings, "JSON_MAX_DEPTH", DEFAULT_MAX_DEPTH))
-
-
-def depth_exceeds(data: bytes | str, limit: int) -> bool:
-    """True when `data`, read as JSON text, opens more than `limit` arrays/objects at once.
-
-    Linear, no recursion, and stops at the first level too many. Text that is not JSON is
-    scanned the same way (an unterminated string just ends the scan): whether it parses is
-    the parser's question, not this one's."""
-    if isinstance(data, str):
-        data = data.encode("utf-8", "surrogatepass")
-    # Fast path: fewer opening brackets in total than the limit cannot nest deeper.
-    if data.count(b"[") + data.count(b"{") <= limit:
-        return False
+def depth_exceeds(raw: str | bytes, limit: int = MAX_DEPTH) -> bool:
+    """Whether the JSON text `raw` opens more than `limit` arrays/objects inside each other."""
+    if isinstance(raw, str):
+        if raw.count("[") + raw.count("{") <= limit:  # the common case: few brackets at all
+            return False
+        raw = _STRING.sub("", raw).encode("utf-8", "surrogatepass")
+    else:
+        raw = bytes(raw)
+        if raw.count(b"[") + raw.count(b"{") <= limit:
+            return False
+        raw = _STRING_B.sub(b"", raw)
     depth = 0
-    for match in _TOKENS.finditer(data):
-        token = match.group()
-        if len(token) != 1:
-            continue  # a string
-        if token[0] in _OPEN:
+    for byte in raw.translate(None, _OTHER_BYTES):
+        if byte in _OPEN:
             depth += 1
             if depth > limit:
                 return True
@@ -63,13 +49,31 @@ def depth_exceeds(data: bytes | str, limit: int) -> bool:
     return False
 
 
-def check(data: bytes | str, limit: int | None = None) -> None:
-    limit = max_depth() if limit is None else limit
-    if depth_exceeds(data, limit):
+def check_depth(raw: str | bytes, limit: int = MAX_DEPTH) -> None:
+    """Raise TooDeep if `raw` nests deeper than `limit`."""
+    if depth_exceeds(raw, limit):
         raise TooDeep(limit)
 
 
-def loads(data: bytes | str, limit: int | None = None, **kwargs) -> Any:
+# HTTP side (JsonDepthMiddleware, the API's parser, the gateway adapters): the limit is a
+# setting, JSON_MAX_DEPTH (MAX_DEPTH by default).
+DEFAULT_MAX_DEPTH = MAX_DEPTH
+
+
+def max_depth() -> int:
+    from django.conf import settings
+
+    return int(getattr(settings, "JSON_MAX_DEPTH", DEFAULT_MAX_DEPTH))
+
+
+def check(data: bytes | str, limit: int | None = None) -> None:
+    """check_depth with JSON_MAX_DEPTH as the default limit."""
+    check_depth(data, max_depth() if limit is None else limit)
+
+
+def loads(data: bytes | str, limit: int | None = None, **kwargs):
     """json.loads that refuses (TooDeep, a ValueError) text nested deeper than the limit."""
+    import json
+
     check(data, limit)
     return json.loads(data, **kwargs)
