@@ -31,7 +31,7 @@ VENV = ROOT / ".venv"
 VENV_PYTHON = VENV / "bin" / "python"
 REQUIREMENTS = ROOT / "requirements" / "local.txt"
 DATA = ROOT / "var" / "data"
-QUEUES = "default,notifications,imports,reports,crawl,settlement,gpu.llm,gpu.stt,gpu.pose"
+QUEUES = "default,notifications,imports,reports,crawl,settlement,gpu.llm,gpu.stt,gpu.pose,gpu.embed"
 
 
 def say(message: str) -> None:

