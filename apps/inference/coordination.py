@@ -26,7 +26,7 @@ from django_redis import get_redis_connection
 
 ACQUIRE = """
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', ARGV[1])
-if redis.call('ZCARD', KEYS[1]) < tonumber(ARGV[2]) then
+if redis.call('ZSCORE', KEYS[1], ARGV[4]) or redis.call('ZCARD', KEYS[1]) < tonumber(ARGV[2]) then
   redis.call('ZADD', KEYS[1], ARGV[3], ARGV[4])
   redis.call('PEXPIRE', KEYS[1], ARGV[5])
   return 1
@@ -61,7 +61,8 @@ class Slots:
         self.lease_ms = int(lease_seconds * 1000)
 
     def acquire(self, token: str | None = None) -> str | None:
-        """A lease token, or None when all `limit` slots are taken."""
+        """A lease token, or None when all `limit` slots are taken. Acquiring again with a
+        token that holds a lease renews it (a redelivered job keeps its own slot)."""
         token = token or uuid.uuid4().hex
         now = _now_ms()
         args = [now, self.limit, now + self.lease_ms, token, self.lease_ms * 2]

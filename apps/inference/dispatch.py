@@ -249,7 +249,9 @@ class Run:
         retrying = Retrying(
             retry=retry_if_exception_type(clients.Retryable),
             stop=stop_after_attempt(int(config["ATTEMPTS"])),
-            wait=wait_exponential_jitter(initial=config["BACKOFF"], max=config["BACKOFF_MAX"]),
+            wait=wait_exponential_jitter(
+                multiplier=config["BACKOFF"], max=config["BACKOFF_MAX"], jitter=config["BACKOFF"]
+            ),
             reraise=False,
         )
         try:

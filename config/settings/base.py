@@ -462,7 +462,7 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     "queue_order_strategy": "priority",
     # Must exceed the longest task (hard limit), or Redis re-delivers a task that is
     # still running to a second worker.
-    "visibility_timeout": 2 * 3600,
+    "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=2 * 3600),
     "global_keyprefix": env("CELERY_KEY_PREFIX", default=""),
 }
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True

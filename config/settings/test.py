@@ -67,3 +67,9 @@ INFERENCE.update(  # noqa: F405
         "TIMEOUTS": {"llm": (1.0, 2.0), "stt": (1.0, 5.0), "pose": (1.0, 5.0), "embedding": (1.0, 2.0)},
     }
 )
+
+# A test worker that must take back a killed worker's task sooner than Redis' usual sweep
+# (about 100 s) is started with these set (tests/inference, redelivery).
+if env.int("CELERY_UNACKED_RESTORE_INTERVAL", default=0):
+    CELERY_BROKER_TRANSPORT_OPTIONS["unacked_restore_interval"] = env.int("CELERY_UNACKED_RESTORE_INTERVAL")  # noqa: F405
+    CELERY_BROKER_TRANSPORT_OPTIONS["unacked_restore_throttle"] = 1  # noqa: F405

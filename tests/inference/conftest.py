@@ -82,8 +82,7 @@ def fleet(sandbox_fleet, live_db):
                     kind=kind,
                     base_url=sandbox_fleet[name].url,
                     model="sandbox-model",
-                    api_key_env=API_KEY_ENV,
-                    **{"max_concurrency": 4, **fields},
+                    **{"max_concurrency": 4, "api_key_env": API_KEY_ENV, **fields},
                 )
             )
         return rows
