@@ -150,7 +150,7 @@ def test_health_ready_reports_the_fleet_degraded_not_down_on_cpu_defaults(fleet)
 
 
 def test_the_operator_admin_shows_health_breakers_queues_and_recent_jobs(zone, fleet, live_db):
-    a, b = fleet("llm", "gpu-a", "gpu-b")
+    _a, b = fleet("llm", "gpu-a", "gpu-b")
     fleet.servers["gpu-b"].control(fail_next=100)
     registry.probe_all()
     with zone.context():
