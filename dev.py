@@ -65,6 +65,34 @@ def ensure_venv() -> None:
         stamp.touch()
 
 
+POSE_VENV = ROOT / ".venv-pose"
+POSE_REQUIREMENTS = ROOT / "requirements" / "pose.txt"
+
+
+def ensure_pose_venv() -> Path | None:
+    """The pose server's own environment (MediaPipe pins its own protobuf and OpenCV):
+    .venv-pose with requirements/pose.txt, installed without dependencies (the file pins
+    each one). Returns its python, or None (said why) when it cannot be built."""
+    python = POSE_VENV / "bin" / "python"
+    stamp = POSE_VENV / f".installed-{hashlib.sha256(POSE_REQUIREMENTS.read_bytes()).hexdigest()[:16]}"
+    if stamp.exists():
+        return python
+    try:
+        if not python.exists():
+            say("creating .venv-pose (the pose server's environment)")
+            venv.EnvBuilder(with_pip=True).create(POSE_VENV)
+        say("installing requirements/pose.txt into .venv-pose")
+        pip = [str(python), "-m", "pip", "install", "--disable-pip-version-check", "-q"]
+        subprocess.run([*pip, "--no-deps", "-r", str(POSE_REQUIREMENTS)], check=True)
+    except (subprocess.CalledProcessError, OSError) as exc:
+        say(f"no pose server: .venv-pose could not be built ({exc})")
+        return None
+    for old in POSE_VENV.glob(".installed-*"):
+        old.unlink()
+    stamp.touch()
+    return python
+
+
 def reexec_in_venv() -> None:
     if Path(sys.prefix).resolve() != VENV.resolve():
         ensure_venv()
@@ -256,6 +284,15 @@ def cmd_up(args: list[str]) -> int:
                 str(DATA / "celerybeat-schedule"),
             ],
         }
+        pose_python = ensure_pose_venv()
+        if pose_python is not None and not os.environ.get("INFERENCE_POSE_CPU_URL"):
+            # The pose kind's CPU default: MediaPipe in its own environment, on loopback.
+            pose_port = str(free_port())
+            os.environ["INFERENCE_POSE_CPU_URL"] = f"http://127.0.0.1:{pose_port}"
+            commands = {
+                "pose": [str(pose_python), "-m", "apps.inference.pose_server", "--port", pose_port],
+                **commands,
+            }
         for name, command in commands.items():
             # Own process group: Ctrl-C reaches us once, and we stop each child in order.
             processes.append(subprocess.Popen(command, cwd=ROOT, start_new_session=True))
@@ -286,6 +323,7 @@ def cmd_up(args: list[str]) -> int:
 
 def cmd_test(args: list[str]) -> int:
     os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings.test"
+    ensure_pose_venv()  # tests/inference/test_pose.py runs the pose server from it
     services = EmbeddedServices()
     services.start("megacity")
     try:

@@ -345,6 +345,7 @@ RATE_LIMITS = {
     "signup": env("RATE_LIMIT_SIGNUP", default="3/min"),  # per client address
     "api": env("RATE_LIMIT_API", default="100/min"),  # per user; anonymous per address
     "ai": env("RATE_LIMIT_AI", default="10/min"),  # AI endpoints (AI_THROTTLES)
+    "ai_ip": env("RATE_LIMIT_AI_IP", default="50/min"),  # AI endpoints per address on zone sites
     "withdrawal": env("RATE_LIMIT_WITHDRAWAL", default="10/hour"),  # WITHDRAWAL_THROTTLES
 }
 
@@ -537,6 +538,8 @@ INFERENCE = {
     # How long a job waits in its worker for a free server slot before going back to the queue.
     "SLOT_WAIT": env.float("INFERENCE_SLOT_WAIT", default=20.0),
     "REQUEUE_SECONDS": env.float("INFERENCE_REQUEUE_SECONDS", default=2.0),
+    # The local pose server (.venv-pose, started by dev.py up): the pose kind's CPU default.
+    "POSE_CPU_URL": env("INFERENCE_POSE_CPU_URL", default=""),
 }
 
 # ---------------------------------------------------------------------------- backups

@@ -27,9 +27,9 @@ socket.getaddrinfo = _refuse
 """
 
 
-def offline(script: str, timeout: float = 240) -> dict:
+def offline(script: str, timeout: float = 240, python: str = sys.executable) -> dict:
     """Run `script` (it prints one JSON line last) with no network; return that JSON."""
-    command = [sys.executable, "-c", GUARD + textwrap.dedent(script)]
+    command = [python, "-c", GUARD + textwrap.dedent(script)]
     if shutil.which("unshare") and subprocess.run(["unshare", "-n", "true"], capture_output=True).returncode == 0:
         command = ["unshare", "-n", *command]
     env = {"PATH": "/usr/bin:/bin", "HOME": "/nonexistent", "PYTHONPATH": str(ROOT), "OMP_NUM_THREADS": "2"}

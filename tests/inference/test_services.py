@@ -10,7 +10,7 @@ import time
 import pytest
 from django.contrib.auth import get_user_model
 from django.test import Client
-from django_tenants.utils import schema_context
+from django_tenants.utils import schema_context, tenant_context
 
 from apps.inference import coordination, dispatch, services
 from apps.inference import fleet as registry
@@ -209,3 +209,32 @@ def test_a_task_redelivered_after_its_worker_is_killed_stores_one_result(zone, f
     # The redelivered task has nothing left to do if it comes again.
     with zone.context():
         assert dispatch.execute(job.pk) == "nothing to do"
+
+
+def test_ai_calls_on_zone_sites_are_limited_per_address_too(db, tenants, member):
+    """K-Zone (seed 003): 50 AI calls a minute per client address, however many accounts
+    share it; other tenant types keep only the per-user limit."""
+    from rest_framework.permissions import AllowAny
+    from rest_framework.response import Response
+    from rest_framework.test import APIRequestFactory, force_authenticate
+    from rest_framework.views import APIView
+
+    from apps.core.ratelimit import AI_THROTTLES
+
+    class Probe(APIView):
+        permission_classes = [AllowAny]
+        throttle_classes = AI_THROTTLES
+
+        def post(self, request):
+            return Response({"ok": True})
+
+    factory = APIRequestFactory()
+    for key, expected in (("zone", [200] * 50 + [429] * 5), ("store", [200] * 55)):
+        users = [member(key, "owner" if key == "store" else "student")[0] for _ in range(6)]
+        codes = []
+        with tenant_context(tenants[key].tenant):  # as the tenant middleware sets it
+            for n in range(55):
+                request = factory.post("/api/v1/ai/", {}, format="json", REMOTE_ADDR="198.51.100.7")
+                force_authenticate(request, user=users[n // 10 if n < 50 else 5])
+                codes.append(Probe.as_view()(request).status_code)
+        assert codes == expected, key

