@@ -16,7 +16,7 @@ from . import events
 class InferenceJobsConsumer(TenantJsonConsumer):
     async def connect(self):
         await self.accept()
-        await self.join(f"inference.user.{self.user.pk}")
+        await self.join(events.user_group(self.user.pk))
         await self.send_json({"type": "jobs", "jobs": await self.open_jobs()})
 
     @tenant_database_sync_to_async

@@ -1,19 +1,18 @@
 """What a job tells its requester's websockets: status and progress, and the LLM's tokens
-as they stream. The group is the requester's own, prefixed with the schema
-(`<schema>.inference.user.<id>`, the same name TenantJsonConsumer.group() gives), so an
-event never reaches another user or another tenant."""
+as they stream. The group is the requester's own, `inference.user.<id>`, named through the
+core helper (schema prefix in one place: apps.core.websocket.group_name), so an event never
+reaches another user or another tenant."""
 
 from __future__ import annotations
 
 import time
 
-from asgiref.sync import async_to_sync
-from channels.layers import get_channel_layer
-from django.db import connection, transaction
+from apps.core.websocket import broadcast, broadcast_on_commit
 
 
-def user_group(user_id: int, schema: str | None = None) -> str:
-    return f"{schema or connection.schema_name}.inference.user.{user_id}"
+def user_group(user_id: int) -> str:
+    """The requester's group name, before the core helper prefixes the schema."""
+    return f"inference.user.{user_id}"
 
 
 def snapshot(job) -> dict:
@@ -30,18 +29,10 @@ def snapshot(job) -> dict:
     }
 
 
-def _send(group: str, message: dict) -> None:
-    layer = get_channel_layer()
-    if layer is not None:
-        async_to_sync(layer.group_send)(group, message)
-
-
 def job_changed(job) -> None:
     """Status/progress to the requester's sockets, after the change commits."""
-    if job.requester_id is None:
-        return
-    group, message = user_group(job.requester_id), {"type": "inference.job", **snapshot(job)}
-    transaction.on_commit(lambda: _send(group, message))
+    if job.requester_id is not None:
+        broadcast_on_commit(user_group(job.requester_id), {"type": "inference.job", **snapshot(job)})
 
 
 class TokenStream:
@@ -61,7 +52,7 @@ class TokenStream:
         """A retry starts the text again: the socket is told to drop what it has."""
         self.buffer = []
         if self.sent and self.group:
-            _send(self.group, {"type": "inference.restart", "job": self.job_id})
+            broadcast(self.group, {"type": "inference.restart", "job": self.job_id})
         self.sent = 0
 
     def push(self, text: str) -> None:
@@ -76,4 +67,4 @@ class TokenStream:
         text, self.buffer = "".join(self.buffer), []
         self.last = time.monotonic()
         self.sent += 1
-        _send(self.group, {"type": "inference.token", "job": self.job_id, "text": text})
+        broadcast(self.group, {"type": "inference.token", "job": self.job_id, "text": text})

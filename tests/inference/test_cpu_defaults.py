@@ -109,7 +109,11 @@ def test_the_template_drafter_says_what_it_is():
 
     backend = backends.registered()["llm"]
     assert backend.ident == "cpu:template-drafter"
-    assert "not written by a language model" in str(backend.label)
+    from django.utils import translation
+
+    assert "언어 모델이 쓴 글이 아님" in str(backend.label)  # Korean first
+    with translation.override("en"):
+        assert "not written by a language model" in str(backend.label)
     tokens = []
     result = drafter.run({"prompt": "음식이 정말 맛있고 사장님이 친절해요"}, {}, on_token=tokens.append)
     assert result["generated_by"] == "template" and result["tone"] == "positive"

@@ -102,7 +102,7 @@ def test_with_every_server_down_the_cpu_default_serves_and_is_recorded(zone, fle
     assert job.status == "succeeded"
     assert job.backend == "cpu:template-drafter"
     assert job.result["generated_by"] == "template"
-    assert "not written by a language model" in job.result["backend_label"]
+    assert "언어 모델이 쓴 글이 아님" in job.result["backend_label"]  # "not written by a language model"
     assert "죄송합니다" in job.result["text"]  # a complaint gets an apology
     assert job.attempts[-1] == {**job.attempts[-1], "backend": "cpu:template-drafter", "outcome": "ok"}
     assert {a["backend"] for a in job.attempts[:-1]} == {"server:gpu-a-llm", "server:gpu-b-llm"}

@@ -168,9 +168,9 @@ def test_the_operator_admin_shows_health_breakers_queues_and_recent_jobs(zone, f
     assert page.status_code == 200
     html = page.content.decode()
     assert "gpu-a-llm" in html and "gpu-b-llm" in html
-    assert "breaker open" in html and 'id="queue-depths"' in html and "gpu.llm" in html
+    assert "차단기 open" in html and 'id="queue-depths"' in html and "gpu.llm" in html
     assert zone.schema in html  # the recent job, with its tenant
-    assert "Template draft" in html  # the LLM kind's CPU default, named as what it is
+    assert "템플릿 초안" in html  # the LLM kind's CPU default, named as what it is ("Template draft")
 
 
 def test_a_task_redelivered_after_its_worker_is_killed_stores_one_result(zone, fleet):

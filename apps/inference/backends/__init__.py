@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 
 from django.utils.translation import gettext_lazy as _
 
+from apps.core.registry import Registry
+
 
 @dataclass
 class Backend:
@@ -40,13 +42,11 @@ class Backend:
         return all(find_spec(module) is not None for module in self.requires)
 
 
-_registry: dict[str, Backend] = {}
+_registry: Registry[Backend] = Registry("CPU default for the kind")
 
 
 def register(backend: Backend) -> None:
-    if backend.kind in _registry:
-        raise ValueError(f"a CPU default for {backend.kind!r} is already registered ({_registry[backend.kind].name})")
-    _registry[backend.kind] = backend
+    _registry.register(backend.kind, backend)
 
 
 def default_for(kind: str) -> Backend | None:
@@ -55,7 +55,7 @@ def default_for(kind: str) -> Backend | None:
 
 
 def registered() -> dict[str, Backend]:
-    return dict(_registry)
+    return {kind: _registry[kind] for kind in _registry}
 
 
 def register_defaults() -> None:
