@@ -1,6 +1,6 @@
 """Celery tasks of the fleet. The run tasks are thin: apps.inference.dispatch does the work.
 
-Queues (settings.CELERY_TASK_ROUTES): llm_run on gpu.llm, stt_run on gpu.stt, pose_run on
+Queues (declared on each task, routed by apps.core.tasks): llm_run on gpu.llm, stt_run on gpu.stt, pose_run on
 gpu.pose, embed_run on gpu.embed; probe_servers (beat, every 30 s) on default. Workers
 facing the fleet consume the gpu.* queues (README: "Inference fleet").
 
@@ -31,27 +31,27 @@ def _run(task, job_id: int) -> str:
 OPTIONS = {"acks_late": True, "max_retries": None}
 
 
-@shared_task(bind=True, name="apps.inference.tasks.llm_run", **OPTIONS)
+@shared_task(bind=True, name="apps.inference.tasks.llm_run", queue_name="gpu.llm", **OPTIONS)
 def llm_run(self, job_id: int) -> str:
     return _run(self, job_id)
 
 
-@shared_task(bind=True, name="apps.inference.tasks.stt_run", **OPTIONS)
+@shared_task(bind=True, name="apps.inference.tasks.stt_run", queue_name="gpu.stt", **OPTIONS)
 def stt_run(self, job_id: int) -> str:
     return _run(self, job_id)
 
 
-@shared_task(bind=True, name="apps.inference.tasks.pose_run", **OPTIONS)
+@shared_task(bind=True, name="apps.inference.tasks.pose_run", queue_name="gpu.pose", **OPTIONS)
 def pose_run(self, job_id: int) -> str:
     return _run(self, job_id)
 
 
-@shared_task(bind=True, name="apps.inference.tasks.embed_run", **OPTIONS)
+@shared_task(bind=True, name="apps.inference.tasks.embed_run", queue_name="gpu.embed", **OPTIONS)
 def embed_run(self, job_id: int) -> str:
     return _run(self, job_id)
 
 
-@shared_task(name="apps.inference.tasks.probe_servers", acks_late=True)
+@shared_task(name="apps.inference.tasks.probe_servers", queue_name="default", acks_late=True)
 def probe_servers() -> dict:
     """Probe every server of the registry (public schema); beat runs it every 30 s."""
     from . import fleet
