@@ -23,7 +23,11 @@ FAMILIES = 40
 
 
 def test_the_desk_issues_the_month_and_watches_the_progress_bar(
-    live_tenant, asgi_server, celery_worker, django, browser  # noqa: F811 (the fixtures imported above)
+    live_tenant,
+    asgi_server,
+    celery_worker,
+    django,
+    browser,  # noqa: F811 (the fixtures imported above)
 ):
     t = django(live_tenant, "academy")
 
