@@ -13,12 +13,14 @@ import time_machine
 from apps.academy import models as m
 from apps.academy.services import enrollment
 from tests.conftest import BILLING_CLOCK
-from tests.portal.test_browser import browser, django  # noqa: F401 (fixtures)
+from tests.portal import test_browser
 from tests.utils import PASSWORD, grant, make_user
 
 from .conftest import build_academy, student
 
 pytestmark = pytest.mark.browser
+browser = test_browser.browser  # the portal's chromium and Django-thread fixtures
+django = test_browser.django
 FAMILIES = 40
 
 
@@ -27,7 +29,7 @@ def test_the_desk_issues_the_month_and_watches_the_progress_bar(
     asgi_server,
     celery_worker,
     django,
-    browser,  # noqa: F811 (the fixtures imported above)
+    browser,
 ):
     t = django(live_tenant, "academy")
 
