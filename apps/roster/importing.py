@@ -13,9 +13,10 @@ academy's existing profiles in a handful of queries (never one per row):
 It produces a report: created, updated, unchanged, merged rows, rejected rows (sheet row
 number and reason). **Apply** writes the plan in one transaction with bulk inserts and
 updates, links every new profile to the universal identity, enrolls students in their
-classes (the rules of `apps.academy.services.enrollment.enroll`: one ongoing enrollment per
-class, active classes, capacity, the class's fee) and appends the ledger events with
-`Appender`. Any rejected row means nothing is written unless `valid_only` is set.
+classes (by the enrollment service's own rule functions, `apps.academy.services.enrollment`:
+one ongoing enrollment per class, `closed`, `full`, `fee_for`) and appends the ledger events
+with `Appender`. Any rejected row means nothing is written unless `valid_only` is set; the
+report's counts are what the valid rows write either way (a dry run promises exactly that).
 Re-importing the same file finds everything in place and writes nothing.
 
 Imported enrollments are not invoiced on the spot (the academy already billed these
