@@ -41,8 +41,28 @@ DATABASES = {"default": env.db("DATABASE_URL")}
 # A unix-socket directory may be given percent-encoded as the host (postgres://u@%2Ftmp%2Fpg/db).
 DATABASES["default"]["HOST"] = unquote(DATABASES["default"]["HOST"] or "")
 DATABASES["default"]["ENGINE"] = "django_tenants.postgresql_backend"
-DATABASES["default"]["CONN_MAX_AGE"] = env.int("DB_CONN_MAX_AGE", default=60)
+# Connections: one pool per process (psycopg_pool through Django's "pool" option), never a
+# persistent connection per thread. Under ASGI each request runs its sync code in a thread
+# of its own, and CONN_MAX_AGE kept one idle connection per such thread: ~100 idle
+# connections after ordinary browsing, "too many clients" for everything else. A pooled
+# process holds at most DB_POOL_MAX_SIZE connections; a request waiting longer than
+# DB_POOL_TIMEOUT seconds for one fails. Budget against the server's max_connections
+# (README, "Database connections"): web processes × DB_POOL_MAX_SIZE + Celery prefork
+# children × 1 (Celery closes a prefork child's pool after each task) + thread-pool
+# workers × their concurrency + beat × 1. DB_POOL_MAX_SIZE=0: no pool and a connection
+# per request (behind PgBouncer in session mode, say).
+DB_POOL_MAX_SIZE = env.int("DB_POOL_MAX_SIZE", default=8)
+DATABASES["default"]["CONN_MAX_AGE"] = 0
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+if DB_POOL_MAX_SIZE > 0:
+    DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+        "min_size": min(env.int("DB_POOL_MIN_SIZE", default=1), DB_POOL_MAX_SIZE),
+        "max_size": DB_POOL_MAX_SIZE,
+        "timeout": env.float("DB_POOL_TIMEOUT", default=10.0),
+        # Idle connections above min_size go after 5 minutes; every one is renewed hourly.
+        "max_idle": 300,
+        "max_lifetime": 3600,
+    }
 DATABASE_ROUTERS = ("django_tenants.routers.TenantSyncRouter",)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -148,12 +168,15 @@ MIDDLEWARE = [
     # Liveness/readiness and /metrics answer on any host, before a tenant is looked up.
     "apps.core.health.HealthCheckMiddleware",
     "apps.ops.middleware.MetricsEndpointMiddleware",
-    "apps.tenancy.middleware.TenantMiddleware",
-    "apps.ops.middleware.TenantLogContextMiddleware",
+    # Headers every response gets, tenant or not.
     "django.middleware.security.SecurityMiddleware",
     "apps.core.security.SecurityHeadersMiddleware",
     "csp.middleware.CSPMiddleware",
+    # Static files are the same on every host: served before the tenant is looked up, so
+    # they never touch the database.
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "apps.tenancy.middleware.TenantMiddleware",
+    "apps.ops.middleware.TenantLogContextMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     # Before anything reads the body (CSRF reads form posts, DRF parses JSON).
