@@ -75,6 +75,10 @@ MULTI_TYPE_DATABASE_FIELD = "type"
 # faked (django-tenants #533). The templates are Tenant rows themselves (is_template),
 # so every migrate_schemas keeps them current; see apps/tenancy/provisioning.py.
 TENANT_CREATION_FAKES_MIGRATIONS = True
+# `SET search_path` once per connection and schema switch, not before every query (the
+# backend forgets it on close, rollback, savepoint rollback and set_tenant, so a pooled
+# connection always gets its own on first use).
+TENANT_LIMIT_SET_CALLS = True
 
 # Apps every schema has: each tenant keeps its own users, sessions, admin log and
 # allauth state, so a login on one tenant means nothing on another.
@@ -304,6 +308,9 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "apps.accounts.password_validation.CharacterClassesValidator"},
 ]
 SESSION_COOKIE_NAME = "mc_session"
+# Sessions (browser cookies and app tokens) are read from the cache, written through to the
+# database. Cache keys carry the schema (KEY_FUNCTION), so a session stays in its tenant.
+SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_NAME = "mc_csrftoken"
