@@ -6,7 +6,8 @@ class TenancyConfig(AppConfig):
     name = "apps.tenancy"
     verbose_name = _("Tenancy")
 
-    def ready(self):
-        from . import hosts
+    def ready(self) -> None:
+        from . import hosts, roles
 
+        roles.register()  # the platform operators' roles
         hosts.connect_signals()
