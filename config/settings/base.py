@@ -395,7 +395,14 @@ CACHES = {
         "REVERSE_KEY_FUNCTION": "django_tenants.cache.reverse_key",
         "OPTIONS": {
             "CLIENT_CLASS": "django_redis.client.DefaultClient",
-            "CONNECTION_POOL_KWARGS": {"max_connections": env.int("REDIS_CACHE_MAX_CONNECTIONS", default=50)},
+            # Blocking: at the limit a request waits (up to 5 s) for a connection instead of
+            # failing with MaxConnectionsError — every request reads the cache (its tenant's
+            # host, its session), so 100 concurrent requests met redis-py's raising pool.
+            "CONNECTION_POOL_CLASS": "redis.BlockingConnectionPool",
+            "CONNECTION_POOL_KWARGS": {
+                "max_connections": env.int("REDIS_CACHE_MAX_CONNECTIONS", default=50),
+                "timeout": 5,
+            },
             "SOCKET_CONNECT_TIMEOUT": 2,
             "SOCKET_TIMEOUT": 2,
         },
