@@ -5,7 +5,8 @@
     python3 dev.py test    run the test suite (extra arguments go to pytest)
 
 Also: `python3 dev.py bench NAME` runs bench/NAME, `python3 dev.py manage ARGS` runs
-manage.py with the same environment.
+manage.py with the same environment, `python3 dev.py lint-imports` checks the import
+layering (config/layering.py; `test` checks it first).
 
 Each creates `.venv` and installs requirements/local.txt when they changed, then uses
 DATABASE_URL / REDIS_URL from the environment (or `.env`) when set, and otherwise starts
@@ -284,8 +285,35 @@ def cmd_up(args: list[str]) -> int:
         services.stop()
 
 
+def lint_imports(root: Path = ROOT, capture: bool = False) -> subprocess.CompletedProcess:
+    """import-linter's contracts (config/layering.py: config above the verticals above the
+    foundation, vertical groups independent) over the apps that exist under `root`."""
+    import importlib.util
+    import tempfile
+
+    spec = importlib.util.spec_from_file_location("megacity_layering", root / "config" / "layering.py")
+    layering = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(layering)  # standard library only; `config` itself would start Celery
+    with tempfile.NamedTemporaryFile("w", suffix=".ini", prefix="importlinter-") as ini:
+        ini.write(layering.contracts(root))
+        ini.flush()
+        return subprocess.run(
+            [str(Path(sys.executable).parent / "lint-imports"), "--config", ini.name, "--no-cache"],
+            cwd=root,
+            capture_output=capture,
+            text=True,
+        )
+
+
+def cmd_lint_imports(args: list[str]) -> int:
+    return lint_imports().returncode
+
+
 def cmd_test(args: list[str]) -> int:
     os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings.test"
+    if lint_imports().returncode != 0:
+        say("import-linter: a contract is broken (see above, and config/layering.py)")
+        return 1
     services = EmbeddedServices()
     services.start("megacity")
     try:
@@ -322,7 +350,7 @@ def cmd_manage(args: list[str]) -> int:
         services.stop()
 
 
-COMMANDS = {"up": cmd_up, "test": cmd_test, "bench": cmd_bench, "manage": cmd_manage}
+COMMANDS = {"up": cmd_up, "test": cmd_test, "bench": cmd_bench, "manage": cmd_manage, "lint-imports": cmd_lint_imports}
 
 
 def _terminate(signum, frame):

@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from apps.accounts.admin_mixins import PermissionAdminMixin
+from apps.core.admin import ReadOnlyInline
 from apps.core.admin_pages import PageColumnsMixin
 from apps.core.normalise import display_phone
 
@@ -36,17 +37,11 @@ class GuardianLinkInline(admin.TabularInline):
     autocomplete_fields = ["guardian"]
 
 
-class EnrollmentInline(admin.TabularInline):
+class EnrollmentInline(ReadOnlyInline):
     model = m.Enrollment
     fk_name = "student"
-    extra = 0
     fields = ["klass", "starts_on", "ends_on", "plan", "monthly_fee", "status"]
-    readonly_fields = fields
-    can_delete = False
     show_change_link = True
-
-    def has_add_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(m.Family)
@@ -307,15 +302,9 @@ class HolidayAdmin(PermissionAdminMixin, admin.ModelAdmin):
     list_display = ["date", "name"]
 
 
-class AttendanceInline(admin.TabularInline):
+class AttendanceInline(ReadOnlyInline):
     model = m.Attendance
-    extra = 0
     fields = ["student", "status", "method", "checked_in_at"]
-    readonly_fields = fields
-    can_delete = False
-
-    def has_add_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(m.Session)
@@ -426,15 +415,9 @@ class EnrollmentAdmin(PermissionAdminMixin, admin.ModelAdmin):
                 _errors(request, exc)
 
 
-class InvoiceLineInline(admin.TabularInline):
+class InvoiceLineInline(ReadOnlyInline):
     model = m.InvoiceLine
-    extra = 0
     fields = ["kind", "description", "amount", "enrollment"]
-    readonly_fields = fields
-    can_delete = False
-
-    def has_add_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(m.Invoice)

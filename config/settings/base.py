@@ -476,16 +476,9 @@ CELERY_TASK_QUEUES = [
         "gpu.pose",
     )
 ]
-CELERY_TASK_ROUTES = {
-    "apps.notifications.*": {"queue": "notifications"},
-    "apps.*.tasks.import_*": {"queue": "imports"},
-    "apps.*.tasks.report_*": {"queue": "reports"},
-    "apps.stores.tasks.crawl_*": {"queue": "crawl"},
-    "apps.wallet.*": {"queue": "settlement"},
-    "apps.inference.tasks.llm_*": {"queue": "gpu.llm"},
-    "apps.inference.tasks.stt_*": {"queue": "gpu.stt"},
-    "apps.inference.tasks.pose_*": {"queue": "gpu.pose"},
-}
+# Each task declares its queue where it is defined (`@shared_task(queue_name="imports")`);
+# this router reads it (apps.core.tasks). Consumed by dev.py up and docker/ (tested).
+CELERY_TASK_ROUTES = ["apps.core.tasks.route_to_declared_queue"]
 CELERY_BROKER_TRANSPORT_OPTIONS = {
     # Broker priorities (0 first): urgent notifications overtake marketing batches.
     "priority_steps": list(range(10)),
