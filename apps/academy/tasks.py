@@ -29,3 +29,9 @@ def recompute_vindex(student_ids: list[int]) -> int:
 @shared_task(name="apps.academy.tasks.recompute_all_vindex", queue_name="default")
 def recompute_all_vindex() -> int:
     return vindex.recompute()
+
+
+@shared_task(name="apps.academy.tasks.issue_monthly_run", queue_name="default", acks_late=True)
+def issue_monthly_run(run_id: int) -> str:
+    """Issue one queued month's invoices (billing.start_monthly_run), with live progress."""
+    return billing.perform_monthly_run(run_id).status
