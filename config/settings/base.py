@@ -129,7 +129,7 @@ TENANT_TYPES = {
         "BASE_SCHEMA": "template_store",
     },
     "club": {
-        "APPS": [*PER_SCHEMA_APPS, *LIBRARY_APPS],
+        "APPS": [*PER_SCHEMA_APPS, *LIBRARY_APPS, "apps.wallet"],
         "URLCONF": "config.urls.club",
         "BASE_SCHEMA": "template_club",
     },

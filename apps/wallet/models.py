@@ -1,0 +1,213 @@
+"""The club's money: a double-entry ledger of KRW accounts (see services/core.py).
+
+Every movement is a Transfer of two or more Postings that sum to zero. The database holds
+the invariants, not only the Python: postings and transfers are append-only (triggers), a
+transfer whose postings do not sum to zero cannot commit (a deferred constraint trigger), a
+player's or table's balance cannot go below zero (a CHECK), an idempotency key is UNIQUE,
+and a hold leaves `pending` at most once (a trigger).
+"""
+
+from __future__ import annotations
+
+import pgtrigger
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+# Checks the transfer a posting belongs to at COMMIT: its postings sum to zero and there
+# are at least two. The table is named through TG_TABLE_SCHEMA, not the search_path: a
+# deferred trigger runs at commit, when the connection may point at another schema.
+ZERO_SUM_SQL = """
+DECLARE
+    total numeric;
+    legs integer;
+BEGIN
+    EXECUTE format('SELECT coalesce(sum(amount), 0), count(*) FROM %I.wallet_posting WHERE transfer_id = $1',
+                   TG_TABLE_SCHEMA)
+       INTO total, legs USING NEW.{column};
+    IF total <> 0 OR legs < 2 THEN
+        RAISE EXCEPTION 'wallet transfer % does not balance: % legs summing to %', NEW.{column}, legs, total
+            USING ERRCODE = '23514';
+    END IF;
+    RETURN NULL;
+END;
+"""
+
+
+def append_only(*, table: str) -> list:
+    return [
+        pgtrigger.Protect(name="append_only", operation=pgtrigger.Update | pgtrigger.Delete),
+        pgtrigger.Trigger(
+            name="no_truncate",
+            level=pgtrigger.Statement,
+            when=pgtrigger.Before,
+            operation=pgtrigger.Truncate,
+            func=f"RAISE EXCEPTION '{table} is append-only: TRUNCATE refused'; RETURN NULL;",
+        ),
+    ]
+
+
+class Account(models.Model):
+    """A KRW account. The balance is a cache of the sum of the account's postings, kept in
+    the same transaction as each posting; `manage.py verify_wallet` proves it."""
+
+    class Kind(models.TextChoices):
+        PLAYER = "player", _("Player (available)")
+        PENDING = "pending", _("Player (pending withdrawal)")
+        ESCROW = "escrow", _("Table escrow")
+        RAKE = "rake", _("House rake revenue")
+        RAKEBACK = "rakeback", _("Rakeback expense")
+        GATEWAY = "gateway", _("Gateway clearing")
+        EQUITY = "equity", _("House equity")
+
+    # Kinds whose balance may go below zero: the house's side of the books. A player's
+    # money, a pending withdrawal and the chips on a table never can.
+    MAY_GO_NEGATIVE = (Kind.RAKE, Kind.RAKEBACK, Kind.GATEWAY, Kind.EQUITY)
+
+    code = models.CharField(_("code"), max_length=100, unique=True)
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="wallet_accounts"
+    )
+    reference = models.CharField(_("reference"), max_length=100, blank=True)
+    balance = models.BigIntegerField(_("balance (KRW)"), default=0)
+    allow_negative = models.BooleanField(_("may go negative"), default=False)
+    # Hot accounts (house, escrows) are locked after the players' accounts, and so are held
+    # for the shortest time; any fixed order avoids deadlocks, this one also queues less.
+    hot = models.BooleanField(_("hot"), default=False)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("wallet account")
+        verbose_name_plural = _("wallet accounts")
+        ordering = ["id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(allow_negative=True) | models.Q(balance__gte=0), name="wallet_account_not_negative"
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(kind__in=["player", "pending", "escrow"]) | models.Q(allow_negative=False),
+                name="wallet_account_players_never_negative",
+            ),
+            models.UniqueConstraint(
+                fields=["user", "kind"], condition=models.Q(user__isnull=False), name="wallet_account_one_per_user_kind"
+            ),
+        ]
+        triggers = [pgtrigger.Protect(name="no_delete", operation=pgtrigger.Delete)]
+
+    def __str__(self) -> str:
+        return self.code
+
+
+class Transfer(models.Model):
+    """One movement of money: its postings sum to zero. Chained: `hash` covers this
+    transfer's content, its postings and the hash of the transfer before (`seq` − 1)."""
+
+    seq = models.BigIntegerField(_("sequence"), unique=True, editable=False)
+    idempotency_key = models.CharField(_("idempotency key"), max_length=200, unique=True)
+    kind = models.CharField(_("kind"), max_length=40)
+    reference = models.CharField(_("reference"), max_length=200, blank=True)
+    # sha256 of (kind, legs, reference): the same key with other content is refused.
+    digest = models.CharField(_("content digest"), max_length=64)
+    actor_id = models.BigIntegerField(_("actor id"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created at"))
+    prev_hash = models.CharField(_("previous hash"), max_length=64)
+    hash = models.CharField(_("hash"), max_length=64)
+
+    class Meta:
+        verbose_name = _("transfer")
+        verbose_name_plural = _("transfers")
+        ordering = ["seq"]
+        triggers = [
+            *append_only(table="wallet_transfer"),
+            pgtrigger.Trigger(
+                name="zero_sum",
+                when=pgtrigger.After,
+                operation=pgtrigger.Insert,
+                timing=pgtrigger.Deferred,
+                func=ZERO_SUM_SQL.format(column="id"),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.seq} {self.kind} {self.idempotency_key}"
+
+
+class Posting(models.Model):
+    """One leg of a transfer: a signed amount on one account. Never changed or removed;
+    a mistake is corrected by another transfer."""
+
+    transfer = models.ForeignKey(Transfer, on_delete=models.PROTECT, related_name="postings")
+    account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="postings")
+    amount = models.BigIntegerField(_("amount (KRW)"))
+
+    class Meta:
+        verbose_name = _("posting")
+        verbose_name_plural = _("postings")
+        ordering = ["id"]
+        constraints = [models.CheckConstraint(condition=~models.Q(amount=0), name="wallet_posting_not_zero")]
+        indexes = [models.Index(fields=["account", "-id"], name="wallet_posting_account_idx")]
+        triggers = [
+            *append_only(table="wallet_posting"),
+            # A posting added later to a committed transfer is caught here too.
+            pgtrigger.Trigger(
+                name="zero_sum",
+                when=pgtrigger.After,
+                operation=pgtrigger.Insert,
+                timing=pgtrigger.Deferred,
+                func=ZERO_SUM_SQL.format(column="transfer_id"),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.account_id} {self.amount:+d}"
+
+
+class Hold(models.Model):
+    """Money set aside from a player's available balance (a withdrawal in its 24 hours):
+    placing it moves the amount to the player's pending account; it then leaves `pending`
+    exactly once, posted (paid away) or voided (returned)."""
+
+    class State(models.TextChoices):
+        PENDING = "pending", _("Pending")
+        POSTED = "posted", _("Posted")
+        VOIDED = "voided", _("Voided")
+
+    idempotency_key = models.CharField(_("idempotency key"), max_length=200, unique=True)
+    kind = models.CharField(_("kind"), max_length=40)
+    account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="holds")
+    amount = models.BigIntegerField(_("amount (KRW)"))
+    state = models.CharField(_("state"), max_length=10, choices=State.choices, default=State.PENDING)
+    placed = models.ForeignKey(Transfer, on_delete=models.PROTECT, related_name="+")
+    resolved = models.ForeignKey(Transfer, on_delete=models.PROTECT, related_name="+", null=True, blank=True)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    resolved_at = models.DateTimeField(_("resolved at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("hold")
+        verbose_name_plural = _("holds")
+        ordering = ["-id"]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(amount__gt=0), name="wallet_hold_positive"),
+            models.CheckConstraint(
+                condition=models.Q(state="pending", resolved__isnull=True)
+                | (~models.Q(state="pending") & models.Q(resolved__isnull=False)),
+                name="wallet_hold_resolved_with_transfer",
+            ),
+        ]
+        indexes = [models.Index(fields=["account", "state"], name="wallet_hold_account_idx")]
+        triggers = [
+            pgtrigger.Protect(name="no_delete", operation=pgtrigger.Delete),
+            pgtrigger.Protect(
+                name="resolved_once",
+                operation=pgtrigger.Update,
+                condition=pgtrigger.Condition(
+                    "OLD.state <> 'pending' OR NEW.amount IS DISTINCT FROM OLD.amount"
+                    " OR NEW.account_id IS DISTINCT FROM OLD.account_id OR NEW.placed_id IS DISTINCT FROM OLD.placed_id"
+                ),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.amount} ({self.state})"
