@@ -321,7 +321,7 @@ def transfer_batch(requests: Sequence[Request], *, actor=None) -> list[Result]:
                 head_hash=head_hash,
                 actor_id=actor_id,
                 created_at=now,
-                accounts=accounts,
+                old=accounts,
                 balances=balances,
             )
             for result in results:
@@ -373,13 +373,15 @@ def _write(cursor, new, *, head_hash, actor_id, created_at, old, balances) -> di
 
 
 def transfer(*, key: str, kind: str, legs: Iterable, actor=None, reference: str = "") -> Transfer:
-    """One transfer; returns it (the first one, for a repeated key). Raises WalletError
+    """One transfer; returns it (the first one, with `.replayed` set, for a repeated key). Raises WalletError
     (InsufficientFunds, IdempotencyConflict, or a field error) and writes nothing."""
     request = make_request(key=key, kind=kind, legs=legs, reference=reference)
     (result,) = transfer_batch([request], actor=actor)
     if result.error is not None:
         raise result.error
-    return Transfer.objects.get(pk=result.transfer_id)
+    moved = Transfer.objects.get(pk=result.transfer_id)
+    moved.replayed = result.status == "replayed"  # callers record a movement once
+    return moved
 
 
 def balance(account: Account) -> int:
