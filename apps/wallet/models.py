@@ -15,6 +15,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from apps.core.deletion import _table_here
+
 # Checks the transfer a posting belongs to at COMMIT: its postings sum to zero and there
 # are at least two. The table is named through TG_TABLE_SCHEMA, not the search_path: a
 # deferred trigger runs at commit, when the connection may point at another schema.
@@ -33,6 +35,16 @@ BEGIN
     RETURN NULL;
 END;
 """
+
+
+def PROTECT_WHERE_PRESENT(collector, field, sub_objs, using):
+    """PROTECT where the wallet's tables exist (club schemas); elsewhere (deleting a user of
+    an academy) there is nothing to protect and no table to look in."""
+    if _table_here(using, field.model._meta.db_table) and sub_objs:
+        models.PROTECT(collector, field, sub_objs, using)
+
+
+PROTECT_WHERE_PRESENT.lazy_sub_objs = True
 
 
 def append_only(*, table: str) -> list:
@@ -68,7 +80,7 @@ class Account(models.Model):
     code = models.CharField(_("code"), max_length=100, unique=True)
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="wallet_accounts"
+        settings.AUTH_USER_MODEL, on_delete=PROTECT_WHERE_PRESENT, null=True, blank=True, related_name="wallet_accounts"
     )
     reference = models.CharField(_("reference"), max_length=100, blank=True)
     balance = models.BigIntegerField(_("balance (KRW)"), default=0)

@@ -206,3 +206,11 @@ def test_verify_wallet_command(club, players):
     out = io.StringIO()
     call_command("verify_wallet", "--schema", club.schema, stdout=out)
     assert "chain and balances verified" in out.getvalue()
+
+
+def test_a_player_with_a_wallet_cannot_be_deleted(club, players):
+    from django.db.models import ProtectedError
+
+    (alice,) = players(1, funded=1_000)
+    with club.context(), pytest.raises(ProtectedError):
+        alice.delete()
