@@ -223,3 +223,71 @@ class Hold(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.amount} ({self.state})"
+
+
+class RakeShare(models.Model):
+    """The part of a settled hand's rake attributed to one player (in proportion to what
+    they put into the pots): what VIP levels and rakeback are computed from."""
+
+    transfer = models.ForeignKey(Transfer, on_delete=models.PROTECT, related_name="rake_shares")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=PROTECT_WHERE_PRESENT, related_name="+")
+    amount = models.BigIntegerField(_("rake (KRW)"))
+    created_at = models.DateTimeField(_("created at"))
+
+    class Meta:
+        verbose_name = _("rake share")
+        verbose_name_plural = _("rake shares")
+        constraints = [
+            models.CheckConstraint(condition=models.Q(amount__gt=0), name="wallet_rake_share_positive"),
+            models.UniqueConstraint(fields=["transfer", "user"], name="wallet_rake_share_once"),
+        ]
+        indexes = [models.Index(fields=["created_at", "user"], name="wallet_rake_share_time_idx")]
+        triggers = append_only(table="wallet_rakeshare")
+
+    def __str__(self) -> str:
+        return f"{self.user_id}: {self.amount}"
+
+
+class RakebackPayout(models.Model):
+    """One player's rakeback for one ISO week: at most one (UNIQUE), so a re-run pays nothing."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=PROTECT_WHERE_PRESENT, related_name="+")
+    week = models.CharField(_("ISO week"), max_length=8)  # 2026-W49
+    rake = models.BigIntegerField(_("rake paid that week (KRW)"))
+    window_rake = models.BigIntegerField(_("rake paid in the VIP window (KRW)"))
+    level = models.CharField(_("VIP level"), max_length=20)
+    percent = models.PositiveSmallIntegerField(_("rakeback %"))
+    amount = models.BigIntegerField(_("rakeback (KRW)"))
+    transfer = models.ForeignKey(Transfer, on_delete=models.PROTECT, related_name="+", null=True, blank=True)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("rakeback payout")
+        verbose_name_plural = _("rakeback payouts")
+        ordering = ["-week", "user_id"]
+        constraints = [models.UniqueConstraint(fields=["user", "week"], name="wallet_rakeback_once_a_week")]
+        triggers = append_only(table="wallet_rakebackpayout")
+
+    def __str__(self) -> str:
+        return f"{self.week} {self.user_id}: {self.amount}"
+
+
+class DailyStats(models.Model):
+    """The club's money for one day (Asia/Seoul), recomputed by the 03:00 task."""
+
+    day = models.DateField(_("day"), unique=True)
+    transfers = models.PositiveIntegerField(_("transfers"), default=0)
+    hands = models.PositiveIntegerField(_("hands settled"), default=0)
+    rake = models.BigIntegerField(_("rake (KRW)"), default=0)
+    deposits = models.BigIntegerField(_("deposits (KRW)"), default=0)
+    withdrawals = models.BigIntegerField(_("withdrawals (KRW)"), default=0)
+    rakeback = models.BigIntegerField(_("rakeback (KRW)"), default=0)
+    computed_at = models.DateTimeField(_("computed at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("daily statistics")
+        verbose_name_plural = _("daily statistics")
+        ordering = ["-day"]
+
+    def __str__(self) -> str:
+        return self.day.isoformat()

@@ -486,6 +486,17 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "apps.ops.tasks.report_backups",
         "schedule": crontab(hour=3, minute=15),
     },
+    # Seed 004's beat schedule (Asia/Seoul): club statistics at 03:00, rakeback Mondays 04:00.
+    "wallet-daily-stats": {
+        "task": "apps.wallet.tasks.daily_stats",
+        "schedule": crontab(hour=3, minute=0),
+        "options": {"headers": {"_tenant_types": ["club"]}},
+    },
+    "wallet-weekly-rakeback": {
+        "task": "apps.wallet.tasks.weekly_rakeback",
+        "schedule": crontab(hour=4, minute=0, day_of_week=1),
+        "options": {"headers": {"_tenant_types": ["club"]}},
+    },
     "academy-vindex-nightly": {
         "task": "apps.academy.tasks.recompute_all_vindex",
         "schedule": crontab(hour=2, minute=30),
