@@ -291,3 +291,145 @@ class DailyStats(models.Model):
 
     def __str__(self) -> str:
         return self.day.isoformat()
+
+
+class Coin(models.TextChoices):
+    BTC = "BTC", "BTC"
+    ETH = "ETH", "ETH"
+    USDT = "USDT", "USDT"
+    USDC = "USDC", "USDC"
+
+
+class DepositAddress(models.Model):
+    """A player's address for one coin, issued by the gateway once and reused."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=PROTECT_WHERE_PRESENT, related_name="+")
+    coin = models.CharField(_("coin"), max_length=8, choices=Coin.choices)
+    address = models.CharField(_("address"), max_length=200)
+    payment_id = models.CharField(_("gateway payment id"), max_length=64, unique=True)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("deposit address")
+        verbose_name_plural = _("deposit addresses")
+        constraints = [models.UniqueConstraint(fields=["user", "coin"], name="wallet_deposit_address_once")]
+
+    def __str__(self) -> str:
+        return f"{self.coin} {self.address}"
+
+
+class Deposit(models.Model):
+    """Coins the gateway reported arriving at a player's address. Credited once, at the
+    KRW rate at the moment it reaches the coin's confirmations; until then it waits."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Awaiting confirmations")
+        CREDITED = "credited", _("Credited")
+        FAILED = "failed", _("Failed")
+
+    payment_id = models.CharField(_("gateway payment id"), max_length=64, unique=True)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=PROTECT_WHERE_PRESENT, related_name="+")
+    coin = models.CharField(_("coin"), max_length=8, choices=Coin.choices)
+    address = models.CharField(_("address"), max_length=200)
+    crypto_amount = models.DecimalField(_("amount (coin)"), max_digits=30, decimal_places=10)
+    confirmations = models.PositiveIntegerField(_("confirmations"), default=0)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PENDING)
+    rate = models.BigIntegerField(_("KRW per coin"), null=True, blank=True)
+    krw_amount = models.BigIntegerField(_("credited (KRW)"), null=True, blank=True)
+    transfer = models.ForeignKey(Transfer, on_delete=models.PROTECT, related_name="+", null=True, blank=True)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    credited_at = models.DateTimeField(_("credited at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("deposit")
+        verbose_name_plural = _("deposits")
+        ordering = ["-id"]
+        triggers = [
+            pgtrigger.Protect(name="no_delete", operation=pgtrigger.Delete),
+            pgtrigger.Protect(
+                name="credited_once",
+                operation=pgtrigger.Update,
+                condition=pgtrigger.Condition("OLD.status <> 'pending'"),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.crypto_amount} {self.coin} ({self.status})"
+
+
+class Withdrawal(models.Model):
+    """A player's request to be paid out: held 24 hours (the money on their pending
+    account), approved automatically or by cashiers, then paid through the gateway."""
+
+    class Status(models.TextChoices):
+        HELD = "held", _("Held")
+        SENDING = "sending", _("Sending")
+        PAID = "paid", _("Paid")
+        REJECTED = "rejected", _("Rejected")
+        FAILED = "failed", _("Failed (returned)")
+
+    idempotency_key = models.CharField(_("idempotency key"), max_length=200, unique=True)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=PROTECT_WHERE_PRESENT, related_name="+")
+    amount = models.BigIntegerField(_("amount (KRW)"))
+    coin = models.CharField(_("coin"), max_length=8, choices=Coin.choices)
+    address = models.CharField(_("address"), max_length=200)
+    hold = models.OneToOneField(Hold, on_delete=models.PROTECT, related_name="withdrawal")
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.HELD)
+    approvals_required = models.PositiveSmallIntegerField(_("approvals required"), default=0)
+    release_at = models.DateTimeField(_("held until"))
+    rate = models.BigIntegerField(_("KRW per coin when sent"), null=True, blank=True)
+    crypto_amount = models.DecimalField(_("amount sent (coin)"), max_digits=30, decimal_places=10, null=True)
+    payout_id = models.CharField(_("gateway payout id"), max_length=64, blank=True)
+    reason = models.TextField(_("reason"), blank=True)
+    created_at = models.DateTimeField(_("requested at"), default=timezone.now)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("withdrawal")
+        verbose_name_plural = _("withdrawals")
+        ordering = ["release_at"]
+        constraints = [models.CheckConstraint(condition=models.Q(amount__gt=0), name="wallet_withdrawal_positive")]
+        indexes = [
+            models.Index(fields=["status", "release_at"], name="wallet_withdrawal_queue_idx"),
+            models.Index(fields=["user", "created_at"], name="wallet_withdrawal_user_idx"),
+        ]
+        triggers = [
+            pgtrigger.Protect(name="no_delete", operation=pgtrigger.Delete),
+            pgtrigger.Protect(
+                name="final_once",
+                operation=pgtrigger.Update,
+                condition=pgtrigger.Condition("OLD.status IN ('paid', 'rejected', 'failed')"),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"₩{self.amount:,} → {self.coin} ({self.status})"
+
+
+class Approval(models.Model):
+    withdrawal = models.ForeignKey(Withdrawal, on_delete=models.PROTECT, related_name="approvals")
+    cashier = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=PROTECT_WHERE_PRESENT, related_name="+")
+    created_at = models.DateTimeField(_("approved at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("approval")
+        verbose_name_plural = _("approvals")
+        constraints = [models.UniqueConstraint(fields=["withdrawal", "cashier"], name="wallet_approval_once")]
+
+    def __str__(self) -> str:
+        return f"{self.withdrawal_id} by {self.cashier_id}"
+
+
+class CashierState(models.Model):
+    """One row: whether the cashier is stopped (a broken invariant, a missing rate)."""
+
+    halted = models.BooleanField(_("halted"), default=False)
+    reason = models.TextField(_("reason"), blank=True)
+    changed_at = models.DateTimeField(_("changed at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("cashier state")
+        verbose_name_plural = _("cashier state")
+
+    def __str__(self) -> str:
+        return "halted" if self.halted else "running"

@@ -17,3 +17,23 @@ def weekly_rakeback(week: str | None = None) -> dict:
 def daily_stats() -> dict:
     stats = rakeback.compute_daily_stats()
     return {"day": stats.day.isoformat(), "rake": stats.rake}
+
+
+@shared_task(name="apps.wallet.tasks.send_due_withdrawals")
+def send_due_withdrawals() -> dict:
+    from .rates import RateUnavailable
+    from .services import cashier
+
+    try:
+        sent = cashier.send_due_withdrawals()
+    except (RateUnavailable, cashier.CashierHalted) as error:
+        return {"sent": 0, "stopped": str(error)}
+    return {"sent": len(sent)}
+
+
+@shared_task(name="apps.wallet.tasks.verify")
+def verify() -> dict:
+    """The books checked every hour; a problem stops the cashier (fatal Sentry event)."""
+    from .services import cashier
+
+    return {"problems": len(cashier.verify_or_halt())}

@@ -54,3 +54,41 @@ def players(club):
             return users
 
     return make
+
+
+@pytest.fixture(scope="session")
+def cashier_server(django_db_setup):
+    """uvicorn serving the platform (with the gateway and rate sandboxes) and the clubs, told
+    its own port: the sandbox's IPNs and the clubs' rate look-ups reach it on loopback."""
+    import sys
+
+    from tests.processes import free_port, port_open, running
+
+    port = free_port()
+    urls = {
+        "WALLET_GATEWAY_URL": f"http://localhost:{port}/_sandbox/wallet/nowpayments",
+        "WALLET_RATE_URLS": f"http://localhost:{port}/_sandbox/wallet/upbit,http://localhost:{port}/_sandbox/wallet/bithumb",
+        "TENANT_URL_TEMPLATE": f"http://{{domain}}:{port}",
+    }
+    command = [sys.executable, "-m", "uvicorn", "config.asgi:application", "--port", str(port), "--lifespan", "off"]
+    with running("uvicorn-cashier", command, ready=lambda: port_open(port), **urls) as process:
+        process.port = port
+        process.urls = urls
+        yield process
+
+
+@pytest.fixture
+def cashier_club(live_tenant, cashier_server, settings):
+    """A committed club whose cashier talks to the sandboxes of `cashier_server`."""
+    import httpx
+
+    settings.WALLET_GATEWAY_URL = cashier_server.urls["WALLET_GATEWAY_URL"]
+    settings.WALLET_RATE_URLS = cashier_server.urls["WALLET_RATE_URLS"].split(",")
+    settings.TENANT_URL_TEMPLATE = cashier_server.urls["TENANT_URL_TEMPLATE"]
+    base = f"http://localhost:{cashier_server.port}/_sandbox/wallet"
+    httpx.post(f"{base}/_rates", json={}).raise_for_status()  # default prices, every source up
+    club = live_tenant("club")
+    club.sandbox = base
+    club.base = f"http://127.0.0.1:{cashier_server.port}"
+    yield club
+    assert_books_balance(club.schema)
