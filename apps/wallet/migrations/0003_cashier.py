@@ -10,137 +10,271 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('wallet', '0002_rake_rakeback_stats'),
+        ("wallet", "0002_rake_rakeback_stats"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='CashierState',
+            name="CashierState",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('halted', models.BooleanField(default=False, verbose_name='halted')),
-                ('reason', models.TextField(blank=True, verbose_name='reason')),
-                ('changed_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='changed at')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("halted", models.BooleanField(default=False, verbose_name="halted")),
+                ("reason", models.TextField(blank=True, verbose_name="reason")),
+                ("changed_at", models.DateTimeField(default=django.utils.timezone.now, verbose_name="changed at")),
             ],
             options={
-                'verbose_name': 'cashier state',
-                'verbose_name_plural': 'cashier state',
+                "verbose_name": "cashier state",
+                "verbose_name_plural": "cashier state",
             },
         ),
         migrations.CreateModel(
-            name='Deposit',
+            name="Deposit",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('payment_id', models.CharField(max_length=64, unique=True, verbose_name='gateway payment id')),
-                ('coin', models.CharField(choices=[('BTC', 'BTC'), ('ETH', 'ETH'), ('USDT', 'USDT'), ('USDC', 'USDC')], max_length=8, verbose_name='coin')),
-                ('address', models.CharField(max_length=200, verbose_name='address')),
-                ('crypto_amount', models.DecimalField(decimal_places=10, max_digits=30, verbose_name='amount (coin)')),
-                ('confirmations', models.PositiveIntegerField(default=0, verbose_name='confirmations')),
-                ('status', models.CharField(choices=[('pending', 'Awaiting confirmations'), ('credited', 'Credited'), ('failed', 'Failed')], default='pending', max_length=10, verbose_name='status')),
-                ('rate', models.BigIntegerField(blank=True, null=True, verbose_name='KRW per coin')),
-                ('krw_amount', models.BigIntegerField(blank=True, null=True, verbose_name='credited (KRW)')),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='created at')),
-                ('credited_at', models.DateTimeField(blank=True, null=True, verbose_name='credited at')),
-                ('transfer', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='wallet.transfer')),
-                ('user', models.ForeignKey(on_delete=apps.wallet.models.PROTECT_WHERE_PRESENT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("payment_id", models.CharField(max_length=64, unique=True, verbose_name="gateway payment id")),
+                (
+                    "coin",
+                    models.CharField(
+                        choices=[("BTC", "BTC"), ("ETH", "ETH"), ("USDT", "USDT"), ("USDC", "USDC")],
+                        max_length=8,
+                        verbose_name="coin",
+                    ),
+                ),
+                ("address", models.CharField(max_length=200, verbose_name="address")),
+                ("crypto_amount", models.DecimalField(decimal_places=10, max_digits=30, verbose_name="amount (coin)")),
+                ("confirmations", models.PositiveIntegerField(default=0, verbose_name="confirmations")),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[("pending", "Awaiting confirmations"), ("credited", "Credited"), ("failed", "Failed")],
+                        default="pending",
+                        max_length=10,
+                        verbose_name="status",
+                    ),
+                ),
+                ("rate", models.BigIntegerField(blank=True, null=True, verbose_name="KRW per coin")),
+                ("krw_amount", models.BigIntegerField(blank=True, null=True, verbose_name="credited (KRW)")),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now, verbose_name="created at")),
+                ("credited_at", models.DateTimeField(blank=True, null=True, verbose_name="credited at")),
+                (
+                    "transfer",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="wallet.transfer",
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=apps.wallet.models.PROTECT_WHERE_PRESENT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'deposit',
-                'verbose_name_plural': 'deposits',
-                'ordering': ['-id'],
+                "verbose_name": "deposit",
+                "verbose_name_plural": "deposits",
+                "ordering": ["-id"],
             },
         ),
         migrations.CreateModel(
-            name='DepositAddress',
+            name="DepositAddress",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('coin', models.CharField(choices=[('BTC', 'BTC'), ('ETH', 'ETH'), ('USDT', 'USDT'), ('USDC', 'USDC')], max_length=8, verbose_name='coin')),
-                ('address', models.CharField(max_length=200, verbose_name='address')),
-                ('payment_id', models.CharField(max_length=64, unique=True, verbose_name='gateway payment id')),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='created at')),
-                ('user', models.ForeignKey(on_delete=apps.wallet.models.PROTECT_WHERE_PRESENT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "coin",
+                    models.CharField(
+                        choices=[("BTC", "BTC"), ("ETH", "ETH"), ("USDT", "USDT"), ("USDC", "USDC")],
+                        max_length=8,
+                        verbose_name="coin",
+                    ),
+                ),
+                ("address", models.CharField(max_length=200, verbose_name="address")),
+                ("payment_id", models.CharField(max_length=64, unique=True, verbose_name="gateway payment id")),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now, verbose_name="created at")),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=apps.wallet.models.PROTECT_WHERE_PRESENT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'deposit address',
-                'verbose_name_plural': 'deposit addresses',
+                "verbose_name": "deposit address",
+                "verbose_name_plural": "deposit addresses",
             },
         ),
         migrations.CreateModel(
-            name='Withdrawal',
+            name="Withdrawal",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('idempotency_key', models.CharField(max_length=200, unique=True, verbose_name='idempotency key')),
-                ('amount', models.BigIntegerField(verbose_name='amount (KRW)')),
-                ('coin', models.CharField(choices=[('BTC', 'BTC'), ('ETH', 'ETH'), ('USDT', 'USDT'), ('USDC', 'USDC')], max_length=8, verbose_name='coin')),
-                ('address', models.CharField(max_length=200, verbose_name='address')),
-                ('status', models.CharField(choices=[('held', 'Held'), ('sending', 'Sending'), ('paid', 'Paid'), ('rejected', 'Rejected'), ('failed', 'Failed (returned)')], default='held', max_length=10, verbose_name='status')),
-                ('approvals_required', models.PositiveSmallIntegerField(default=0, verbose_name='approvals required')),
-                ('release_at', models.DateTimeField(verbose_name='held until')),
-                ('rate', models.BigIntegerField(blank=True, null=True, verbose_name='KRW per coin when sent')),
-                ('crypto_amount', models.DecimalField(decimal_places=10, max_digits=30, null=True, verbose_name='amount sent (coin)')),
-                ('payout_id', models.CharField(blank=True, max_length=64, verbose_name='gateway payout id')),
-                ('reason', models.TextField(blank=True, verbose_name='reason')),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='requested at')),
-                ('finished_at', models.DateTimeField(blank=True, null=True, verbose_name='finished at')),
-                ('hold', models.OneToOneField(on_delete=django.db.models.deletion.PROTECT, related_name='withdrawal', to='wallet.hold')),
-                ('user', models.ForeignKey(on_delete=apps.wallet.models.PROTECT_WHERE_PRESENT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("idempotency_key", models.CharField(max_length=200, unique=True, verbose_name="idempotency key")),
+                ("amount", models.BigIntegerField(verbose_name="amount (KRW)")),
+                (
+                    "coin",
+                    models.CharField(
+                        choices=[("BTC", "BTC"), ("ETH", "ETH"), ("USDT", "USDT"), ("USDC", "USDC")],
+                        max_length=8,
+                        verbose_name="coin",
+                    ),
+                ),
+                ("address", models.CharField(max_length=200, verbose_name="address")),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("held", "Held"),
+                            ("sending", "Sending"),
+                            ("paid", "Paid"),
+                            ("rejected", "Rejected"),
+                            ("failed", "Failed (returned)"),
+                        ],
+                        default="held",
+                        max_length=10,
+                        verbose_name="status",
+                    ),
+                ),
+                ("approvals_required", models.PositiveSmallIntegerField(default=0, verbose_name="approvals required")),
+                ("release_at", models.DateTimeField(verbose_name="held until")),
+                ("rate", models.BigIntegerField(blank=True, null=True, verbose_name="KRW per coin when sent")),
+                (
+                    "crypto_amount",
+                    models.DecimalField(decimal_places=10, max_digits=30, null=True, verbose_name="amount sent (coin)"),
+                ),
+                ("payout_id", models.CharField(blank=True, max_length=64, verbose_name="gateway payout id")),
+                ("reason", models.TextField(blank=True, verbose_name="reason")),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now, verbose_name="requested at")),
+                ("finished_at", models.DateTimeField(blank=True, null=True, verbose_name="finished at")),
+                (
+                    "hold",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="withdrawal", to="wallet.hold"
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=apps.wallet.models.PROTECT_WHERE_PRESENT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'withdrawal',
-                'verbose_name_plural': 'withdrawals',
-                'ordering': ['release_at'],
+                "verbose_name": "withdrawal",
+                "verbose_name_plural": "withdrawals",
+                "ordering": ["release_at"],
             },
         ),
         migrations.CreateModel(
-            name='Approval',
+            name="Approval",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='approved at')),
-                ('cashier', models.ForeignKey(on_delete=apps.wallet.models.PROTECT_WHERE_PRESENT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('withdrawal', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='approvals', to='wallet.withdrawal')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now, verbose_name="approved at")),
+                (
+                    "cashier",
+                    models.ForeignKey(
+                        on_delete=apps.wallet.models.PROTECT_WHERE_PRESENT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "withdrawal",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="approvals", to="wallet.withdrawal"
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'approval',
-                'verbose_name_plural': 'approvals',
+                "verbose_name": "approval",
+                "verbose_name_plural": "approvals",
             },
         ),
         pgtrigger.migrations.AddTrigger(
-            model_name='deposit',
-            trigger=pgtrigger.compiler.Trigger(name='no_delete', sql=pgtrigger.compiler.UpsertTriggerSql(func="RAISE EXCEPTION 'pgtrigger: Cannot delete rows from % table', TG_TABLE_NAME;", hash='78e2f901286d6f6f9bea7c530510ba6930bd5d9e', operation='DELETE', pgid='pgtrigger_no_delete_68700', table='wallet_deposit', when='BEFORE')),
+            model_name="deposit",
+            trigger=pgtrigger.compiler.Trigger(
+                name="no_delete",
+                sql=pgtrigger.compiler.UpsertTriggerSql(
+                    func="RAISE EXCEPTION 'pgtrigger: Cannot delete rows from % table', TG_TABLE_NAME;",
+                    hash="78e2f901286d6f6f9bea7c530510ba6930bd5d9e",
+                    operation="DELETE",
+                    pgid="pgtrigger_no_delete_68700",
+                    table="wallet_deposit",
+                    when="BEFORE",
+                ),
+            ),
         ),
         pgtrigger.migrations.AddTrigger(
-            model_name='deposit',
-            trigger=pgtrigger.compiler.Trigger(name='credited_once', sql=pgtrigger.compiler.UpsertTriggerSql(condition="WHEN (OLD.status <> 'pending')", func="RAISE EXCEPTION 'pgtrigger: Cannot update rows from % table', TG_TABLE_NAME;", hash='fe6fa0e6bbe71c6c5650553720d2445fddeee814', operation='UPDATE', pgid='pgtrigger_credited_once_55fa5', table='wallet_deposit', when='BEFORE')),
+            model_name="deposit",
+            trigger=pgtrigger.compiler.Trigger(
+                name="credited_once",
+                sql=pgtrigger.compiler.UpsertTriggerSql(
+                    condition="WHEN (OLD.status <> 'pending')",
+                    func="RAISE EXCEPTION 'pgtrigger: Cannot update rows from % table', TG_TABLE_NAME;",
+                    hash="fe6fa0e6bbe71c6c5650553720d2445fddeee814",
+                    operation="UPDATE",
+                    pgid="pgtrigger_credited_once_55fa5",
+                    table="wallet_deposit",
+                    when="BEFORE",
+                ),
+            ),
         ),
         migrations.AddConstraint(
-            model_name='depositaddress',
-            constraint=models.UniqueConstraint(fields=('user', 'coin'), name='wallet_deposit_address_once'),
+            model_name="depositaddress",
+            constraint=models.UniqueConstraint(fields=("user", "coin"), name="wallet_deposit_address_once"),
         ),
         migrations.AddIndex(
-            model_name='withdrawal',
-            index=models.Index(fields=['status', 'release_at'], name='wallet_withdrawal_queue_idx'),
+            model_name="withdrawal",
+            index=models.Index(fields=["status", "release_at"], name="wallet_withdrawal_queue_idx"),
         ),
         migrations.AddIndex(
-            model_name='withdrawal',
-            index=models.Index(fields=['user', 'created_at'], name='wallet_withdrawal_user_idx'),
+            model_name="withdrawal",
+            index=models.Index(fields=["user", "created_at"], name="wallet_withdrawal_user_idx"),
         ),
         migrations.AddConstraint(
-            model_name='withdrawal',
-            constraint=models.CheckConstraint(condition=models.Q(('amount__gt', 0)), name='wallet_withdrawal_positive'),
+            model_name="withdrawal",
+            constraint=models.CheckConstraint(condition=models.Q(("amount__gt", 0)), name="wallet_withdrawal_positive"),
         ),
         pgtrigger.migrations.AddTrigger(
-            model_name='withdrawal',
-            trigger=pgtrigger.compiler.Trigger(name='no_delete', sql=pgtrigger.compiler.UpsertTriggerSql(func="RAISE EXCEPTION 'pgtrigger: Cannot delete rows from % table', TG_TABLE_NAME;", hash='c1bb5472401eee3c09bc76080d21ff03ec50e7bd', operation='DELETE', pgid='pgtrigger_no_delete_f5570', table='wallet_withdrawal', when='BEFORE')),
+            model_name="withdrawal",
+            trigger=pgtrigger.compiler.Trigger(
+                name="no_delete",
+                sql=pgtrigger.compiler.UpsertTriggerSql(
+                    func="RAISE EXCEPTION 'pgtrigger: Cannot delete rows from % table', TG_TABLE_NAME;",
+                    hash="c1bb5472401eee3c09bc76080d21ff03ec50e7bd",
+                    operation="DELETE",
+                    pgid="pgtrigger_no_delete_f5570",
+                    table="wallet_withdrawal",
+                    when="BEFORE",
+                ),
+            ),
         ),
         pgtrigger.migrations.AddTrigger(
-            model_name='withdrawal',
-            trigger=pgtrigger.compiler.Trigger(name='final_once', sql=pgtrigger.compiler.UpsertTriggerSql(condition="WHEN (OLD.status IN ('paid', 'rejected', 'failed'))", func="RAISE EXCEPTION 'pgtrigger: Cannot update rows from % table', TG_TABLE_NAME;", hash='06bd848f2e1f4a84ead2f653c363a7304f85cc85', operation='UPDATE', pgid='pgtrigger_final_once_083fd', table='wallet_withdrawal', when='BEFORE')),
+            model_name="withdrawal",
+            trigger=pgtrigger.compiler.Trigger(
+                name="final_once",
+                sql=pgtrigger.compiler.UpsertTriggerSql(
+                    condition="WHEN (OLD.status IN ('paid', 'rejected', 'failed'))",
+                    func="RAISE EXCEPTION 'pgtrigger: Cannot update rows from % table', TG_TABLE_NAME;",
+                    hash="06bd848f2e1f4a84ead2f653c363a7304f85cc85",
+                    operation="UPDATE",
+                    pgid="pgtrigger_final_once_083fd",
+                    table="wallet_withdrawal",
+                    when="BEFORE",
+                ),
+            ),
         ),
         migrations.AddConstraint(
-            model_name='approval',
-            constraint=models.UniqueConstraint(fields=('withdrawal', 'cashier'), name='wallet_approval_once'),
+            model_name="approval",
+            constraint=models.UniqueConstraint(fields=("withdrawal", "cashier"), name="wallet_approval_once"),
         ),
     ]
