@@ -64,8 +64,12 @@ def home(request):
             "withdrawals": Withdrawal.objects.filter(user=user).order_by("-id")[:20],
             "coins": Coin.values,
             "address": address,
+            "address_confirmations": settings.WALLET_CONFIRMATIONS.get(address.coin) if address else None,
             "confirmations": settings.WALLET_CONFIRMATIONS,
             "nonce": uuid.uuid4().hex,
             "minimum": settings.WALLET_WITHDRAWAL_MIN,
+            "sandbox_chain": (
+                settings.WALLET_GATEWAY_URL.rstrip("/") + "/_chain/deposit" if settings.SANDBOX_ENABLED else ""
+            ),
         },
     )

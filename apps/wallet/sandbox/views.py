@@ -99,11 +99,28 @@ def get_payment(request, payment_id: str):
     return JsonResponse(payment)
 
 
+CHAIN_PAGE = """<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Sandbox chain</title></head>
+<body><h1>Sandbox blockchain (NOWPayments sandbox)</h1>
+<p>Send coins to a deposit address; each press sends the gateway's IPN to the club.</p>
+<form method="post"><label>Address payment id <input name="address_payment_id" value="{payment}"></label><br>
+<label>Amount (coin) <input name="amount" value="0.001"></label><br>
+<label>Confirmations <input name="confirmations" value="3"></label><br>
+<label>Transaction <input name="tx" value="{tx}"></label><br>
+<button type="submit">Send</button></form><p id="result">{result}</p></body></html>"""
+
+
 @_enabled
 def chain_deposit(request):
     """{"address_payment_id", "amount", "confirmations", "tx"}: coins arriving at the
-    address; the same `tx` again is the same payment (a repeated or reordered IPN)."""
-    body = json.loads(request.body or b"{}")
+    address; the same `tx` again is the same payment (a repeated or reordered IPN).
+    GET shows a form doing the same (for the demo: a newcomer's first deposit)."""
+    from django.http import HttpResponse
+    from django.utils.html import escape
+
+    if request.method == "GET":
+        page = CHAIN_PAGE.format(payment=escape(request.GET.get("payment", "")), tx=secrets.token_hex(6), result="")
+        return HttpResponse(page)
+    body = json.loads(request.body or b"{}") if request.content_type == "application/json" else request.POST.dict()
     parent = cache.get(_key("payment", body["address_payment_id"]))
     if parent is None:
         return JsonResponse({"message": "no such address"}, status=404)
@@ -125,6 +142,11 @@ def chain_deposit(request):
         "updated_at": int(time.time() * 1000),
     }
     status = deliver(parent["ipn_callback_url"], payload)
+    if request.content_type != "application/json":
+        from django.http import HttpResponse
+
+        result = f"IPN delivered: HTTP {status}, {confirmations} confirmation(s), payment {payment_id}"
+        return HttpResponse(CHAIN_PAGE.format(payment=parent["payment_id"], tx=tx, result=result))
     return JsonResponse({"delivered": status, "payment_id": payment_id})
 
 
