@@ -144,3 +144,18 @@ class WithdrawalAdmin(ReadOnly):
 class CashierStateAdmin(ReadOnly):
     permission_resource = "wallet"
     list_display = ["halted", "reason", "changed_at"]
+    actions = ["resume_cashier"]
+
+    @admin.action(description=_("Resume the cashier (after checking the books)"))
+    def resume_cashier(self, request, queryset):
+        from apps.accounts.permissions import has_permission
+
+        if not has_permission(request.user, "wallet:adjust"):
+            messages.error(request, _("Only a floor manager may resume the cashier."))
+            return
+        found = cashier.verify_or_halt()
+        if found:
+            messages.error(request, _("The books still do not add up: %(p)s") % {"p": "; ".join(found[:3])})
+            return
+        cashier.resume(actor=request.user)
+        messages.success(request, _("The cashier is running again."))
