@@ -114,3 +114,21 @@ def test_cashier_queues_and_reject_in_the_admin(club, member, queue):
         with club.context():
             assert Withdrawal.objects.get(pk=w.pk).status == "rejected"
             assert core.balance(core.player_account(alice)) == 2_000_000
+
+
+def test_only_a_floor_manager_resumes_a_halted_cashier_and_only_on_clean_books(club, member):
+    from apps.wallet.models import CashierState
+    from apps.wallet.services import cashier
+
+    _cashier, desk = member("club", "cashier")
+    _manager, floor = member("club", "floor_manager")
+    with club.context():
+        cashier.halt("test")
+        state = CashierState.objects.get()
+    action = {"action": "resume_cashier", "_selected_action": [state.pk]}
+    desk.post("/admin/wallet/cashierstate/", action)
+    with club.context():
+        assert CashierState.objects.get().halted
+    assert floor.post("/admin/wallet/cashierstate/", action).status_code == 302
+    with club.context():
+        assert not CashierState.objects.get().halted
