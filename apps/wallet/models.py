@@ -17,24 +17,42 @@ from django.utils.translation import gettext_lazy as _
 
 from apps.core.deletion import _table_here
 
-# Checks the transfer a posting belongs to at COMMIT: its postings sum to zero and there
-# are at least two. The table is named through TG_TABLE_SCHEMA, not the search_path: a
-# deferred trigger runs at commit, when the connection may point at another schema.
+# The zero-sum check, run at COMMIT by deferred constraint triggers on both tables. Each
+# firing row would cost a query; instead the first firing in a transaction checks, in one
+# set-based query, every row from its own id up (a batch's rows are contiguous: they are
+# written under the chain lock) and notes the highest id it covered in a transaction-local
+# setting, so the batch's other firings return at once. A row above that mark (written
+# after an early `SET CONSTRAINTS ... IMMEDIATE`) is checked afresh. Tables are named through
+# TG_TABLE_SCHEMA, not the search_path: at commit the connection may point elsewhere.
 ZERO_SUM_SQL = """
 DECLARE
-    total numeric;
-    legs integer;
+    mark text := coalesce(current_setting('wallet.{table}_checked', true), '');
+    bad record;
+    top bigint;
 BEGIN
-    EXECUTE format('SELECT coalesce(sum(amount), 0), count(*) FROM %I.wallet_posting WHERE transfer_id = $1',
-                   TG_TABLE_SCHEMA)
-       INTO total, legs USING NEW.{column};
-    IF total <> 0 OR legs < 2 THEN
-        RAISE EXCEPTION 'wallet transfer % does not balance: % legs summing to %', NEW.{column}, legs, total
+    IF split_part(mark, ':', 1) = TG_TABLE_SCHEMA AND NEW.id <= split_part(mark, ':', 2)::bigint THEN
+        RETURN NULL;
+    END IF;
+    EXECUTE format({query}, TG_TABLE_SCHEMA) INTO bad USING NEW.id;
+    IF bad.transfer_id IS NOT NULL THEN
+        RAISE EXCEPTION 'wallet transfer % does not balance: % legs summing to %', bad.transfer_id, bad.legs, bad.total
             USING ERRCODE = '23514';
     END IF;
+    EXECUTE format('SELECT max(id) FROM %I.wallet_{table}', TG_TABLE_SCHEMA) INTO top;
+    PERFORM set_config('wallet.{table}_checked', TG_TABLE_SCHEMA || ':' || top, true);
     RETURN NULL;
 END;
 """
+TRANSFERS_FROM = (
+    "'SELECT t.id AS transfer_id, coalesce(sum(p.amount), 0) AS total, count(p.id) AS legs"
+    " FROM %1$I.wallet_transfer t LEFT JOIN %1$I.wallet_posting p ON p.transfer_id = t.id"
+    " WHERE t.id >= $1 GROUP BY t.id HAVING coalesce(sum(p.amount), 0) <> 0 OR count(p.id) < 2 LIMIT 1'"
+)
+POSTINGS_FROM = (
+    "'SELECT p.transfer_id, sum(p.amount) AS total, count(*) AS legs FROM %1$I.wallet_posting p"
+    " WHERE p.transfer_id IN (SELECT transfer_id FROM %1$I.wallet_posting WHERE id >= $1)"
+    " GROUP BY p.transfer_id HAVING sum(p.amount) <> 0 OR count(*) < 2 LIMIT 1'"
+)
 
 
 def PROTECT_WHERE_PRESENT(collector, field, sub_objs, using):
@@ -138,7 +156,7 @@ class Transfer(models.Model):
                 when=pgtrigger.After,
                 operation=pgtrigger.Insert,
                 timing=pgtrigger.Deferred,
-                func=ZERO_SUM_SQL.format(column="id"),
+                func=ZERO_SUM_SQL.format(table="transfer", query=TRANSFERS_FROM),
             ),
         ]
 
@@ -168,7 +186,7 @@ class Posting(models.Model):
                 when=pgtrigger.After,
                 operation=pgtrigger.Insert,
                 timing=pgtrigger.Deferred,
-                func=ZERO_SUM_SQL.format(column="transfer_id"),
+                func=ZERO_SUM_SQL.format(table="posting", query=POSTINGS_FROM),
             ),
         ]
 

@@ -183,8 +183,9 @@ def test_holds_leave_pending_once(club, players):
         posted = core.post_hold(hold, to_account=gateway)
         assert posted.state == Hold.State.POSTED
         assert core.post_hold(hold, to_account=gateway).resolved_id == posted.resolved_id  # a repeat
-        with pytest.raises(core.WalletError, match="already"):
+        with pytest.raises(core.WalletError) as error:
             core.void_hold(hold)
+        assert error.value.error_dict["state"][0].code == "hold_resolved"
         assert core.balance(core.pending_account(alice)) == 0
         assert core.balance(gateway) == 20_000
         with pytest.raises(DatabaseError, match="resolved_once"), transaction.atomic():
