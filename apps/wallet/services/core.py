@@ -231,12 +231,19 @@ def transfer_batch(requests: Sequence[Request], *, actor=None) -> list[Result]:
         balances = {account_id: row[1] for account_id, row in accounts.items()}
         # 2. The chain, last. Under it, the keys seen are final: every writer inserts under it.
         _lock_chain(cursor)
+        # The keys already used and the chain's head, in one round trip (the head row has no key).
         cursor.execute(
-            "SELECT idempotency_key, id, seq, digest FROM wallet_transfer WHERE idempotency_key = ANY(%s)", [keys]
+            "SELECT idempotency_key, id, seq, digest FROM wallet_transfer WHERE idempotency_key = ANY(%s)"
+            " UNION ALL (SELECT NULL, NULL, seq, hash FROM wallet_transfer ORDER BY seq DESC LIMIT 1)",
+            [keys],
         )
-        seen: dict[str, tuple[int | None, int | None, str]] = {row[0]: (row[1], row[2], row[3]) for row in cursor}
-        cursor.execute("SELECT seq, hash FROM wallet_transfer ORDER BY seq DESC LIMIT 1")
-        head = cursor.fetchone()
+        seen: dict[str, tuple[int | None, int | None, str]] = {}
+        head = None
+        for key, id_, seq_, digest_ in cursor.fetchall():
+            if key is None:
+                head = (seq_, digest_)
+            else:
+                seen[key] = (id_, seq_, digest_)
         seq, prev_hash = head if head else (0, GENESIS)
         head_hash = prev_hash
 
@@ -331,7 +338,7 @@ def transfer_batch(requests: Sequence[Request], *, actor=None) -> list[Result]:
 
 
 def _write(cursor, new, *, head_hash, actor_id, created_at, old, balances) -> dict[int, int]:
-    """The batch's rows: transfers, postings, balances; three statements whatever its size.
+    """The batch's rows: transfers, postings, balances; one statement whatever its size.
     Returns {seq: transfer id}."""
     seqs, keys, kinds, refs, digests, hashes = [], [], [], [], [], []
     for request, seq, hash_, digest in new:
@@ -342,33 +349,48 @@ def _write(cursor, new, *, head_hash, actor_id, created_at, old, balances) -> di
         digests.append(digest)
         hashes.append(hash_)
     prevs = [head_hash, *hashes[:-1]]  # each row's prev_hash is the hash of the row before
-    cursor.execute(
-        "INSERT INTO wallet_transfer"
-        " (seq, idempotency_key, kind, reference, digest, actor_id, created_at, prev_hash, hash)"
-        " SELECT s, k, kd, r, d, %s, %s, p, h"
-        " FROM unnest(%s::bigint[], %s::text[], %s::text[], %s::text[], %s::text[], %s::text[], %s::text[])"
-        " AS v(s, k, kd, r, d, p, h) RETURNING seq, id",
-        [actor_id, created_at, seqs, keys, kinds, refs, digests, prevs, hashes],
-    )
-    ids_by_seq = dict(cursor.fetchall())
-    transfer_ids, account_ids, amounts = [], [], []
+    leg_seqs, account_ids, amounts = [], [], []
     for request, seq, _hash, _digest in new:
         for account_id, amount in request.legs:
-            transfer_ids.append(ids_by_seq[seq])
+            leg_seqs.append(seq)
             account_ids.append(account_id)
             amounts.append(amount)
-    cursor.execute(
-        "INSERT INTO wallet_posting (transfer_id, account_id, amount)"
-        " SELECT * FROM unnest(%s::bigint[], %s::bigint[], %s::bigint[])",
-        [transfer_ids, account_ids, amounts],
-    )
     changed = [account_id for account_id in balances if balances[account_id] != old[account_id][1]]
-    if changed:
-        cursor.execute(
-            "UPDATE wallet_account AS a SET balance = v.balance"
-            " FROM unnest(%s::bigint[], %s::bigint[]) AS v(id, balance) WHERE a.id = v.id",
-            [changed, [balances[account_id] for account_id in changed]],
-        )
+    # One statement, one round trip under the chain lock: transfers, their postings (joined
+    # on seq to the ids just made) and the new cached balances.
+    cursor.execute(
+        "WITH t AS ("
+        "  INSERT INTO wallet_transfer"
+        "  (seq, idempotency_key, kind, reference, digest, actor_id, created_at, prev_hash, hash)"
+        "  SELECT s, k, kd, r, d, %s, %s, p, h"
+        "  FROM unnest(%s::bigint[], %s::text[], %s::text[], %s::text[], %s::text[], %s::text[], %s::text[])"
+        "  AS v(s, k, kd, r, d, p, h) RETURNING seq, id"
+        "), p AS ("
+        "  INSERT INTO wallet_posting (transfer_id, account_id, amount)"
+        "  SELECT t.id, v.a, v.m FROM unnest(%s::bigint[], %s::bigint[], %s::bigint[]) AS v(s, a, m)"
+        "  JOIN t ON t.seq = v.s"
+        "), u AS ("
+        "  UPDATE wallet_account AS a SET balance = v.balance"
+        "  FROM unnest(%s::bigint[], %s::bigint[]) AS v(id, balance) WHERE a.id = v.id"
+        ") SELECT seq, id FROM t",
+        [
+            actor_id,
+            created_at,
+            seqs,
+            keys,
+            kinds,
+            refs,
+            digests,
+            prevs,
+            hashes,
+            leg_seqs,
+            account_ids,
+            amounts,
+            changed,
+            [balances[account_id] for account_id in changed],
+        ],
+    )
+    ids_by_seq = dict(cursor.fetchall())
     return ids_by_seq
 
 
