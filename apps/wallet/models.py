@@ -380,7 +380,7 @@ class Withdrawal(models.Model):
     account), approved automatically or by cashiers, then paid through the gateway."""
 
     class Status(models.TextChoices):
-        HELD = "held", _("Held")
+        HELD = "held", _("On hold")
         SENDING = "sending", _("Sending")
         PAID = "paid", _("Paid")
         REJECTED = "rejected", _("Rejected")
