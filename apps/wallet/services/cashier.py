@@ -245,10 +245,9 @@ def request_withdrawal(*, user, amount, coin: str, address: str, key: str, actor
             raise core.invalid("idempotency_conflict", idempotency_key=_("This key was used for another withdrawal."))
         return existing
     check_running()
-    available = core.player_account(user)
     with transaction.atomic():
-        # The player's own account row serialises their requests: the hourly count holds.
-        core.Account.objects.select_for_update().get(pk=available.pk)
+        # The books lock serialises the requests (books before rows): the hourly count holds.
+        core.lock_books()
         since = timezone.now() - timedelta(hours=1)
         if Withdrawal.objects.filter(user=user, created_at__gte=since).count() >= settings.WALLET_WITHDRAWALS_PER_HOUR:
             raise core.invalid(

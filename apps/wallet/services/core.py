@@ -12,15 +12,14 @@ What holds, and where:
   error, and by a CHECK on the account row.
 - Every transfer carries a caller-chosen idempotency key (UNIQUE). Sending it again returns
   the first transfer; the same key with other legs, kind or reference is refused.
-- Accounts are locked in one fixed order (players first by id, then hot accounts by id),
-  then the chain; the chain lock is taken last, by a transaction that already holds every
-  row lock it needs, so two transfers can never wait on each other in a cycle.
+- Locks, always in this order: the club's books (a transaction-scoped advisory lock), then
+  the accounts in one fixed order (players by id, then hot accounts — house, escrows — by
+  id). Two writers can never wait on each other in a cycle. Taking the books lock first
+  also means writers queue asleep on one lock instead of in a convoy of row locks on the
+  hot accounts; code that locks wallet rows itself calls `lock_books()` first.
 - Transfers form one hash chain per club (seq gapless; each hash covers the transfer, its
-  legs and the hash before). The chain lock is held only for the few bulk statements that
-  write a batch, and a batch of many transfers pays for it once (TigerBeetle's lesson).
-
-One call of `transfer` or `transfer_batch` per database transaction: a second one would
-take row locks while holding the chain lock.
+  legs and the hash before), written under the books lock; a batch of many transfers pays
+  for it once, in four round trips whatever its size (TigerBeetle's lesson: batch).
 """
 
 from __future__ import annotations
@@ -202,6 +201,15 @@ def _lock_chain(cursor) -> None:
     cursor.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", [f"{connection.schema_name}.wallet"])
 
 
+def lock_books() -> None:
+    """Take the club's books lock (held until the transaction ends) before locking any
+    wallet row yourself: the one order every writer follows is books, then accounts."""
+    if not connection.in_atomic_block:
+        raise RuntimeError("lock_books() holds until the transaction ends: call it inside transaction.atomic()")
+    with connection.cursor() as cursor:
+        _lock_chain(cursor)
+
+
 # ---------------------------------------------------------------------------- transfers
 
 
@@ -218,7 +226,11 @@ def transfer_batch(requests: Sequence[Request], *, actor=None) -> list[Result]:
     account_ids = sorted({account_id for request in requests for account_id, _amount in request.legs})
     keys = list({request.key for request in requests})
     with transaction.atomic(), connection.cursor() as cursor:
-        # 1. Row locks on every account touched, in the one global order.
+        # 1. The club's books, first: every writer queues here, asleep, and the holder then
+        # takes its row locks without meeting anyone (no convoy on hot accounts). Under it,
+        # the keys seen are final: every writer inserts under it.
+        _lock_chain(cursor)
+        # 2. Row locks on every account touched, in the one global order.
         cursor.execute(
             "SELECT id, balance, allow_negative, code FROM wallet_account WHERE id = ANY(%s)"
             " ORDER BY hot, id FOR UPDATE",
@@ -229,8 +241,6 @@ def transfer_batch(requests: Sequence[Request], *, actor=None) -> list[Result]:
         if missing:
             raise invalid(account=_("No such wallet account: %(ids)s") % {"ids": ", ".join(map(str, missing))})
         balances = {account_id: row[1] for account_id, row in accounts.items()}
-        # 2. The chain, last. Under it, the keys seen are final: every writer inserts under it.
-        _lock_chain(cursor)
         # The keys already used and the chain's head, in one round trip (the head row has no key).
         cursor.execute(
             "SELECT idempotency_key, id, seq, digest FROM wallet_transfer WHERE idempotency_key = ANY(%s)"
