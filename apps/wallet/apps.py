@@ -6,3 +6,8 @@ class WalletConfig(AppConfig):
     name = "apps.wallet"
     label = "wallet"
     verbose_name = _("Club wallet")
+
+    def ready(self):
+        from . import roles
+
+        roles.register()

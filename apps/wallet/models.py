@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from apps.core.deletion import _table_here
+from apps.core.triggers import append_only
 
 # The zero-sum check, run at COMMIT by deferred constraint triggers on both tables. Each
 # firing row would cost a query; instead the first firing in a transaction checks, in one
@@ -63,19 +64,6 @@ def PROTECT_WHERE_PRESENT(collector, field, sub_objs, using):
 
 
 PROTECT_WHERE_PRESENT.lazy_sub_objs = True
-
-
-def append_only(*, table: str) -> list:
-    return [
-        pgtrigger.Protect(name="append_only", operation=pgtrigger.Update | pgtrigger.Delete),
-        pgtrigger.Trigger(
-            name="no_truncate",
-            level=pgtrigger.Statement,
-            when=pgtrigger.Before,
-            operation=pgtrigger.Truncate,
-            func=f"RAISE EXCEPTION '{table} is append-only: TRUNCATE refused'; RETURN NULL;",
-        ),
-    ]
 
 
 class Account(models.Model):
@@ -150,7 +138,7 @@ class Transfer(models.Model):
         verbose_name_plural = _("transfers")
         ordering = ["seq"]
         triggers = [
-            *append_only(table="wallet_transfer"),
+            *append_only("wallet_transfer"),
             pgtrigger.Trigger(
                 name="zero_sum",
                 when=pgtrigger.After,
@@ -179,7 +167,7 @@ class Posting(models.Model):
         constraints = [models.CheckConstraint(condition=~models.Q(amount=0), name="wallet_posting_not_zero")]
         indexes = [models.Index(fields=["account", "-id"], name="wallet_posting_account_idx")]
         triggers = [
-            *append_only(table="wallet_posting"),
+            *append_only("wallet_posting"),
             # A posting added later to a committed transfer is caught here too.
             pgtrigger.Trigger(
                 name="zero_sum",
@@ -260,7 +248,7 @@ class RakeShare(models.Model):
             models.UniqueConstraint(fields=["transfer", "user"], name="wallet_rake_share_once"),
         ]
         indexes = [models.Index(fields=["created_at", "user"], name="wallet_rake_share_time_idx")]
-        triggers = append_only(table="wallet_rakeshare")
+        triggers = append_only("wallet_rakeshare")
 
     def __str__(self) -> str:
         return f"{self.user_id}: {self.amount}"
@@ -284,7 +272,7 @@ class RakebackPayout(models.Model):
         verbose_name_plural = _("rakeback payouts")
         ordering = ["-week", "user_id"]
         constraints = [models.UniqueConstraint(fields=["user", "week"], name="wallet_rakeback_once_a_week")]
-        triggers = append_only(table="wallet_rakebackpayout")
+        triggers = append_only("wallet_rakebackpayout")
 
     def __str__(self) -> str:
         return f"{self.week} {self.user_id}: {self.amount}"

@@ -23,23 +23,14 @@ from urllib.parse import urlsplit
 import httpx
 from django.conf import settings
 from django.core.cache import cache
-from django.http import HttpResponseNotFound, JsonResponse
-from django.views.decorators.csrf import csrf_exempt
+from django.http import JsonResponse
+
+from apps.core.sandbox import sandbox_view
 
 from ..gateway import sign
 
 DAY = 86_400
 DEFAULT_PRICES = {"BTC": 140_000_000, "ETH": 5_000_000, "USDT": 1_450, "USDC": 1_450}
-
-
-def _enabled(view):
-    def wrapper(request, *args, **kwargs):
-        if not settings.SANDBOX_ENABLED:
-            return HttpResponseNotFound()
-        return view(request, *args, **kwargs)
-
-    wrapper.__name__ = view.__name__
-    return csrf_exempt(wrapper)
 
 
 def _key(*parts) -> str:
@@ -67,7 +58,7 @@ def deliver(url: str, payload: dict) -> int:
 # ---------------------------------------------------------------------------- NOWPayments
 
 
-@_enabled
+@sandbox_view
 def create_payment(request):
     if not _authorised(request):
         return JsonResponse({"statusCode": 403, "code": "INVALID_API_KEY", "message": "Invalid api key"}, status=403)
@@ -91,7 +82,7 @@ def create_payment(request):
     return JsonResponse(payment, status=201)
 
 
-@_enabled
+@sandbox_view
 def get_payment(request, payment_id: str):
     payment = cache.get(_key("payment", payment_id))
     if not _authorised(request) or payment is None:
@@ -109,7 +100,7 @@ CHAIN_PAGE = """<!doctype html><html lang="en"><head><meta charset="utf-8"><titl
 <button type="submit">Send</button></form><p id="result">{result}</p></body></html>"""
 
 
-@_enabled
+@sandbox_view
 def chain_deposit(request):
     """{"address_payment_id", "amount", "confirmations", "tx"}: coins arriving at the
     address; the same `tx` again is the same payment (a repeated or reordered IPN).
@@ -150,7 +141,7 @@ def chain_deposit(request):
     return JsonResponse({"delivered": status, "payment_id": payment_id})
 
 
-@_enabled
+@sandbox_view
 def create_payout(request):
     if not _authorised(request):
         return JsonResponse({"statusCode": 403, "code": "INVALID_API_KEY", "message": "Invalid api key"}, status=403)
@@ -171,7 +162,7 @@ def create_payout(request):
     return JsonResponse({"id": rows[0]["batch_withdrawal_id"], "withdrawals": rows})
 
 
-@_enabled
+@sandbox_view
 def chain_payout(request):
     """{"external_id", "status": "FINISHED" | "FAILED"}: the payout settles; its IPN is sent."""
     body = json.loads(request.body or b"{}")
@@ -197,14 +188,14 @@ def _price(source: str, coin: str):
     return state.get("prices", DEFAULT_PRICES).get(coin), int((time.time() - age) * 1000)
 
 
-@_enabled
+@sandbox_view
 def set_rates(request):
     """{"prices": {"BTC": 140000000, ...}, "down": ["upbit"], "stale": {"bithumb": 900}}"""
     cache.set(_key("rates"), json.loads(request.body or b"{}"), DAY)
     return JsonResponse({"ok": True})
 
 
-@_enabled
+@sandbox_view
 def upbit_ticker(request):
     rows = []
     for market in request.GET.get("markets", "").split(","):
@@ -216,7 +207,7 @@ def upbit_ticker(request):
     return JsonResponse(rows, safe=False)
 
 
-@_enabled
+@sandbox_view
 def bithumb_ticker(request, pair: str):
     coin = pair.split("_")[0].upper()
     price, stamp = _price("bithumb", coin)
