@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from django.utils.translation import gettext_lazy as _
 
-from apps.accounts.roles import CRUD, SELF_SCOPES, SELF_SERVICE, Role, scoped
+from apps.accounts.roles import CRUD, SELF_SCOPES, SELF_SERVICE, Role, full_access, scoped
 
 # Seed 003's permission table, extended with what the zone's apps need.
 ZONE_RESOURCES: dict[str, tuple[str, ...]] = {
@@ -202,13 +202,8 @@ STORE_RESOURCES: dict[str, tuple[str, ...]] = {
 }
 
 STORE_ROLES: list[Role] = [
-    Role(
-        "owner",
-        _("Owner"),
-        _("Owns the shops: everything, including platform connections, billing and roles."),
-        ("*",),
-        back_office=True,
-        requires_mfa=True,
+    full_access(
+        "owner", _("Owner"), _("Owns the shops: everything, including platform connections, billing and roles.")
     ),
     Role(
         "staff",

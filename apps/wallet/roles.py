@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from django.utils.translation import gettext_lazy as _
 
-from apps.accounts.roles import SELF_SCOPES, SELF_SERVICE, Role, scoped
+from apps.accounts.roles import SELF_SCOPES, SELF_SERVICE, Role, full_access, scoped
 
 RESOURCES: dict[str, tuple[str, ...]] = {
     "wallet": ("read", "adjust"),
@@ -18,13 +18,10 @@ RESOURCES: dict[str, tuple[str, ...]] = {
 }
 
 ROLES: list[Role] = [
-    Role(
+    full_access(
         "floor_manager",
         _("Floor manager"),
         _("Runs the card room: rooms, tables, players, rake, VIP, money approvals and roles."),
-        ("*",),
-        back_office=True,
-        requires_mfa=True,
     ),
     Role(
         "cashier",
