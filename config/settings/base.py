@@ -44,8 +44,28 @@ DATABASES = {"default": env.db("DATABASE_URL")}
 # A unix-socket directory may be given percent-encoded as the host (postgres://u@%2Ftmp%2Fpg/db).
 DATABASES["default"]["HOST"] = unquote(DATABASES["default"]["HOST"] or "")
 DATABASES["default"]["ENGINE"] = "django_tenants.postgresql_backend"
-DATABASES["default"]["CONN_MAX_AGE"] = env.int("DB_CONN_MAX_AGE", default=60)
+# Connections: one pool per process (psycopg_pool through Django's "pool" option), never a
+# persistent connection per thread. Under ASGI each request runs its sync code in a thread
+# of its own, and CONN_MAX_AGE kept one idle connection per such thread: ~100 idle
+# connections after ordinary browsing, "too many clients" for everything else. A pooled
+# process holds at most DB_POOL_MAX_SIZE connections; a request waiting longer than
+# DB_POOL_TIMEOUT seconds for one fails. Budget against the server's max_connections
+# (README, "Database connections"): web processes × DB_POOL_MAX_SIZE + Celery prefork
+# children × 1 (Celery closes a prefork child's pool after each task) + thread-pool
+# workers × their concurrency + beat × 1. DB_POOL_MAX_SIZE=0: no pool and a connection
+# per request (behind PgBouncer in session mode, say).
+DB_POOL_MAX_SIZE = env.int("DB_POOL_MAX_SIZE", default=8)
+DATABASES["default"]["CONN_MAX_AGE"] = 0
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+if DB_POOL_MAX_SIZE > 0:
+    DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+        "min_size": min(env.int("DB_POOL_MIN_SIZE", default=1), DB_POOL_MAX_SIZE),
+        "max_size": DB_POOL_MAX_SIZE,
+        "timeout": env.float("DB_POOL_TIMEOUT", default=10.0),
+        # Idle connections above min_size go after 5 minutes; every one is renewed hourly.
+        "max_idle": 300,
+        "max_lifetime": 3600,
+    }
 DATABASE_ROUTERS = ("django_tenants.routers.TenantSyncRouter",)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -58,6 +78,10 @@ MULTI_TYPE_DATABASE_FIELD = "type"
 # faked (django-tenants #533). The templates are Tenant rows themselves (is_template),
 # so every migrate_schemas keeps them current; see apps/tenancy/provisioning.py.
 TENANT_CREATION_FAKES_MIGRATIONS = True
+# `SET search_path` once per connection and schema switch, not before every query (the
+# backend forgets it on close, rollback, savepoint rollback and set_tenant, so a pooled
+# connection always gets its own on first use).
+TENANT_LIMIT_SET_CALLS = True
 
 # Apps every schema has: each tenant keeps its own users, sessions, admin log and
 # allauth state, so a login on one tenant means nothing on another.
@@ -139,7 +163,7 @@ TENANT_TYPES = {
         "BASE_SCHEMA": "template_store",
     },
     "club": {
-        "APPS": [*PER_SCHEMA_APPS, *LIBRARY_APPS],
+        "APPS": [*PER_SCHEMA_APPS, *LIBRARY_APPS, "apps.wallet"],
         "URLCONF": "config.urls.club",
         "BASE_SCHEMA": "template_club",
     },
@@ -160,12 +184,15 @@ MIDDLEWARE = [
     # Liveness/readiness and /metrics answer on any host, before a tenant is looked up.
     "apps.core.health.HealthCheckMiddleware",
     "apps.ops.middleware.MetricsEndpointMiddleware",
-    "apps.tenancy.middleware.TenantMiddleware",
-    "apps.ops.middleware.TenantLogContextMiddleware",
+    # Headers every response gets, tenant or not.
     "django.middleware.security.SecurityMiddleware",
     "apps.core.security.SecurityHeadersMiddleware",
     "csp.middleware.CSPMiddleware",
+    # Static files are the same on every host: served before the tenant is looked up, so
+    # they never touch the database.
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "apps.tenancy.middleware.TenantMiddleware",
+    "apps.ops.middleware.TenantLogContextMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     # Before anything reads the body (CSRF reads form posts, DRF parses JSON).
@@ -300,6 +327,9 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "apps.accounts.password_validation.CharacterClassesValidator"},
 ]
 SESSION_COOKIE_NAME = "mc_session"
+# Sessions (browser cookies and app tokens) are read from the cache, written through to the
+# database. Cache keys carry the schema (KEY_FUNCTION), so a session stays in its tenant.
+SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_NAME = "mc_csrftoken"
@@ -385,7 +415,14 @@ CACHES = {
         "REVERSE_KEY_FUNCTION": "django_tenants.cache.reverse_key",
         "OPTIONS": {
             "CLIENT_CLASS": "django_redis.client.DefaultClient",
-            "CONNECTION_POOL_KWARGS": {"max_connections": env.int("REDIS_CACHE_MAX_CONNECTIONS", default=50)},
+            # Blocking: at the limit a request waits (up to 5 s) for a connection instead of
+            # failing with MaxConnectionsError — every request reads the cache (its tenant's
+            # host, its session), so 100 concurrent requests met redis-py's raising pool.
+            "CONNECTION_POOL_CLASS": "redis.BlockingConnectionPool",
+            "CONNECTION_POOL_KWARGS": {
+                "max_connections": env.int("REDIS_CACHE_MAX_CONNECTIONS", default=50),
+                "timeout": 5,
+            },
             "SOCKET_CONNECT_TIMEOUT": 2,
             "SOCKET_TIMEOUT": 2,
         },
@@ -511,6 +548,27 @@ CELERY_BEAT_SCHEDULE: dict = {
     "backups-daily": {
         "task": "apps.ops.tasks.report_backups",
         "schedule": crontab(hour=3, minute=15),
+    },
+    # Seed 004's beat schedule (Asia/Seoul): club statistics at 03:00, rakeback Mondays 04:00.
+    "wallet-daily-stats": {
+        "task": "apps.wallet.tasks.daily_stats",
+        "schedule": crontab(hour=3, minute=0),
+        "options": {"headers": {"_tenant_types": ["club"]}},
+    },
+    "wallet-weekly-rakeback": {
+        "task": "apps.wallet.tasks.weekly_rakeback",
+        "schedule": crontab(hour=4, minute=0, day_of_week=1),
+        "options": {"headers": {"_tenant_types": ["club"]}},
+    },
+    "wallet-withdrawals": {
+        "task": "apps.wallet.tasks.send_due_withdrawals",
+        "schedule": 300.0,
+        "options": {"headers": {"_tenant_types": ["club"]}},
+    },
+    "wallet-verify": {
+        "task": "apps.wallet.tasks.verify",
+        "schedule": 3600.0,
+        "options": {"headers": {"_tenant_types": ["club"]}},
     },
     # Probes every model server of the fleet (public schema) and records its health.
     "inference-probe": {
@@ -643,6 +701,23 @@ SANDBOX_TOSS_SECRET_KEY = env("SANDBOX_TOSS_SECRET_KEY", default="test_sk_sandbo
 SANDBOX_PAYSSAM_API_KEY = env("SANDBOX_PAYSSAM_API_KEY", default="sandbox-payssam-key")
 SANDBOX_GATEWAY_KEY = env("SANDBOX_GATEWAY_KEY", default="sandbox-gateway-key")
 SANDBOX_GATEWAY_SECRET = env("SANDBOX_GATEWAY_SECRET", default="sandbox-gateway-secret")
+# Club wallet cashier (apps/wallet): the crypto gateway (NOWPayments' API and IPN) and the
+# KRW exchange rates (Upbit's ticker, Bithumb's as fallback); sandboxes in development.
+WALLET_GATEWAY_URL = env("WALLET_GATEWAY_URL", default="http://localhost:8000/_sandbox/wallet/nowpayments")
+WALLET_GATEWAY_API_KEY = env("WALLET_GATEWAY_API_KEY", default="sandbox-nowpayments-key")
+WALLET_GATEWAY_IPN_SECRET = env("WALLET_GATEWAY_IPN_SECRET", default="sandbox-nowpayments-ipn-secret")
+WALLET_RATE_URLS = env.list(
+    "WALLET_RATE_URLS",
+    default=["http://localhost:8000/_sandbox/wallet/upbit", "http://localhost:8000/_sandbox/wallet/bithumb"],
+)
+WALLET_RATE_CACHE_SECONDS = env.int("WALLET_RATE_CACHE_SECONDS", default=60)
+WALLET_RATE_MAX_AGE_SECONDS = env.int("WALLET_RATE_MAX_AGE_SECONDS", default=300)
+WALLET_CONFIRMATIONS = {"BTC": 3, "ETH": 12, "USDT": 12, "USDC": 12}
+WALLET_WITHDRAWAL_MIN = env.int("WALLET_WITHDRAWAL_MIN", default=10_000)
+WALLET_WITHDRAWAL_HOLD_HOURS = env.int("WALLET_WITHDRAWAL_HOLD_HOURS", default=24)
+WALLET_WITHDRAWAL_AUTO_MAX = env.int("WALLET_WITHDRAWAL_AUTO_MAX", default=1_000_000)
+WALLET_WITHDRAWAL_TWO_CASHIERS_ABOVE = env.int("WALLET_WITHDRAWAL_TWO_CASHIERS_ABOVE", default=10_000_000)
+WALLET_WITHDRAWALS_PER_HOUR = env.int("WALLET_WITHDRAWALS_PER_HOUR", default=10)
 # How a tenant's own address is written in links and gateway callbacks.
 TENANT_URL_TEMPLATE = env("TENANT_URL_TEMPLATE", default="https://{domain}")
 # With no provider configured for a recipient, log the message (development) or skip it.
