@@ -5,7 +5,7 @@
   or wrong credentials, a missing permission or MFA, a row out of scope, the rate limit),
   and 413/415 where a body is sent. Undeclared status codes are failures of the schema
   fuzzing test (tests/core/test_schema_fuzz.py).
-- Only `list` is paginated (as DRF does): other actions that answer a list say "array".
+- A write action that answers a list (roll_call) says "array", not a page.
 - `postprocess` turns drf-spectacular's `format: time` (RFC 3339 full-time, which needs a
   UTC offset a validator insists on) into the `HH:MM[:SS[.ffffff]]` DRF reads and writes.
 """
@@ -49,10 +49,10 @@ def error_serializer():
 
 class AutoSchema(SpectacularAutoSchema):
     def _get_paginator(self):
-        # DRF paginates a viewset's `list` only: an action answering a list (roll_call) is a
-        # plain array, and the schema must say so.
+        # A write action answering a list (roll_call) is a plain array, and the schema must say
+        # so; list and GET actions that page their rows (wallet history) stay paginated.
         action = getattr(self.view, "action", None)
-        if action is not None and action != "list":
+        if action not in (None, "list") and self.method != "GET":
             return None
         return super()._get_paginator()
 

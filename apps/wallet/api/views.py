@@ -75,7 +75,16 @@ def balance(request):
     )
 
 
-@extend_schema(responses=PostingSerializer(many=True))
+@extend_schema(
+    responses=inline_serializer(
+        "PostingPage",
+        {
+            "next": serializers.URLField(allow_null=True),
+            "previous": serializers.URLField(allow_null=True),
+            "results": PostingSerializer(many=True),
+        },
+    )
+)
 @api_view(["GET"])
 @permission_classes([HasPermission("wallet:read")])
 def history(request):
@@ -110,7 +119,8 @@ def deposit_address(request, coin: str):
     )
 
 
-@extend_schema(request=WithdrawalSerializer, responses=WithdrawalSerializer)
+@extend_schema(methods=["GET"], responses=WithdrawalSerializer(many=True))
+@extend_schema(methods=["POST"], request=WithdrawalSerializer, responses={201: WithdrawalSerializer})
 @api_view(["GET", "POST"])
 @permission_classes([HasPermission(read="withdrawal:read", write="withdrawal:create")])
 def withdrawals(request):
