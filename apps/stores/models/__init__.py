@@ -1,0 +1,17 @@
+from .base import Platform
+from .replies import Alert, ReplyDraft, Report
+from .reviews import IngestionSession, Review, ReviewVersion
+from .stores import Listing, Store, Subscription
+
+__all__ = [
+    "Alert",
+    "IngestionSession",
+    "Listing",
+    "Platform",
+    "ReplyDraft",
+    "Report",
+    "Review",
+    "ReviewVersion",
+    "Store",
+    "Subscription",
+]
