@@ -82,3 +82,19 @@ def send_due_alerts() -> int:
     from .services import alerts
 
     return alerts.send_due()
+
+
+@shared_task(name="apps.stores.tasks.crawl_pushed", bind=True, acks_late=True, max_retries=5)
+def crawl_pushed(self, location: str, review_id: str) -> int | None:
+    """A Google push notification: fetch that review and ingest it (idempotent)."""
+    from django.core.exceptions import ValidationError
+
+    from .services import ingest
+
+    try:
+        session = ingest.ingest_pushed(location, review_id)
+    except TransientError as exc:
+        raise self.retry(countdown=30) from exc
+    except ValidationError as exc:  # another ingestion of the store runs: try again shortly
+        raise self.retry(countdown=60) from exc
+    return session.pk if session else None

@@ -52,6 +52,9 @@ class ReplyDraft(models.Model):
             )
         ]
 
+    def __str__(self) -> str:
+        return f"{self.review} · {self.get_status_display()}"
+
 
 class Alert(models.Model):
     """One alert per review (negative or urgent), sent once the quiet hours are over."""
@@ -65,6 +68,9 @@ class Alert(models.Model):
     class Meta:
         verbose_name = _("alert")
         ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.review} · {', '.join(self.reasons)}"
 
 
 class Report(models.Model):
@@ -85,3 +91,6 @@ class Report(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["store", "kind", "period_start"], name="stores_one_report_per_period")
         ]
+
+    def __str__(self) -> str:
+        return f"{self.store} · {self.get_kind_display()} {self.period_start}"

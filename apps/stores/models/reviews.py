@@ -40,6 +40,9 @@ class IngestionSession(models.Model):
         verbose_name = _("ingestion session")
         ordering = ["-started_at", "-pk"]
 
+    def __str__(self) -> str:
+        return f"{self.store} · {self.platform} · {self.started_at:%Y-%m-%d %H:%M}"
+
 
 class Review(Timestamped):
     class Sentiment(models.TextChoices):
@@ -126,3 +129,6 @@ class ReviewVersion(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["review", "version"], name="stores_review_version")]
+
+    def __str__(self) -> str:
+        return f"{self.review} v{self.version}"

@@ -70,7 +70,10 @@ class TemplateDrafter(Drafter):
             )
         else:
             liked = f" {', '.join(good)}까지 칭찬해 주셔서" if good else ""
-            text = f"{name}님, 좋은 리뷰 감사합니다!{liked} 큰 힘이 됩니다. 다음에도 만족스러운 시간 되시도록 준비하겠습니다."
+            text = (
+                f"{name}님, 좋은 리뷰 감사합니다!{liked} 큰 힘이 됩니다. "
+                "다음에도 만족스러운 시간 되시도록 준비하겠습니다."
+            )
         return text
 
 
