@@ -20,6 +20,11 @@ def _errors(request, exc: ValidationError) -> None:
 
 
 class ReadOnly(PermissionAdminMixin, admin.ModelAdmin):
+    """Records: viewing needs `<resource>:read`; nobody adds, changes or deletes them here."""
+
+    def role_permission(self, admin_action: str) -> str | None:
+        return f"{self.permission_resource}:read" if admin_action == "view" else None
+
     def has_add_permission(self, request, *args) -> bool:
         return False
 
@@ -37,15 +42,21 @@ class ListingInline(admin.TabularInline):
     readonly_fields = ["last_synced_at"]
 
 
+class StaffInline(admin.TabularInline):
+    model = m.StoreStaff
+    extra = 0
+    verbose_name = _("staff member")
+    verbose_name_plural = _("staff")
+
+
 @admin.register(m.Store)
 class StoreAdmin(PermissionAdminMixin, admin.ModelAdmin):
     permission_resource = "store"
     list_display = ["name", "category", "address", "auto_reply_positive", "archived"]
     search_fields = ["name", "address"]
-    filter_horizontal = ["staff"]
-    inlines = [ListingInline]
+    inlines = [StaffInline, ListingInline]
     fieldsets = [
-        (None, {"fields": ["name", "category", "address", "staff", "archived"]}),
+        (None, {"fields": ["name", "category", "address", "archived"]}),
         (_("Brand voice"), {"fields": ["tone", "signoff", "avoid_words", "reply_max_length", "auto_reply_positive"]}),
         (_("Alerts"), {"fields": ["alert_phone", "alert_telegram_chat_id", "quiet_start", "quiet_end"]}),
     ]

@@ -1,7 +1,7 @@
 from .base import Platform
 from .replies import Alert, ReplyDraft, Report
 from .reviews import IngestionSession, Review, ReviewVersion
-from .stores import Listing, Store, Subscription
+from .stores import Listing, Store, StoreStaff, Subscription
 
 __all__ = [
     "Alert",
@@ -13,5 +13,6 @@ __all__ = [
     "Review",
     "ReviewVersion",
     "Store",
+    "StoreStaff",
     "Subscription",
 ]

@@ -5,6 +5,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from apps.core.deletion import SET_NULL_WHERE_PRESENT
+
 from .base import Platform, Timestamped
 from .stores import Store
 
@@ -34,7 +36,7 @@ class IngestionSession(models.Model):
     updated = models.PositiveIntegerField(_("updated"), default=0)
     failed = models.PositiveIntegerField(_("failed"), default=0)
     errors = models.JSONField(_("errors"), default=list, blank=True)
-    started_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+    started_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=SET_NULL_WHERE_PRESENT)
 
     class Meta:
         verbose_name = _("ingestion session")

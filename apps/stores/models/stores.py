@@ -53,7 +53,9 @@ class Store(Timestamped):
     quiet_end = models.TimeField(_("quiet hours end"), null=True, blank=True)
     alert_phone = models.CharField(_("alert phone"), max_length=20, blank=True)
     alert_telegram_chat_id = models.CharField(_("alert Telegram chat id"), max_length=40, blank=True)
-    staff = models.ManyToManyField(settings.AUTH_USER_MODEL, blank=True, related_name="stores", verbose_name=_("staff"))
+    staff = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, through="StoreStaff", blank=True, related_name="stores", verbose_name=_("staff")
+    )
     archived = models.BooleanField(_("archived"), default=False)
 
     class Meta:
@@ -62,6 +64,31 @@ class Store(Timestamped):
 
     def __str__(self) -> str:
         return self.name
+
+
+def CASCADE_WHERE_PRESENT(collector, field, sub_objs, using):
+    """CASCADE from a user only where this table exists: users are deleted in every schema,
+    store tables exist only in store schemas (see apps.core.deletion)."""
+    from apps.core.deletion import _table_here
+
+    if _table_here(using, field.model._meta.db_table):
+        models.CASCADE(collector, field, sub_objs, using)
+
+
+CASCADE_WHERE_PRESENT.lazy_sub_objs = True
+
+
+class StoreStaff(models.Model):
+    """A staff member assigned to a store (the staff role's `assigned` scope)."""
+
+    store = models.ForeignKey(Store, on_delete=models.CASCADE)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=CASCADE_WHERE_PRESENT)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["store", "user"], name="stores_staff_once")]
+
+    def __str__(self) -> str:
+        return f"{self.store} · {self.user}"
 
 
 class Listing(Timestamped):

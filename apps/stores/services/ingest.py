@@ -37,6 +37,7 @@ from .common import invalid, record
 LOCK_TTL = 3600  # seed 002: crawling_lock ttl 3600
 CROSS_POST_RATIO = 90
 EDIT_RATIO = 50
+ANALYSIS_BATCH = 50
 RELEASE = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end"
 
 
@@ -247,8 +248,8 @@ def ingest(
             updated=session.updated,
             failed=session.failed,
         )
-        if to_analyse:
-            tasks.analyse_reviews.apply_async_on_commit(args=[to_analyse], priority=2)
+        for start in range(0, len(to_analyse), ANALYSIS_BATCH):  # batches several workers share
+            tasks.analyse_reviews.apply_async_on_commit(args=[to_analyse[start : start + ANALYSIS_BATCH]], priority=2)
     return session
 
 
