@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from apps.notifications import defaults as notification_defaults
@@ -55,18 +55,33 @@ def quiet_until(store: Store, now: datetime) -> datetime | None:
 
 
 def consider(review: Review) -> Alert | None:
-    if review.sentiment != Review.Sentiment.NEGATIVE and not review.urgent:
-        return None
+    made = consider_many([review])
+    return made[0] if made else None
+
+
+def consider_many(reviews: list[Review]) -> list[Alert]:
+    """An alert for each negative or urgent review that has none yet (the caller holds the
+    reviews' row locks, so no other worker alerts on them meanwhile); sent at once unless
+    the store's quiet hours hold it."""
+    wanted = [r for r in reviews if r.sentiment == Review.Sentiment.NEGATIVE or r.urgent]
+    if not wanted:
+        return []
+    taken = set(Alert.objects.filter(review__in=wanted).values_list("review_id", flat=True))
     now = timezone.now()
-    reasons = [URGENT_LABELS.get(u, u) for u in review.urgent] or ["부정 리뷰"]
-    try:
-        with transaction.atomic():
-            alert = Alert.objects.create(review=review, reasons=reasons, due_at=quiet_until(review.store, now) or now)
-    except IntegrityError:
-        return None  # this review already has its alert
-    if alert.due_at <= now:
-        send(alert)
-    return alert
+    fresh = [
+        Alert(
+            review=r,
+            reasons=[URGENT_LABELS.get(u, u) for u in r.urgent] or ["부정 리뷰"],
+            due_at=quiet_until(r.store, now) or now,
+        )
+        for r in wanted
+        if r.pk not in taken
+    ]
+    Alert.objects.bulk_create(fresh)
+    for alert in fresh:
+        if alert.due_at <= now:
+            send(alert)
+    return fresh
 
 
 def send(alert: Alert) -> None:

@@ -58,7 +58,10 @@ def _cues(clause: str) -> tuple[int, int]:
     """(positive, negative) cue counts of one clause, negations flipped."""
     pos = neg = 0
     taken: list[tuple[int, int]] = []
-    for polarity, patterns in ((-1, NEG), (1, POS)):  # negative first: 불친절 before 친절
+    for polarity, patterns in (
+        (-1, NEG),
+        (1, POS),
+    ):  # negative first: 불친절 before 친절
         for pattern in patterns:
             for match in pattern.finditer(clause):
                 start, end = match.span()
@@ -156,7 +159,14 @@ class CpuLexicon(Analyser):
         if urgent and sentiment in ("positive", "neutral") and not re.search(r"없|안\s?(나|났)|아니", text or ""):
             sentiment, score = ("mixed" if pos else "negative"), min(score, -0.2)
         polarity = {a: ("positive" if v > 0 else "negative" if v < 0 else "neutral") for a, v in aspects.items()}
-        return Analysis(sentiment, round(score, 3), polarity, keywords(text or ""), urgent, self.name)
+        return Analysis(
+            sentiment,
+            round(score, 3),
+            polarity,
+            keywords(text or ""),
+            urgent,
+            self.name,
+        )
 
 
 _backend: Analyser | None = None
@@ -172,35 +182,48 @@ def set_backend(analyser: Analyser | None) -> None:
     _backend = analyser
 
 
+ANALYSED_FIELDS = [
+    "sentiment",
+    "sentiment_score",
+    "aspects",
+    "keywords",
+    "urgent",
+    "analysis_backend",
+    "analysed_at",
+    "updated_at",
+]
+
+
 def analyse_reviews(ids: list[int]) -> int:
-    """Analyse the reviews not analysed yet (idempotent: analysed ones are skipped), then
-    alert and draft replies for them."""
+    """Analyse the reviews not analysed yet, as one batch (idempotent: analysed ones, and
+    ones another worker holds, are skipped), then alert and draft replies for them."""
     from . import alerts, replies
 
-    done = 0
     analyser = backend()
-    for review_id in ids:
-        with transaction.atomic():
-            review = Review.objects.select_for_update(skip_locked=True).filter(pk=review_id, analysed_at=None).first()
-            if review is None:
-                continue
+    with transaction.atomic():
+        reviews = list(
+            Review.objects.select_for_update(skip_locked=True, of=("self",))
+            .select_related("store")
+            .filter(pk__in=ids, analysed_at=None)
+            .order_by("pk")
+        )
+        if not reviews:
+            return 0
+        now = timezone.now()
+        for review in reviews:
             result = analyser.analyse(review.text, review.rating)
             review.sentiment, review.sentiment_score = result.sentiment, result.score
-            review.aspects, review.keywords, review.urgent = result.aspects, result.keywords, result.urgent
-            review.analysis_backend, review.analysed_at = result.backend, timezone.now()
-            review.save(
-                update_fields=[
-                    "sentiment",
-                    "sentiment_score",
-                    "aspects",
-                    "keywords",
-                    "urgent",
-                    "analysis_backend",
-                    "analysed_at",
-                    "updated_at",
-                ]
+            review.aspects, review.keywords, review.urgent = (
+                result.aspects,
+                result.keywords,
+                result.urgent,
             )
-            alerts.consider(review)
-            replies.after_analysis(review)
-            done += 1
-    return done
+            review.analysis_backend, review.analysed_at, review.updated_at = (
+                result.backend,
+                now,
+                now,
+            )
+        Review.objects.bulk_update(reviews, ANALYSED_FIELDS, batch_size=500)
+        alerts.consider_many(reviews)
+        replies.after_analysis_many(reviews)
+    return len(reviews)

@@ -121,86 +121,150 @@ def _validate(item: RawReview) -> str | None:
     return None
 
 
-def _existing(store: Store, platform: str, item: RawReview, key: str) -> Review | None:
-    rows = Review.objects.filter(store=store, platform=platform)
-    if item.external_id:
-        return rows.filter(external_id=item.external_id).first()
-    found = rows.filter(external_id="", natural_key=key).first()
-    if found is not None or not item.author.strip():
-        return found
-    # The same author on the same day with a changed text: an edit.
-    text = normalise(item.text)
-    for candidate in rows.filter(external_id="", author=item.author, written_on=item.written_on):
-        if fuzz.ratio(normalise(candidate.text), text) >= EDIT_RATIO:
-            return candidate
-    return None
+class _Index:
+    """The store's existing reviews that a batch can match, loaded in three queries."""
 
+    def __init__(self, store: Store, platform: str, items: list[RawReview], keys: list[str]):
+        rows = Review.objects.filter(store=store, platform=platform)
+        ids = [i.external_id for i in items if i.external_id]
+        self.by_id = {r.external_id: r for r in rows.filter(external_id__in=ids)} if ids else {}
+        plain = [k for i, k in zip(items, keys, strict=True) if not i.external_id]
+        self.by_key = {r.natural_key: r for r in rows.filter(external_id="", natural_key__in=plain)} if plain else {}
+        authors = {i.author for i in items if not i.external_id and i.author.strip()}
+        self.by_author: dict[tuple, list[Review]] = {}
+        if authors:
+            for r in rows.filter(external_id="", author__in=authors):
+                self.by_author.setdefault((r.author, r.written_on), []).append(r)
+        dated = [i.written_on for i in items if i.written_on]
+        self.others: dict = {}
+        if dated:
+            window = (min(dated) - timedelta(days=7), max(dated) + timedelta(days=7))
+            candidates = (
+                Review.objects.filter(store=store, written_on__range=window, cross_post_of=None)
+                .exclude(platform=platform)
+                .only("pk", "text", "written_on")
+                .order_by("pk")
+            )
+            for r in candidates:
+                self.others.setdefault(r.written_on, []).append((r.pk, normalise(r.text)))
 
-def _cross_post_of(review: Review) -> Review | None:
-    text = normalise(review.text)
-    if len(text) < 15:
+    def find(self, item: RawReview, key: str) -> Review | None:
+        if item.external_id:
+            return self.by_id.get(item.external_id)
+        found = self.by_key.get(key)
+        if found is not None or not item.author.strip():
+            return found
+        # The same author on the same day with a changed text: an edit.
+        text = normalise(item.text)
+        for candidate in self.by_author.get((item.author, item.written_on), []):
+            if fuzz.ratio(normalise(candidate.text), text) >= EDIT_RATIO:
+                return candidate
         return None
-    window = (review.written_on - timedelta(days=7), review.written_on + timedelta(days=7))
-    candidates = (
-        Review.objects.filter(store=review.store, written_on__range=window, cross_post_of=None)
-        .exclude(platform=review.platform)
-        .exclude(pk=review.pk)
-        .only("pk", "text")
-        .order_by("pk")
-    )
-    for candidate in candidates:
-        if fuzz.ratio(normalise(candidate.text), text) >= CROSS_POST_RATIO:
-            return candidate
-    return None
+
+    def cross_post_of(self, item: RawReview) -> int | None:
+        text = normalise(item.text)
+        if len(text) < 15 or not self.others:
+            return None
+        for offset in range(-7, 8):
+            for pk, other in self.others.get(item.written_on + timedelta(days=offset), []):
+                if fuzz.ratio(other, text) >= CROSS_POST_RATIO:
+                    return pk
+        return None
 
 
-def _upsert(store: Store, platform: str, item: RawReview, session: IngestionSession) -> tuple[str, Review | None]:
-    problem = _validate(item)
-    if problem:
-        where = _("row %(row)s") % {"row": item.row} if item.row else item.external_id or item.author
-        session.errors.append(f"{where}: {problem}")
-        return "failed", None
-    key = natural_key(item.author, item.written_on, item.text)
-    review = _existing(store, platform, item, key)
-    if review is None:
-        review = Review(
-            store=store,
-            platform=platform,
-            external_id=item.external_id,
-            natural_key=key,
-            author=item.author,
-            rating=item.rating,
-            text=item.text,
-            written_on=item.written_on,
-            platform_reply=item.platform_reply,
-            first_session=session,
-        )
-        if item.platform_reply:
+def _write(store: Store, platform: str, items: list[RawReview], session: IngestionSession) -> list[int]:
+    """Write a batch of reviews; returns the ids of new and changed reviews."""
+    valid, keys = [], []
+    for item in items:
+        session.found += 1
+        problem = _validate(item)
+        if problem:
+            where = _("row %(row)s") % {"row": item.row} if item.row else item.external_id or item.author
+            session.errors.append(f"{where}: {problem}")
+            session.failed += 1
+            continue
+        valid.append(item)
+        keys.append(natural_key(item.author, item.written_on, item.text))
+    index = _Index(store, platform, valid, keys)
+    new: list[Review] = []
+    changed: dict[int, Review] = {}
+    versions: list[ReviewVersion] = []
+    seen: dict[str, Review] = {}  # the same review twice in one batch
+    for item, key in zip(valid, keys, strict=True):
+        review = index.find(item, key) or seen.get(item.external_id or key)
+        if review is None:
+            review = Review(
+                store=store,
+                platform=platform,
+                external_id=item.external_id,
+                natural_key=key,
+                author=item.author,
+                rating=item.rating,
+                text=item.text,
+                written_on=item.written_on,
+                platform_reply=item.platform_reply,
+                first_session=session,
+                cross_post_of_id=index.cross_post_of(item),
+            )
+            if item.platform_reply:
+                review.reply_status = Review.ReplyStatus.POSTED
+            new.append(review)
+            seen[item.external_id or key] = review
+            continue
+        dirty = False
+        if normalise(review.text) != normalise(item.text) or review.rating != item.rating:
+            if review.pk:
+                versions.append(
+                    ReviewVersion(
+                        review=review,
+                        version=review.version,
+                        text=review.text,
+                        rating=review.rating,
+                    )
+                )
+                review.version += 1
+                review.analysed_at = None
+            review.text, review.rating, review.natural_key = item.text, item.rating, key
+            dirty = True
+        if item.platform_reply and item.platform_reply != review.platform_reply:
+            review.platform_reply = item.platform_reply
             review.reply_status = Review.ReplyStatus.POSTED
-        review.save()
-        cross = _cross_post_of(review)
-        if cross is not None:
-            review.cross_post_of = cross
-            review.save(update_fields=["cross_post_of"])
-        return "new", review
-    changed = normalise(review.text) != normalise(item.text) or review.rating != item.rating
+            dirty = True
+        if dirty and review.pk:
+            changed[review.pk] = review
+    Review.objects.bulk_create(new, batch_size=500)
     if changed:
-        ReviewVersion.objects.create(review=review, version=review.version, text=review.text, rating=review.rating)
-        review.version += 1
-        review.text, review.rating, review.natural_key = item.text, item.rating, key
-        review.analysed_at = None
-    if item.platform_reply and item.platform_reply != review.platform_reply:
-        review.platform_reply = item.platform_reply
-        review.reply_status = Review.ReplyStatus.POSTED
-        changed = True
-    if not changed:
-        return "same", review
-    review.save()
-    return "updated", review
+        now = timezone.now()
+        for review in changed.values():
+            review.updated_at = now
+        Review.objects.bulk_update(
+            list(changed.values()),
+            [
+                "version",
+                "text",
+                "rating",
+                "natural_key",
+                "analysed_at",
+                "platform_reply",
+                "reply_status",
+                "updated_at",
+            ],
+            batch_size=500,
+        )
+    ReviewVersion.objects.bulk_create(versions, batch_size=500)
+    session.new += len(new)
+    session.updated += len(changed)
+    return [r.pk for r in new] + list(changed)
 
 
 def ingest(
-    store: Store, platform: str, items: Iterable[RawReview], *, source: str, actor=None, locked: bool = False
+    store: Store,
+    platform: str,
+    items: Iterable[RawReview],
+    *,
+    source: str,
+    actor=None,
+    locked: bool = False,
 ) -> IngestionSession:
     """Write the reviews (all in one transaction) and record the session. Idempotent: the
     same reviews again add nothing. Analysis of new and changed reviews is queued after
@@ -222,16 +286,12 @@ def ingest(
 
     with transaction.atomic():
         session = IngestionSession.objects.create(
-            store=store, platform=platform, source=source, started_by=actor if getattr(actor, "pk", None) else None
+            store=store,
+            platform=platform,
+            source=source,
+            started_by=actor if getattr(actor, "pk", None) else None,
         )
-        to_analyse = []
-        for item in items:
-            session.found += 1
-            outcome, review = _upsert(store, platform, item, session)
-            if outcome in ("new", "updated", "failed"):
-                setattr(session, outcome, getattr(session, outcome) + 1)
-            if outcome in ("new", "updated"):
-                to_analyse.append(review.pk)
+        to_analyse = _write(store, platform, list(items), session)
         session.status = IngestionSession.Status.DONE
         session.finished_at = timezone.now()
         session.save()
@@ -274,7 +334,14 @@ def sync_listing(listing: Listing, *, actor=None) -> IngestionSession:
         with crawl_lock(listing.store):
             take_rate(listing.platform)
             items = list(connector.fetch(listing))
-            return ingest(listing.store, listing.platform, items, source=connector.source, actor=actor, locked=True)
+            return ingest(
+                listing.store,
+                listing.platform,
+                items,
+                source=connector.source,
+                actor=actor,
+                locked=True,
+            )
     except Busy:
         raise invalid(
             store=_("Reviews of %(store)s are being collected right now; try again when it is done.")

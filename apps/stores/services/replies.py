@@ -130,26 +130,68 @@ def draft_reply(review: Review, *, actor, text: str | None = None) -> ReplyDraft
         body, source = text.strip(), ReplyDraft.Source.MANUAL
     else:
         chosen = drafter()
-        body, source = in_brand_voice(review.store, chosen.draft(review, examples(review.store))), chosen.source
+        body, source = (
+            in_brand_voice(review.store, chosen.draft(review, examples(review.store))),
+            chosen.source,
+        )
     draft = ReplyDraft.objects.create(
-        review=review, text=body, source=source, suggested_by=actor if getattr(actor, "pk", None) else None
+        review=review,
+        text=body,
+        source=source,
+        suggested_by=actor if getattr(actor, "pk", None) else None,
     )
     if review.reply_status == Review.ReplyStatus.NONE:
         Review.objects.filter(pk=review.pk).update(reply_status=Review.ReplyStatus.DRAFTED)
-    record("store.reply_drafted", draft, actor if getattr(actor, "pk", None) else None, review=review.pk, source=source)
+    record(
+        "store.reply_drafted",
+        draft,
+        actor if getattr(actor, "pk", None) else None,
+        review=review.pk,
+        source=source,
+    )
     return draft
 
 
 def after_analysis(review: Review) -> None:
-    """A draft for every new review (plans with reply drafts); in the store's auto mode,
-    positive 4–5 star reviews are approved at once."""
-    if not plans.allows("reply_drafts") or review.reply_status != Review.ReplyStatus.NONE:
+    after_analysis_many([review])
+
+
+def after_analysis_many(reviews: list[Review]) -> None:
+    """A draft for every newly analysed review without one (plans with reply drafts),
+    written in one go; in a store's auto mode, positive 4–5 star reviews are approved at once."""
+    candidates = [r for r in reviews if r.reply_status == Review.ReplyStatus.NONE]
+    if not candidates or not plans.allows("reply_drafts"):
         return
-    if review.drafts.exists():
+    has = set(ReplyDraft.objects.filter(review__in=candidates).values_list("review_id", flat=True))
+    candidates = [r for r in candidates if r.pk not in has]
+    if not candidates:
         return
-    draft = draft_reply(review, actor=None)
-    if review.store.auto_reply_positive and may_auto_post(review):
-        approve(draft, actor=None, auto=True)
+    chosen = drafter()
+    shown: dict[int, list[str]] = {}
+    drafts = []
+    for review in candidates:
+        if review.store_id not in shown:
+            shown[review.store_id] = examples(review.store)
+        text = in_brand_voice(review.store, chosen.draft(review, shown[review.store_id]))
+        drafts.append(ReplyDraft(review=review, text=text, source=chosen.source))
+    ReplyDraft.objects.bulk_create(drafts)
+    Review.objects.filter(pk__in=[r.pk for r in candidates]).update(reply_status=Review.ReplyStatus.DRAFTED)
+    by_store: dict[int, list[int]] = {}
+    for review in candidates:
+        review.reply_status = Review.ReplyStatus.DRAFTED
+        by_store.setdefault(review.store_id, []).append(review.pk)
+    for review in candidates:
+        if review.store_id in by_store:
+            record(
+                "store.replies_drafted",
+                review.store,
+                None,
+                reviews=by_store.pop(review.store_id),
+                source=chosen.source,
+            )
+    for draft in drafts:
+        if draft.review.store.auto_reply_positive and may_auto_post(draft.review):
+            approve(draft, actor=None, auto=True)
 
 
 def _locked_pending(draft: ReplyDraft) -> ReplyDraft:
@@ -184,7 +226,14 @@ def approve(draft: ReplyDraft, *, actor, text: str | None = None, auto: bool = F
         status=ReplyDraft.Status.REJECTED, reason=_("Another draft was approved.")
     )
     Review.objects.filter(pk=review.pk).update(reply_status=Review.ReplyStatus.APPROVED)
-    record("store.reply_approved", draft, draft.decided_by, review=review.pk, auto=auto, edited=text is not None)
+    record(
+        "store.reply_approved",
+        draft,
+        draft.decided_by,
+        review=review.pk,
+        auto=auto,
+        edited=text is not None,
+    )
     if connector_for(review.platform).can_post:
         tasks.post_reply.apply_async_on_commit(args=[draft.pk], priority=1)
     return draft
@@ -208,12 +257,24 @@ def reject(draft: ReplyDraft, *, actor, reason: str) -> ReplyDraft:
 
 
 def _posted(draft: ReplyDraft, actor) -> None:
-    draft.status, draft.posted_at, draft.post_error = ReplyDraft.Status.POSTED, timezone.now(), ""
+    draft.status, draft.posted_at, draft.post_error = (
+        ReplyDraft.Status.POSTED,
+        timezone.now(),
+        "",
+    )
     draft.save()
     Review.objects.filter(pk=draft.review_id).update(
-        reply_status=Review.ReplyStatus.POSTED, platform_reply=draft.text, updated_at=timezone.now()
+        reply_status=Review.ReplyStatus.POSTED,
+        platform_reply=draft.text,
+        updated_at=timezone.now(),
     )
-    record("store.reply_posted", draft, actor, review=draft.review_id, platform=draft.review.platform)
+    record(
+        "store.reply_posted",
+        draft,
+        actor,
+        review=draft.review_id,
+        platform=draft.review.platform,
+    )
 
 
 def post(draft_id: int) -> str:
