@@ -67,23 +67,7 @@ class GuardianAdmin(PermissionAdminMixin, admin.ModelAdmin):
     readonly_fields = ["family"]
     fields = ["name", "phone", "email", "family", "user", "telegram_chat_id"]
     autocomplete_fields = ["user"]
-    actions = ["invite_to_portal"]
-
-    @admin.action(description=_("Invite to the parent portal (KakaoTalk/SMS link)"), permissions=["change"])
-    def invite_to_portal(self, request, queryset):
-        from apps.portal.invitations import invite
-
-        sent, refused = 0, []
-        for guardian in queryset:
-            try:
-                invite(guardian, base_url=request.build_absolute_uri("/"), actor=request.user)
-                sent += 1
-            except ValidationError as exc:
-                refused.append(f"{guardian}: {exc.messages[0]}")
-        if sent:
-            self.message_user(request, ngettext("%d guardian invited.", "%d guardians invited.", sent) % sent)
-        if refused:
-            self.message_user(request, "; ".join(refused), level=messages.WARNING)
+    actions = []  # apps.portal.admin adds the portal invitation
 
     @admin.display(description=_("phone"))
     def phone_display(self, obj):
@@ -123,7 +107,7 @@ class StudentAdmin(PermissionAdminMixin, admin.ModelAdmin):
     readonly_fields = ["family"]
     autocomplete_fields = ["user", "referred_by"]
     inlines = [GuardianLinkInline, EnrollmentInline]
-    actions = ["give_kiosk_pins", "recompute_vindex", "export_roster"]
+    actions = ["give_kiosk_pins", "recompute_vindex"]  # apps.roster.admin adds the Excel export
 
     @admin.display(description=_("V-Index"))
     def vindex_value(self, obj):
@@ -159,18 +143,6 @@ class StudentAdmin(PermissionAdminMixin, admin.ModelAdmin):
     def give_kiosk_pins(self, request, queryset):
         pins = [f"{student.name}: {attendance.set_pin(student, actor=request.user)}" for student in queryset]
         self.message_user(request, _("New PINs (shown once): %(pins)s") % {"pins": ", ".join(pins)})
-
-    @admin.action(description=_("Export to Excel (.xlsx)"), permissions=["export"])
-    def export_roster(self, request, queryset):
-        # The roster import's own format, so the file can be edited and imported again.
-        from django.http import HttpResponse
-
-        from apps.roster.exporting import XLSX, export_xlsx
-
-        response = HttpResponse(content_type=XLSX)
-        response["Content-Disposition"] = 'attachment; filename="students.xlsx"'
-        export_xlsx(response, request=request, students=queryset)
-        return response
 
     def has_export_permission(self, request) -> bool:
         from apps.accounts.permissions import has_permission

@@ -7,7 +7,8 @@ class AcademyConfig(AppConfig):
     verbose_name = _("Academy")
 
     def ready(self) -> None:
-        from . import payables, scopes  # noqa: F401  row scopes of roles; invoices payable online
+        from . import payables, roles, scopes  # noqa: F401  row scopes of roles; invoices payable online
         from .services import people
 
+        roles.register()
         people.register_blind_indexes()

@@ -3,7 +3,7 @@
     ws/academy/attendance/            the whole academy (staff dashboard)
     ws/academy/attendance/<class_id>/ one class (a coach's tablet)
 
-Groups are schema-prefixed (services.attendance.board_group), so another academy's
+Groups are named by services.attendance.board_group and schema-prefixed by the consumer base, so another academy's
 check-ins never arrive here; a coach may open only the classes they teach.
 """
 
@@ -27,13 +27,7 @@ class AttendanceBoardConsumer(TenantJsonConsumer):
             await self.close(code=CloseCode.NOT_FOUND, reason="no such class")
             return
         await self.accept()
-        if class_id is None:
-            await self.channel_layer.group_add(attendance_group("academy", self), self.channel_name)
-            self.groups.append(attendance_group("academy", self))
-        else:
-            group = attendance_group(f"class.{class_id}", self)
-            await self.channel_layer.group_add(group, self.channel_name)
-            self.groups.append(group)
+        await self.join(attendance.board_group("academy" if class_id is None else f"class.{class_id}"))
         await self.send_json({"type": "board", "sessions": await self.snapshot(class_id)})
 
     @tenant_database_sync_to_async
@@ -59,7 +53,3 @@ class AttendanceBoardConsumer(TenantJsonConsumer):
     @tenant_database_sync_to_async
     def may_see(self, class_id) -> bool:
         return visible_to(Class.objects.filter(pk=class_id), self.user, "class:read").exists()
-
-
-def attendance_group(name: str, consumer: TenantJsonConsumer) -> str:
-    return consumer.group(f"attendance.{name}")

@@ -31,13 +31,11 @@ class AccountAdapter(DefaultAccountAdapter):
         return getattr(settings, "ACCOUNT_ALLOW_SIGNUP", True)
 
     def get_login_redirect_url(self, request) -> str:
-        # Without a `next`, a parent signing in on an academy host goes to the parent portal.
-        if getattr(getattr(connection, "tenant", None), "type", "") == "academy" and not request.user.is_staff:
-            from apps.portal.services import is_guardian
+        # Without a `next`, the tenant type's vertical may send the user to its own home
+        # (a parent on an academy host goes to the parent portal: apps.accounts.hooks).
+        from .hooks import login_redirect
 
-            if is_guardian(request.user):
-                return "/portal/"
-        return super().get_login_redirect_url(request)
+        return login_redirect(request) or super().get_login_redirect_url(request)
 
 
 class SocialAccountAdapter(DefaultSocialAccountAdapter):

@@ -7,4 +7,10 @@ class AccountsConfig(AppConfig):
     verbose_name = _("Accounts")
 
     def ready(self) -> None:
-        from . import authentication, checks, scopes  # noqa: F401  OpenAPI auth extension, checks, row scopes
+        from django.conf import settings
+
+        from . import authentication, checks, pending_roles, roles, scopes  # noqa: F401  OpenAPI auth, checks, scopes
+
+        for tenant_type in settings.TENANT_TYPES:
+            roles.register_resources(tenant_type, roles.COMMON)
+        pending_roles.register()

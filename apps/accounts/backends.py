@@ -9,6 +9,8 @@ don't map themselves to role permissions) are held only by superusers and holder
 
 from __future__ import annotations
 
+import inspect
+
 from allauth.account.auth_backends import AuthenticationBackend as AllauthBackend
 from django.contrib.auth.backends import ModelBackend
 
@@ -47,3 +49,31 @@ class RoleModelBackend(RolePermissionsMixin, ModelBackend):
 
 class LoginBackend(RolePermissionsMixin, AllauthBackend):
     """allauth's login by username or e-mail; its permission answers are the same."""
+
+
+class TenantTypeBackend(RoleModelBackend):
+    """The sign-in methods verticals add for their tenant type (apps.accounts.hooks: a
+    guardian's phone number on academy hosts), asked only on hosts of that type."""
+
+    def authenticate(self, request, **credentials):
+        from .hooks import backends_for, current_type
+
+        for backend in backends_for(current_type()):
+            try:
+                inspect.signature(backend.authenticate).bind(request, **credentials)
+            except TypeError:
+                continue  # not this backend's kind of credentials (as django.contrib.auth does)
+            user = backend.authenticate(request, **credentials)
+            if user is not None:
+                return user
+        return None
+
+    def login_alias(self, login: str) -> str | None:
+        """The sign-in limit's account key for another form of login (apps.core.ratelimit)."""
+        from .hooks import backends_for, current_type
+
+        for backend in backends_for(current_type()):
+            alias = getattr(backend, "login_alias", None)
+            if alias is not None and (found := alias(login)):
+                return found
+        return None

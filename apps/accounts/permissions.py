@@ -41,7 +41,7 @@ class AccessDenied(PermissionDenied):
 def _check_known(perm: str) -> None:
     # A misspelt permission would otherwise be granted to superusers only, silently.
     if not is_known(perm):
-        raise ValueError(f"unknown permission {perm!r}: add it to apps.accounts.roles.VOCABULARY")
+        raise ValueError(f"unknown permission {perm!r}: add it to its vertical's roles.RESOURCES")
 
 
 def role_codes(user) -> list[str]:

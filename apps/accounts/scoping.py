@@ -35,11 +35,13 @@ from django.core.exceptions import ImproperlyConfigured
 from django.db.models import Model, Q, QuerySet
 from django.http import Http404
 
+from apps.core.registry import Registry
+
 from .permissions import has_permission, roles_granting
 from .roles import split
 
 ScopeRule = Callable[[object], Q]
-_registry: dict[tuple[str, str], ScopeRule] = {}
+_registry: Registry[ScopeRule] = Registry("scope")  # (model label, scope name) → rule
 NOTHING = Q(pk__in=[])
 
 
@@ -48,7 +50,7 @@ def register_scope(model: type[Model] | str, name: str) -> Callable[[ScopeRule],
     label = model if isinstance(model, str) else model._meta.label_lower
 
     def decorator(rule: ScopeRule) -> ScopeRule:
-        _registry[(label.lower(), name)] = rule
+        _registry.register((label.lower(), name), rule)
         return rule
 
     return decorator

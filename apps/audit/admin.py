@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from apps.accounts.admin_mixins import PermissionAdminMixin
 from apps.accounts.permissions import has_permission, require_permission
+from apps.core.admin import ReadOnlyAdminMixin
 
 from .export import csv_response
 from .models import AuditEntry
@@ -40,7 +41,7 @@ class ResourceTypeFilter(_DistinctValueFilter):
 
 
 @admin.register(AuditEntry)
-class AuditEntryAdmin(PermissionAdminMixin, admin.ModelAdmin):
+class AuditEntryAdmin(ReadOnlyAdminMixin, PermissionAdminMixin, admin.ModelAdmin):
     """Read-only viewer; the database refuses changes anyway. `audit:read` holders with an
     `own` scope see only their own entries; `audit:export` adds the CSV export, which
     honours the current filters and search."""
@@ -54,15 +55,6 @@ class AuditEntryAdmin(PermissionAdminMixin, admin.ModelAdmin):
     list_per_page = 100
     show_full_result_count = False
     change_list_template = "admin/audit/auditentry/change_list.html"
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
 
     def get_actions(self, request):
         return {}

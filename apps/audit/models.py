@@ -1,9 +1,10 @@
-import pgtrigger
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+from apps.core.triggers import append_only
 
 
 class AuditEntry(models.Model):
@@ -43,16 +44,7 @@ class AuditEntry(models.Model):
             models.Index(fields=["resource_type", "resource_id", "at"], name="audit_resource_idx"),
             models.Index(fields=["actor", "at"], name="audit_actor_idx"),
         ]
-        triggers = [
-            pgtrigger.Protect(name="append_only", operation=pgtrigger.Update | pgtrigger.Delete),
-            pgtrigger.Trigger(
-                name="no_truncate",
-                level=pgtrigger.Statement,
-                when=pgtrigger.Before,
-                operation=pgtrigger.Truncate,
-                func="RAISE EXCEPTION 'audit log is append-only: TRUNCATE refused'; RETURN NULL;",
-            ),
-        ]
+        triggers = append_only("audit log")
 
     def __str__(self) -> str:
         who = self.actor_username or "—"

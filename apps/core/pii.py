@@ -35,6 +35,8 @@ from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.db import models
 
+from .registry import AlreadyRegistered
+
 PREFIX = "fernet:"
 
 
@@ -158,7 +160,10 @@ BLIND_INDEXES: list[BlindIndex] = []
 def register_blind_index(model: str, field: str, compute: Callable[[models.Model], str | None] | None) -> None:
     """Tell rotate_pii_keys how to recompute a blind index column from its row (None: it
     cannot, the value must be set again after a change of PII_BLIND_INDEX_KEY)."""
-    BLIND_INDEXES.append(BlindIndex(model.lower(), field, compute))
+    index = BlindIndex(model.lower(), field, compute)
+    if any((known.model, known.field) == (index.model, index.field) for known in BLIND_INDEXES):
+        raise AlreadyRegistered(f"blind index {index.model}.{index.field} is already registered")
+    BLIND_INDEXES.append(index)
 
 
 class EncryptedTextField(models.TextField):

@@ -22,12 +22,43 @@ from importlib import import_module
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+from asgiref.sync import async_to_sync
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
+from channels.layers import get_channel_layer
 from channels.routing import URLRouter
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
+from django.db import connection, transaction
 from django_tenants.utils import remove_www, schema_context
+
+
+def group_name(name: str, schema: str | None = None) -> str:
+    """The channel-layer group `name` of one tenant: the only place the schema prefix is
+    built, so group_send in one tenant can never reach another tenant's sockets. `schema`
+    defaults to the current connection's (the request's, task's or command's tenant)."""
+    return f"{schema or connection.schema_name}.{name}"
+
+
+def broadcast(name: str, event: dict, *, schema: str | None = None) -> None:
+    """Send `event` to the tenant's group `name` now (progress of running work, which no
+    commit waits for). Data that describes a change goes through broadcast_on_commit."""
+    layer = get_channel_layer()
+    if layer is not None:
+        async_to_sync(layer.group_send)(group_name(name, schema), event)
+
+
+def broadcast_on_commit(name: str, event: dict) -> None:
+    """Send `event` to the tenant's group `name` once the current transaction commits
+    (never, if it rolls back). The group is named now, in the tenant the change was made in."""
+    group = group_name(name)
+
+    def send() -> None:
+        layer = get_channel_layer()
+        if layer is not None:
+            async_to_sync(layer.group_send)(group, event)
+
+    transaction.on_commit(send)
 
 
 class CloseCode:
@@ -208,7 +239,7 @@ class TenantJsonConsumer(AsyncJsonWebsocketConsumer):
         return self.scope.get("user") or AnonymousUser()
 
     def group(self, name: str) -> str:
-        return f"{self.scope['schema_name']}.{name}"
+        return group_name(name, self.scope["schema_name"])
 
     async def websocket_connect(self, message):
         if not self.allow_anonymous and not self.user.is_authenticated:

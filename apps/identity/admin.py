@@ -2,23 +2,15 @@ from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
 from apps.accounts.permissions import PermissionAdminMixin
+from apps.core.admin import ReadOnlyAdminMixin
 
 from .models import Identity, IdentityKey, IdentityLink
 
 
-class ReadOnly(PermissionAdminMixin, admin.ModelAdmin):
+class ReadOnly(ReadOnlyAdminMixin, PermissionAdminMixin, admin.ModelAdmin):
     """The registry is written only by the tenants' services; operators read it."""
 
     permission_resource = "identity"
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 class KeyInline(admin.TabularInline):

@@ -1,12 +1,13 @@
 from django.contrib import admin
 
 from apps.accounts.admin_mixins import PermissionAdminMixin
+from apps.core.admin import ReadOnlyAdminMixin
 
 from .models import Event
 
 
 @admin.register(Event)
-class EventAdmin(PermissionAdminMixin, admin.ModelAdmin):
+class EventAdmin(ReadOnlyAdminMixin, PermissionAdminMixin, admin.ModelAdmin):
     """Read-only: the ledger is append-only, in the admin as in the database."""
 
     permissions = {"view": "ledger:read", "add": None, "change": None, "delete": None}
@@ -16,12 +17,3 @@ class EventAdmin(PermissionAdminMixin, admin.ModelAdmin):
     search_fields = ["kind", "subject_id", "actor", "hash"]
     readonly_fields = [f.name for f in Event._meta.fields]
     date_hierarchy = "occurred_at"
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

@@ -1,7 +1,8 @@
-import pgtrigger
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+from apps.core.triggers import append_only
 
 
 class Event(models.Model):
@@ -42,16 +43,7 @@ class Event(models.Model):
             models.Index(fields=["subject_type", "subject_id", "seq"], name="ledger_subject_idx"),
             models.Index(fields=["kind"], name="ledger_kind_idx"),
         ]
-        triggers = [
-            pgtrigger.Protect(name="append_only", operation=pgtrigger.Update | pgtrigger.Delete),
-            pgtrigger.Trigger(
-                name="no_truncate",
-                level=pgtrigger.Statement,
-                when=pgtrigger.Before,
-                operation=pgtrigger.Truncate,
-                func="RAISE EXCEPTION 'ledger is append-only: TRUNCATE refused'; RETURN NULL;",
-            ),
-        ]
+        triggers = append_only("ledger")
 
     def __str__(self) -> str:
         return f"#{self.seq} {self.kind} {self.subject_type}:{self.subject_id}"

@@ -1,16 +1,16 @@
-from django import forms
 from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from apps.accounts.admin_mixins import PermissionAdminMixin
+from apps.core.admin import ReadOnlyAdminMixin, SecretField, SecretsForm
 
 from . import services
 from .models import Message, Preference, ProviderConfig, Template
 
 
 @admin.register(Message)
-class MessageAdmin(PermissionAdminMixin, admin.ModelAdmin):
+class MessageAdmin(ReadOnlyAdminMixin, PermissionAdminMixin, admin.ModelAdmin):
     permission_resource = "notification"
     permissions = {"view": "notification:read", "add": None, "change": None, "delete": None}
     list_display = [
@@ -30,15 +30,6 @@ class MessageAdmin(PermissionAdminMixin, admin.ModelAdmin):
     exclude = ["address"]
     date_hierarchy = "created_at"
     actions = ["resend"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     def has_send_permission(self, request) -> bool:
         from apps.accounts.permissions import has_permission
@@ -76,13 +67,8 @@ class TemplateAdmin(PermissionAdminMixin, admin.ModelAdmin):
         super().save_model(request, obj, form, change)
 
 
-class ProviderConfigForm(forms.ModelForm):
-    secret = forms.CharField(
-        label=_("secret"),
-        required=False,
-        widget=forms.PasswordInput(render_value=False),
-        help_text=_("Leave empty to keep the current one."),
-    )
+class ProviderConfigForm(SecretsForm):
+    secret = SecretField(label=_("secret"))
 
     class Meta:
         model = ProviderConfig
@@ -97,9 +83,6 @@ class ProviderConfigForm(forms.ModelForm):
             "secret",
             "rate_per_second",
         ]
-
-    def clean_secret(self):
-        return self.cleaned_data["secret"] or (self.instance.secret if self.instance.pk else "")
 
 
 @admin.register(ProviderConfig)

@@ -1,28 +1,20 @@
-from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from apps.accounts.admin_mixins import PermissionAdminMixin
+from apps.core.admin import SecretField, SecretsForm
 
 from . import services
 from .models import GatewayConfig, Payment, PaymentRefund, WebhookDelivery
 
 
-class GatewayConfigForm(forms.ModelForm):
-    secret = forms.CharField(
-        label=_("secret key"),
-        required=False,
-        widget=forms.PasswordInput(render_value=False),
-        help_text=_("Leave empty to keep the current one."),
-    )
+class GatewayConfigForm(SecretsForm):
+    secret = SecretField(label=_("secret key"))
 
     class Meta:
         model = GatewayConfig
         fields = ["gateway", "enabled", "is_default", "base_url", "client_key", "secret"]
-
-    def clean_secret(self):
-        return self.cleaned_data["secret"] or (self.instance.secret if self.instance.pk else "")
 
 
 @admin.register(GatewayConfig)

@@ -15,6 +15,8 @@ from dataclasses import dataclass
 
 from django.core.exceptions import ImproperlyConfigured
 
+from apps.core.registry import Registry
+
 
 @dataclass
 class PayableInfo:
@@ -42,12 +44,12 @@ class Payable:
         return self.model.objects.select_for_update().get(pk=pk)
 
 
-_payables: dict[str, Payable] = {}
+_payables: Registry[Payable] = Registry("payable")
 
 
 def register_payable(kind: str):
     def decorator(cls):
-        _payables[kind] = cls()
+        _payables.register(kind, cls())
         cls.kind = kind
         return cls
 

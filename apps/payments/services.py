@@ -18,6 +18,7 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from apps.core.services import require_won
 from apps.ledger.services import append
 
 from .gateways import BadWebhook, GatewayError, Verified, adapter_for
@@ -52,8 +53,7 @@ def start_payment(
     kind = kind_of(obj)
     info = payable(kind).describe(obj)
     amount = info.amount_due if amount is None else amount
-    if not isinstance(amount, int) or isinstance(amount, bool) or amount <= 0:
-        raise ValidationError({"amount": _("The amount must be a positive whole number of won.")})
+    require_won(amount)
     if amount > info.amount_due:
         raise ValidationError({"amount": _("Only %(due)s won is due.") % {"due": f"{info.amount_due:,}"}})
     config = gateway_config(gateway)
@@ -263,8 +263,7 @@ def reconcile_pending(older_than_minutes: int = 10) -> int:
 
 def refund(payment: Payment, amount: int, *, reason: str, actor=None) -> PaymentRefund:
     """Give money back through the gateway (all or part), then tell the payable."""
-    if not isinstance(amount, int) or amount <= 0:
-        raise ValidationError({"amount": _("The amount must be a positive whole number of won.")})
+    require_won(amount)
     if not reason.strip():
         raise ValidationError({"reason": _("Say why the money is refunded.")})
     with transaction.atomic():

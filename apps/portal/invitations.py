@@ -20,9 +20,9 @@ from django.utils.http import urlsafe_base64_decode, urlsafe_base64_encode
 from django.utils.translation import gettext as _
 
 from apps.academy.models import Guardian
-from apps.academy.services.common import invalid, record
 from apps.academy.services.notifying import _contact
 from apps.accounts import services as accounts
+from apps.core.services import invalid, record
 from apps.notifications.services import notify
 
 User = get_user_model()

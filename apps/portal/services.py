@@ -29,10 +29,10 @@ from apps.academy.models import (
 )
 from apps.academy.models import Payment as FamilyPayment
 from apps.academy.services import people
-from apps.academy.services.common import invalid
 from apps.accounts.permissions import has_permission, role_codes
 from apps.accounts.scoping import scope_rule, visible_to
 from apps.core import ratelimit
+from apps.core.services import invalid
 from apps.notifications import services as notifications
 from apps.notifications.models import Channel, Preference
 from apps.payments import services as payments
@@ -50,6 +50,13 @@ PORTAL_CHANNELS = (Channel.ALIMTALK, Channel.TELEGRAM)
 def is_guardian(user) -> bool:
     """Whether the portal is for this user: they hold the guardian role here."""
     return GUARDIAN_ROLE in role_codes(user) and has_permission(user, "student:read")
+
+
+def portal_home(request) -> str | None:
+    """Where a parent lands after signing in on an academy host without a `next`."""
+    if not request.user.is_staff and is_guardian(request.user):
+        return "/portal/"
+    return None
 
 
 def guardian_profile(user) -> Guardian | None:

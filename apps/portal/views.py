@@ -210,7 +210,7 @@ def welcome(request: HttpRequest, uidb64: str, token: str) -> HttpResponse:
     form = SetPasswordForm(user, request.POST or None)
     if request.method == "POST" and form.is_valid():
         form.save()
-        login(request, user, backend="apps.portal.backends.GuardianPhoneBackend")
+        login(request, user, backend="apps.accounts.backends.RoleModelBackend")
         messages.success(request, _("Your password is set. Next time, sign in with your phone number."))
         return redirect("portal-home")
     from apps.core.normalise import display_phone

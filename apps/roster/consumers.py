@@ -22,7 +22,7 @@ class ImportProgressConsumer(TenantJsonConsumer):
         if state is None:
             await self.close(code=CloseCode.NOT_FOUND, reason="no such import")
             return
-        await self.join(f"roster.import.{job_id}")
+        await self.join(jobs.group(job_id))
         await self.send_json({"type": "progress", **state})
 
     @tenant_database_sync_to_async

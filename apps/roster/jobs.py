@@ -8,11 +8,11 @@ import hashlib
 import logging
 import time
 
-from asgiref.sync import async_to_sync
-from channels.layers import get_channel_layer
 from django.core.files.uploadedfile import UploadedFile
 from django.db import connection, transaction
 from django.utils import timezone
+
+from apps.core import websocket
 
 from .importing import Options, Report, RosterImportError, import_file
 from .models import ImportJob
@@ -21,14 +21,13 @@ log = logging.getLogger(__name__)
 PREVIEW_ACTIONS = 200  # rows of the preview table kept on the job
 
 
-def group(job_id: int, schema: str | None = None) -> str:
-    return f"{schema or connection.schema_name}.roster.import.{job_id}"
+def group(job_id: int) -> str:
+    """The job's progress group, schema-prefixed by apps.core.websocket."""
+    return f"roster.import.{job_id}"
 
 
 def broadcast(job_id: int, message: dict, schema: str | None = None) -> None:
-    layer = get_channel_layer()
-    if layer is not None:
-        async_to_sync(layer.group_send)(group(job_id, schema), {"type": "import.progress", **message})
+    websocket.broadcast(group(job_id), {"type": "import.progress", **message}, schema=schema)
 
 
 RUNNING = (

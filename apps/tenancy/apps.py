@@ -5,3 +5,8 @@ from django.utils.translation import gettext_lazy as _
 class TenancyConfig(AppConfig):
     name = "apps.tenancy"
     verbose_name = _("Tenancy")
+
+    def ready(self) -> None:
+        from . import roles
+
+        roles.register()  # the platform operators' roles

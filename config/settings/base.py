@@ -262,8 +262,8 @@ AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
     "apps.accounts.backends.RoleModelBackend",
     "apps.accounts.backends.LoginBackend",
-    # academy hosts: a guardian signs in with their phone number
-    "apps.portal.backends.GuardianPhoneBackend",
+    # sign-in methods a vertical adds for its tenant type (apps.accounts.hooks)
+    "apps.accounts.backends.TenantTypeBackend",
 ]
 LOGIN_URL = "account_login"
 LOGIN_REDIRECT_URL = "/"

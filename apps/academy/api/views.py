@@ -6,16 +6,16 @@ go through the services, so the API writes the same ledger events as the back of
 from __future__ import annotations
 
 from django.db.models import Q
-from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from drf_spectacular.utils import extend_schema, inline_serializer
-from rest_framework import mixins, serializers, status, viewsets
+from rest_framework import mixins, serializers, status
 from rest_framework.decorators import action, api_view, permission_classes
 from rest_framework.response import Response
 
 from apps.accounts.api.permissions import HasPermission
-from apps.accounts.scoping import record_out_of_scope, visible_to
+from apps.accounts.scoping import visible_to
+from apps.core.api.viewsets import ScopedViewSet
 from apps.payments import services as payments
 
 from .. import models as m
@@ -23,31 +23,12 @@ from ..services import attendance, billing, consultations, dashboard, enrollment
 from . import serializers as s
 
 
-class Scoped(viewsets.GenericViewSet):
-    """Rows in the user's scope for the resource's read permission."""
-
-    resource = ""
-    base_queryset = None
-
-    def get_queryset(self):
-        return visible_to(self.base_queryset.all(), self.request.user, f"{self.resource}:read")
-
-    def get_object(self):
-        try:
-            return super().get_object()
-        except Http404:
-            key = self.lookup_url_kwarg or self.lookup_field
-            lookup = {self.lookup_field: self.kwargs.get(key)}
-            record_out_of_scope(self.base_queryset.all(), self.request.user, f"{self.resource}:read", **lookup)
-            raise
-
-
 def _created(data) -> Response:
     return Response(data, status=status.HTTP_201_CREATED)
 
 
 @extend_schema(tags=["academy: people"])
-class StudentViewSet(Scoped, mixins.ListModelMixin, mixins.RetrieveModelMixin):
+class StudentViewSet(ScopedViewSet, mixins.ListModelMixin, mixins.RetrieveModelMixin):
     resource = "student"
     base_queryset = m.Student.objects.select_related("family").prefetch_related("guardian_links__guardian")
     serializer_class = s.StudentSerializer
@@ -83,7 +64,7 @@ class StudentViewSet(Scoped, mixins.ListModelMixin, mixins.RetrieveModelMixin):
 
 
 @extend_schema(tags=["academy: people"])
-class GuardianLinkViewSet(Scoped, mixins.ListModelMixin):
+class GuardianLinkViewSet(ScopedViewSet, mixins.ListModelMixin):
     resource = "guardian"
     base_queryset = m.GuardianLink.objects.select_related("guardian", "student")
     serializer_class = s.GuardianLinkSerializer
@@ -108,7 +89,7 @@ class GuardianLinkViewSet(Scoped, mixins.ListModelMixin):
 
 
 @extend_schema(tags=["academy: consultations"])
-class ConsultationViewSet(Scoped, mixins.ListModelMixin, mixins.RetrieveModelMixin):
+class ConsultationViewSet(ScopedViewSet, mixins.ListModelMixin, mixins.RetrieveModelMixin):
     resource = "consultation"
     base_queryset = m.Consultation.objects.all()
     serializer_class = s.ConsultationSerializer
@@ -151,7 +132,7 @@ class ConsultationViewSet(Scoped, mixins.ListModelMixin, mixins.RetrieveModelMix
 
 
 @extend_schema(tags=["academy: classes"])
-class ClassViewSet(Scoped, mixins.ListModelMixin, mixins.RetrieveModelMixin):
+class ClassViewSet(ScopedViewSet, mixins.ListModelMixin, mixins.RetrieveModelMixin):
     resource = "class"
     base_queryset = m.Class.objects.select_related("coach").prefetch_related("slots")
     serializer_class = s.ClassSerializer
@@ -162,7 +143,7 @@ class ClassViewSet(Scoped, mixins.ListModelMixin, mixins.RetrieveModelMixin):
 
 
 @extend_schema(tags=["academy: classes"])
-class SessionViewSet(Scoped, mixins.ListModelMixin, mixins.RetrieveModelMixin):
+class SessionViewSet(ScopedViewSet, mixins.ListModelMixin, mixins.RetrieveModelMixin):
     resource = "session"
     base_queryset = m.Session.objects.select_related("klass")
     serializer_class = s.SessionSerializer
@@ -225,7 +206,7 @@ class SessionViewSet(Scoped, mixins.ListModelMixin, mixins.RetrieveModelMixin):
 
 
 @extend_schema(tags=["academy: enrollments"])
-class EnrollmentViewSet(Scoped, mixins.ListModelMixin, mixins.RetrieveModelMixin):
+class EnrollmentViewSet(ScopedViewSet, mixins.ListModelMixin, mixins.RetrieveModelMixin):
     resource = "enrollment"
     base_queryset = m.Enrollment.objects.select_related("student", "klass")
     serializer_class = s.EnrollmentSerializer
@@ -327,7 +308,7 @@ class EnrollmentViewSet(Scoped, mixins.ListModelMixin, mixins.RetrieveModelMixin
 
 
 @extend_schema(tags=["academy: attendance"])
-class AttendanceViewSet(Scoped, mixins.ListModelMixin):
+class AttendanceViewSet(ScopedViewSet, mixins.ListModelMixin):
     resource = "attendance"
     base_queryset = m.Attendance.objects.select_related("student", "session")
     serializer_class = s.AttendanceSerializer
@@ -355,7 +336,7 @@ class AttendanceViewSet(Scoped, mixins.ListModelMixin):
 
 
 @extend_schema(tags=["academy: billing"])
-class InvoiceViewSet(Scoped, mixins.ListModelMixin, mixins.RetrieveModelMixin):
+class InvoiceViewSet(ScopedViewSet, mixins.ListModelMixin, mixins.RetrieveModelMixin):
     resource = "invoice"
     base_queryset = m.Invoice.objects.prefetch_related("lines")
     serializer_class = s.InvoiceSerializer
@@ -393,7 +374,7 @@ class InvoiceViewSet(Scoped, mixins.ListModelMixin, mixins.RetrieveModelMixin):
 
 
 @extend_schema(tags=["academy: billing"])
-class PaymentViewSet(Scoped, mixins.ListModelMixin):
+class PaymentViewSet(ScopedViewSet, mixins.ListModelMixin):
     resource = "payment"
     base_queryset = m.Payment.objects.all()
     serializer_class = s.PaymentSerializer
@@ -416,7 +397,7 @@ class PaymentViewSet(Scoped, mixins.ListModelMixin):
 
 
 @extend_schema(tags=["academy: feedback"])
-class FeedbackViewSet(Scoped, mixins.ListModelMixin, mixins.RetrieveModelMixin):
+class FeedbackViewSet(ScopedViewSet, mixins.ListModelMixin, mixins.RetrieveModelMixin):
     resource = "feedback"
     base_queryset = m.Feedback.objects.select_related("session", "student")
     serializer_class = s.FeedbackSerializer
@@ -454,7 +435,7 @@ class FeedbackViewSet(Scoped, mixins.ListModelMixin, mixins.RetrieveModelMixin):
 
 
 @extend_schema(tags=["academy: feedback"])
-class VideoViewSet(Scoped, mixins.ListModelMixin, mixins.RetrieveModelMixin):
+class VideoViewSet(ScopedViewSet, mixins.ListModelMixin, mixins.RetrieveModelMixin):
     resource = "video"
     base_queryset = m.Video.objects.all()
     serializer_class = s.VideoSerializer
@@ -488,7 +469,7 @@ class VideoViewSet(Scoped, mixins.ListModelMixin, mixins.RetrieveModelMixin):
 
 
 @extend_schema(tags=["academy: V-Index"])
-class VIndexViewSet(Scoped, mixins.ListModelMixin):
+class VIndexViewSet(ScopedViewSet, mixins.ListModelMixin):
     """The latest V-Index of each student in scope (?at_risk=1 for alerts); ?student=ID for
     one student's history."""
 

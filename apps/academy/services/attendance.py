@@ -10,8 +10,6 @@ from __future__ import annotations
 import secrets
 from datetime import datetime, timedelta
 
-from asgiref.sync import async_to_sync
-from channels.layers import get_channel_layer
 from django.core import signing
 from django.db import connection, transaction
 from django.db.models import Count, Q
@@ -19,9 +17,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from apps.core.pii import blind_index
+from apps.core.services import invalid, record
+from apps.core.websocket import broadcast_on_commit
 
 from ..models import AcademySettings, Attendance, Enrollment, Session, Student
-from .common import invalid, record
 
 QR_MAX_AGE = timedelta(minutes=10)
 CHECK_IN_WINDOW = timedelta(minutes=60)  # how early a kiosk/QR check-in finds the next session
@@ -29,7 +28,8 @@ ATTENDED = (Attendance.Status.PRESENT, Attendance.Status.LATE, Attendance.Status
 
 
 def board_group(name: str) -> str:
-    return f"{connection.schema_name}.attendance.{name}"
+    """The board's group `name` ("academy", "class.<id>"), schema-prefixed by apps.core.websocket."""
+    return f"attendance.{name}"
 
 
 def enrolled_on(session: Session):
@@ -74,14 +74,8 @@ def _broadcast(attendance: Attendance) -> None:
         "at": (attendance.checked_in_at or attendance.updated_at).isoformat(),
         "counts": session_counts(session),
     }
-    groups = [board_group("academy"), board_group(f"class.{session.klass_id}")]
-
-    def send():
-        layer = get_channel_layer()
-        for group in groups:
-            async_to_sync(layer.group_send)(group, event)
-
-    transaction.on_commit(send)
+    for group in (board_group("academy"), board_group(f"class.{session.klass_id}")):
+        broadcast_on_commit(group, event)
 
 
 @transaction.atomic

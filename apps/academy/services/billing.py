@@ -20,6 +20,8 @@ from django.db.models import F, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from apps.core.services import invalid, record, require_won
+
 from ..models import (
     AcademySettings,
     Allocation,
@@ -31,7 +33,6 @@ from ..models import (
     Payment,
     Refund,
 )
-from .common import invalid, record
 from .tuition import Line, month_bounds, tuition_lines
 
 
@@ -202,8 +203,7 @@ def record_payment(
 ) -> Payment:
     """Money received. With an idempotency key (a gateway's payment id), recording the same
     payment again returns the first one and changes nothing."""
-    if not isinstance(amount, int) or isinstance(amount, bool) or amount <= 0:
-        raise invalid(amount=_("The amount must be a positive whole number of won."))
+    require_won(amount)
     if method not in Payment.Method.values:
         raise invalid(method=_("Unknown payment method %(method)s.") % {"method": method})
     if invoice is not None and invoice.family_id != family.pk:

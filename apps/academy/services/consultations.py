@@ -9,9 +9,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from apps.core.normalise import normalise_phone
+from apps.core.services import invalid, record
 
 from ..models import Class, Consultation, Enrollment
-from .common import invalid, record
 
 
 @transaction.atomic

@@ -10,9 +10,10 @@ from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from apps.core.services import invalid, record
+
 from ..models import AcademySettings, Attendance, Class, Enrollment, Invoice, InvoiceLine, Student
 from . import billing, refunds
-from .common import invalid, record
 from .tuition import Line, billable_share, floor10, month_bounds, tuition_lines
 
 ONGOING = (Enrollment.Status.ACTIVE, Enrollment.Status.PAUSED)

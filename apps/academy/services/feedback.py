@@ -8,8 +8,9 @@ from datetime import datetime
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from apps.core.services import invalid, record
+
 from ..models import Attendance, Feedback, Session, Student, Video
-from .common import invalid, record
 
 YOUTUBE = re.compile(r"(?:youtube\.com/(?:watch\?(?:.*&)?v=|embed/|shorts/|live/)|youtu\.be/)([A-Za-z0-9_-]{11})")
 

@@ -16,10 +16,10 @@ from django.utils.translation import gettext as _
 
 from apps.core.normalise import normalise_phone, text
 from apps.core.pii import blind_index
+from apps.core.services import invalid, record
 from apps.identity import services as identity
 
 from ..models import Family, Guardian, GuardianLink, Student
-from .common import invalid, record
 
 
 def phone_index(phone: str | None) -> str | None:

@@ -7,8 +7,9 @@ from datetime import date, time, timedelta
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from apps.core.services import invalid, record
+
 from ..models import Class, Holiday, Session, TimetableSlot
-from .common import invalid, record
 
 
 def _days(start: date, end: date):

@@ -54,7 +54,7 @@ class HasPermission(BasePermission):
         self.actions = dict(actions or {})
         for name in [perm, read, write, *self.actions.values()]:
             if name is not None and not is_known(name):
-                raise ValueError(f"unknown permission {name!r}: add it to apps.accounts.roles.VOCABULARY")
+                raise ValueError(f"unknown permission {name!r}: add it to its vertical's roles.RESOURCES")
         if not (perm or read or write or resource or self.actions):
             raise ValueError("HasPermission needs a permission")
 

@@ -20,25 +20,16 @@ import uuid
 
 from django.conf import settings
 from django.core.cache import cache
-from django.http import HttpResponseNotFound, JsonResponse
+from django.http import JsonResponse
 from django.shortcuts import render
 from django.utils import timezone
-from django.views.decorators.csrf import csrf_exempt
+
+from apps.core.sandbox import sandbox_view
 
 from ..defaults import DEFAULT_TEMPLATES
 from ..models import SandboxMessage
 from ..providers.sens import signature
 from ..rendering import PLACEHOLDER
-
-
-def _enabled(view):
-    def wrapper(request, *args, **kwargs):
-        if not settings.SANDBOX_ENABLED:
-            return HttpResponseNotFound()
-        return view(request, *args, **kwargs)
-
-    wrapper.__name__ = view.__name__
-    return csrf_exempt(wrapper)
 
 
 def _pattern(body: str) -> re.Pattern:
@@ -63,7 +54,7 @@ def _interference(name: str):
     return None
 
 
-@_enabled
+@sandbox_view
 def control(request, name: str):
     data = json.loads(request.body or b"{}")
     if "fail_next" in data:
@@ -87,7 +78,7 @@ def _sens_auth_error(request):
     return None
 
 
-@_enabled
+@sandbox_view
 def sens_messages(request, service_id: str):
     if (error := _sens_auth_error(request)) is not None:
         return error
@@ -188,7 +179,7 @@ def _sens_query(request, service_id: str):
     )
 
 
-@_enabled
+@sandbox_view
 def telegram_send(request, token: str):
     if token != settings.SANDBOX_TELEGRAM_TOKEN:
         return JsonResponse({"ok": False, "error_code": 401, "description": "Unauthorized"}, status=401)
@@ -218,9 +209,8 @@ def telegram_send(request, token: str):
     )
 
 
+@sandbox_view
 def inbox(request):
-    if not settings.SANDBOX_ENABLED:
-        return HttpResponseNotFound()
     return render(
         request, "notifications/sandbox_inbox.html", {"messages_received": SandboxMessage.objects.all()[:200]}
     )

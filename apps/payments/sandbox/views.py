@@ -24,23 +24,14 @@ from urllib.parse import urlencode, urlsplit
 
 import httpx
 from django.conf import settings
-from django.http import HttpResponseNotFound, JsonResponse
+from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
-from django.views.decorators.csrf import csrf_exempt
+
+from apps.core.sandbox import sandbox_view
 
 from ..gateways.sandbox import sign
 from ..models import SandboxPayment
-
-
-def _enabled(view):
-    def wrapper(request, *args, **kwargs):
-        if not settings.SANDBOX_ENABLED:
-            return HttpResponseNotFound()
-        return view(request, *args, **kwargs)
-
-    wrapper.__name__ = view.__name__
-    return csrf_exempt(wrapper)
 
 
 def _post(url: str, body: bytes, headers: dict) -> httpx.Response | None:
@@ -109,7 +100,7 @@ def _toss_webhook(p: SandboxPayment) -> None:
     _post(f"{parts.scheme}://{parts.netloc}/api/v1/payments/webhooks/toss/", body, {})
 
 
-@_enabled
+@sandbox_view
 def toss_checkout(request):
     """Stands in for Toss's payment window: pay, or decline."""
     params = request.GET if request.method == "GET" else request.POST
@@ -134,7 +125,7 @@ def toss_checkout(request):
     )
 
 
-@_enabled
+@sandbox_view
 def toss_confirm(request):
     if not _toss_auth_ok(request):
         return _toss_error("UNAUTHORIZED_KEY", "인증되지 않은 시크릿 키 혹은 클라이언트 키 입니다.", 401)
@@ -153,7 +144,7 @@ def toss_confirm(request):
     return JsonResponse(_toss_payment(payment))
 
 
-@_enabled
+@sandbox_view
 def toss_payment(request, payment_key: str):
     if not _toss_auth_ok(request):
         return _toss_error("UNAUTHORIZED_KEY", "인증되지 않은 시크릿 키 혹은 클라이언트 키 입니다.", 401)
@@ -163,7 +154,7 @@ def toss_payment(request, payment_key: str):
     return JsonResponse(_toss_payment(payment))
 
 
-@_enabled
+@sandbox_view
 def toss_cancel(request, payment_key: str):
     if not _toss_auth_ok(request):
         return _toss_error("UNAUTHORIZED_KEY", "인증되지 않은 시크릿 키 혹은 클라이언트 키 입니다.", 401)
@@ -210,7 +201,7 @@ def _safe_json(response) -> dict:
         return {}
 
 
-@_enabled
+@sandbox_view
 def bills(request):
     if request.headers.get("X-Api-Key") != settings.SANDBOX_PAYSSAM_API_KEY:
         return JsonResponse({"code": "4010", "message": "invalid api key"}, status=401)
@@ -234,7 +225,7 @@ def bills(request):
     return JsonResponse({**_bill(payment), "short_url": short_url})
 
 
-@_enabled
+@sandbox_view
 def bill(request, bill_id: str):
     if request.headers.get("X-Api-Key") != settings.SANDBOX_PAYSSAM_API_KEY:
         return JsonResponse({"code": "4010", "message": "invalid api key"}, status=401)
@@ -244,7 +235,7 @@ def bill(request, bill_id: str):
     return JsonResponse(_bill(payment))
 
 
-@_enabled
+@sandbox_view
 def bill_cancel(request, bill_id: str):
     if request.headers.get("X-Api-Key") != settings.SANDBOX_PAYSSAM_API_KEY:
         return JsonResponse({"code": "4010", "message": "invalid api key"}, status=401)
@@ -258,7 +249,7 @@ def bill_cancel(request, bill_id: str):
     return JsonResponse(_bill(payment))
 
 
-@_enabled
+@sandbox_view
 def bill_pay(request, bill_id: str):
     payment = get_object_or_404(SandboxPayment, gateway="payssam", ref=bill_id)
     if request.method == "POST" and request.POST.get("action") == "pay" and payment.status == "READY":
@@ -273,7 +264,7 @@ def bill_pay(request, bill_id: str):
     )
 
 
-@_enabled
+@sandbox_view
 def bill_retry(request):
     """What the gateway does every hour for 24 hours: call back every paid bill whose
     callback was not yet answered with the success code."""
@@ -308,7 +299,7 @@ def _local_webhook(p: SandboxPayment) -> None:
     _post(p.notify_url, body, {"X-Sandbox-Signature": sign(settings.SANDBOX_GATEWAY_SECRET, body)})
 
 
-@_enabled
+@sandbox_view
 def checkouts(request):
     if request.headers.get("X-Sandbox-Key") != settings.SANDBOX_GATEWAY_KEY:
         return JsonResponse({"error": "invalid key"}, status=401)
@@ -334,7 +325,7 @@ def checkouts(request):
     )
 
 
-@_enabled
+@sandbox_view
 def checkout_detail(request, checkout_id: str):
     if request.headers.get("X-Sandbox-Key") != settings.SANDBOX_GATEWAY_KEY:
         return JsonResponse({"error": "invalid key"}, status=401)
@@ -344,7 +335,7 @@ def checkout_detail(request, checkout_id: str):
     return JsonResponse(_checkout(payment))
 
 
-@_enabled
+@sandbox_view
 def checkout_refund(request, checkout_id: str):
     if request.headers.get("X-Sandbox-Key") != settings.SANDBOX_GATEWAY_KEY:
         return JsonResponse({"error": "invalid key"}, status=401)
@@ -357,7 +348,7 @@ def checkout_refund(request, checkout_id: str):
     return JsonResponse(_checkout(payment))
 
 
-@_enabled
+@sandbox_view
 def checkout_pay(request, checkout_id: str):
     payment = get_object_or_404(SandboxPayment, gateway="local", ref=checkout_id)
     if request.method == "POST" and payment.status == "READY":
@@ -378,7 +369,7 @@ def checkout_pay(request, checkout_id: str):
     )
 
 
-@_enabled
+@sandbox_view
 def redeliver(request, checkout_id: str):
     """Send the webhook of a checkout again (a gateway retry), for tests and demos."""
     payment = get_object_or_404(SandboxPayment, gateway="local", ref=checkout_id)

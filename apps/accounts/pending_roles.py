@@ -1,0 +1,317 @@
+"""Roles of the tenant types whose vertical is not built yet: zone (apps.learning,
+apps.kzone), store (apps.stores) and club (apps.wallet, apps.club).
+
+They are here only so that these types have their logins and permission checks before
+their apps arrive. The vertical that arrives moves its type's block into its own
+`roles.py`, registers it from its AppConfig.ready() and deletes it here (README, "Adding a
+vertical"): the registry refuses a type's role or resource declared twice."""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext_lazy as _
+
+from apps.accounts.roles import CRUD, SELF_SCOPES, SELF_SERVICE, Role, scoped
+
+# Seed 003's permission table, extended with what the zone's apps need.
+ZONE_RESOURCES: dict[str, tuple[str, ...]] = {
+    "zone": ("read", "update"),  # the learning site itself
+    "org": CRUD,  # schools and institutions inside the zone
+    "class": CRUD,
+    "exam": (*CRUD, "publish"),
+    "item": CRUD,  # IRT items
+    "attempt": ("read", "create", "grade"),
+    "report": ("read", "create", "export"),
+    "student": ("read", "update"),
+    "problem": CRUD,
+    "submission": ("read", "create", "review"),
+    "progress": ("read",),
+    "link": ("read", "create", "approve", "delete"),  # parent–student links
+    "tutor": ("use", "manage"),  # K-Zone AI tutors (voice, dance, drama)
+    "leaderboard": ("read",),
+}
+
+ZONE_ROLES: list[Role] = [
+    Role(
+        "zone_admin",
+        _("Zone administrator"),
+        _("Runs the learning site: organisations, users, exams, reports and the audit log."),
+        (
+            "zone:*",
+            "org:read",
+            "org:create",
+            "user:*",
+            "exam:*",
+            "report:*",
+            "item:*",
+            "class:*",
+            "student:*",
+            "attempt:*",
+            "problem:*",
+            "submission:*",
+            "progress:read",
+            "link:*",
+            "tutor:*",
+            "leaderboard:read",
+            "notification:*",
+            "audit:*",
+            "role:*",
+            "dashboard:read",
+            "ledger:read",
+            "settings:*",
+            "profile:*",
+        ),
+        back_office=True,
+        requires_mfa=True,
+    ),
+    Role(
+        "org_admin",
+        _("Organisation administrator"),
+        _("Runs one school or institution: its users, classes and exams."),
+        (
+            "org:read",
+            "org:update",
+            "user:read",
+            "user:create",
+            "user:update",
+            "exam:*",
+            "class:*",
+            "report:read",
+            "item:read",
+            "student:read",
+            "attempt:read",
+            "problem:*",
+            "submission:read",
+            "progress:read",
+            "link:read",
+            "link:approve",
+            "notification:read",
+            "notification:send",
+            "dashboard:read",
+            *SELF_SERVICE,
+        ),
+        scopes={
+            **scoped(
+                "own_org",
+                "org",
+                "user",
+                "exam",
+                "class",
+                "report",
+                "student",
+                "attempt",
+                "problem",
+                "submission",
+                "progress",
+                "link",
+            ),
+            **SELF_SCOPES,
+        },
+        back_office=True,
+        requires_mfa=True,
+    ),
+    Role(
+        "teacher",
+        _("Teacher"),
+        _("Writes exams and items, follows their classes' students and attempts."),
+        (
+            "exam:create",
+            "exam:read",
+            "exam:update",
+            "item:create",
+            "item:read",
+            "item:update",
+            "student:read",
+            "attempt:read",
+            "report:read",
+            "class:read",
+            "problem:read",
+            "problem:create",
+            "problem:update",
+            "submission:read",
+            "submission:review",
+            "progress:read",
+            "leaderboard:read",
+            "dashboard:read",
+            *SELF_SERVICE,
+        ),
+        scopes={
+            **scoped("assigned", "student", "attempt", "report", "class", "submission", "progress"),
+            **SELF_SCOPES,
+        },
+        back_office=True,
+    ),
+    Role(
+        "student",
+        _("Student"),
+        _("Takes exams and problems, sees their own results, approves a parent's link."),
+        (
+            "exam:read",
+            "attempt:create",
+            "attempt:read",
+            "problem:read",
+            "submission:create",
+            "submission:read",
+            "progress:read",
+            "leaderboard:read",
+            "tutor:use",
+            "link:read",
+            "link:approve",
+            *SELF_SERVICE,
+        ),
+        scopes={**scoped("self", "attempt", "submission", "progress", "link"), **SELF_SCOPES},
+    ),
+    Role(
+        "parent",
+        _("Parent"),
+        _("Follows their linked children's results and progress."),
+        (
+            "student:read",
+            "attempt:read",
+            "report:read",
+            "progress:read",
+            "link:read",
+            "link:create",
+            *SELF_SERVICE,
+        ),
+        scopes={
+            **scoped("own_children", "student", "attempt", "report", "progress"),
+            "link": "own",
+            **SELF_SCOPES,
+        },
+    ),
+    Role(
+        "guest",
+        _("Guest"),
+        _("Reads public exams only."),
+        ("exam:read", "problem:read", "profile:read", "profile:update"),
+        scopes={"exam": "public", "problem": "public"},
+    ),
+]
+
+# Seed 002.
+STORE_RESOURCES: dict[str, tuple[str, ...]] = {
+    "store": CRUD,
+    "connector": ("read", "manage"),  # Naver / Kakao / Google accounts of a store
+    "review": ("read", "update"),
+    "reply": (*CRUD, "approve"),  # approve: publish an AI-drafted reply
+    "keyword": ("read", "update"),
+    "report": ("read", "export"),
+    "alert": ("read", "manage"),  # negative-review alerts
+    "billing": ("read", "manage"),  # the shop's plan and payments
+    "payment": ("read", "create", "refund"),  # online payments taken by the shop (apps.payments)
+}
+
+STORE_ROLES: list[Role] = [
+    Role(
+        "owner",
+        _("Owner"),
+        _("Owns the shops: everything, including platform connections, billing and roles."),
+        ("*",),
+        back_office=True,
+        requires_mfa=True,
+    ),
+    Role(
+        "staff",
+        _("Staff"),
+        _("Reads reviews and drafts replies for the shops they are assigned to; the owner approves."),
+        (
+            "store:read",
+            "review:read",
+            "reply:read",
+            "reply:create",
+            "reply:update",
+            "keyword:read",
+            "report:read",
+            "alert:read",
+            "notification:read",
+            "dashboard:read",
+            *SELF_SERVICE,
+        ),
+        scopes={**scoped("assigned", "store", "review", "reply", "keyword", "report", "alert"), **SELF_SCOPES},
+        back_office=True,
+    ),
+]
+
+# Seed 004.
+CLUB_RESOURCES: dict[str, tuple[str, ...]] = {
+    "room": CRUD,
+    "table": (*CRUD, "open", "close"),
+    "seat": ("take", "manage"),
+    "hand": ("read", "export"),
+    "player": (*CRUD, "ban"),
+    "wallet": ("read", "adjust"),
+    "deposit": ("read", "create", "approve"),
+    "withdrawal": ("read", "create", "approve"),
+    "rake": ("read", "configure"),
+    "vip": ("read", "update"),
+    "rakeback": ("read", "run"),
+    "report": ("read", "export"),
+}
+
+CLUB_ROLES: list[Role] = [
+    Role(
+        "floor_manager",
+        _("Floor manager"),
+        _("Runs the card room: rooms, tables, players, rake, VIP, money approvals and roles."),
+        ("*",),
+        back_office=True,
+        requires_mfa=True,
+    ),
+    Role(
+        "cashier",
+        _("Cashier"),
+        _("Handles deposits and withdrawals and reads wallets, rake and rakeback."),
+        (
+            "player:read",
+            "wallet:read",
+            "deposit:*",
+            "withdrawal:read",
+            "withdrawal:approve",
+            "rake:read",
+            "rakeback:read",
+            "vip:read",
+            "table:read",
+            "report:read",
+            "notification:read",
+            "dashboard:read",
+            *SELF_SERVICE,
+        ),
+        scopes=SELF_SCOPES,
+        back_office=True,
+    ),
+    Role(
+        "player",
+        _("Player"),
+        _("Plays: takes seats, sees their own hands, wallet, deposits and withdrawals."),
+        (
+            "table:read",
+            "seat:take",
+            "hand:read",
+            "wallet:read",
+            "deposit:read",
+            "deposit:create",
+            "withdrawal:read",
+            "withdrawal:create",
+            "vip:read",
+            "rakeback:read",
+            "notification:read",
+            *SELF_SERVICE,
+        ),
+        scopes={
+            **scoped("own", "hand", "wallet", "deposit", "withdrawal", "vip", "rakeback", "notification"),
+            **SELF_SCOPES,
+        },
+    ),
+]
+
+
+def register() -> None:
+    """Called from the app's AppConfig.ready()."""
+    from apps.accounts.roles import register_resources, register_roles
+
+    register_resources("zone", ZONE_RESOURCES)
+    register_roles("zone", *ZONE_ROLES)
+    register_resources("store", STORE_RESOURCES)
+    register_roles("store", *STORE_ROLES)
+    register_resources("club", CLUB_RESOURCES)
+    register_roles("club", *CLUB_ROLES)

@@ -1,0 +1,49 @@
+"""Admin pieces every app uses (nothing is registered here).
+
+@admin.register(Event)
+class EventAdmin(ReadOnlyAdminMixin, PermissionAdminMixin, admin.ModelAdmin):
+    ...                                  # viewable by `permissions["view"]`, never written
+
+class GatewayConfigForm(SecretsForm):
+    secret = SecretField(label=_("secret key"))   # never shown; left empty keeps the stored one
+"""
+
+from __future__ import annotations
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+
+class ReadOnlyAdminMixin:
+    """Rows written only by services (ledgers, logs, registries): the admin shows them and
+    offers no add, change or delete. Put it before PermissionAdminMixin."""
+
+    def has_add_permission(self, request, *args) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+class SecretField(forms.CharField):
+    """A write-only secret (an API key): the form never renders the stored value, and a
+    field left empty keeps it (SecretsForm)."""
+
+    def __init__(self, *, label, help_text=None, **kwargs):
+        help_text = _("Leave empty to keep the current one.") if help_text is None else help_text
+        kwargs.setdefault("widget", forms.PasswordInput(render_value=False))
+        super().__init__(label=label, help_text=help_text, required=False, **kwargs)
+
+
+class SecretsForm(forms.ModelForm):
+    """A model form whose SecretFields left empty keep the instance's current value."""
+
+    def clean(self):
+        data = super().clean()
+        for name, field in self.fields.items():
+            if isinstance(field, SecretField) and not data.get(name):
+                data[name] = getattr(self.instance, name) if self.instance.pk else ""
+        return data

@@ -1,0 +1,42 @@
+"""What every vertical's services.py uses (DESIGN.md, convention 2):
+
+from apps.core.services import invalid, record, require_won
+
+@transaction.atomic
+def record_payment(family, amount, *, actor=None):
+    require_won(amount)                       # "a positive whole number of won", named field
+    if family.closed:
+        raise invalid(family=_("The family is closed."))
+    ...
+    record("payment.recorded", payment, actor=actor, amount=amount)   # same transaction
+"""
+
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError
+from django.db.models import Model
+from django.utils.translation import gettext as _
+
+
+def invalid(**errors: str) -> ValidationError:
+    """A ValidationError naming each bad field."""
+    return ValidationError({field: [message] for field, message in errors.items()})
+
+
+def record(kind: str, subject: Model | tuple, actor=None, **data) -> None:
+    """A ledger event for a business step (same transaction as the change)."""
+    from apps.ledger.services import append
+
+    append(kind, subject=subject, actor=actor, data=data)
+
+
+def is_won(amount) -> bool:
+    """Whether `amount` is a positive whole number of won (an int, not a bool or a float)."""
+    return isinstance(amount, int) and not isinstance(amount, bool) and amount > 0
+
+
+def require_won(amount, field: str = "amount") -> int:
+    """`amount` if it is a positive whole number of won; otherwise a ValidationError naming `field`."""
+    if not is_won(amount):
+        raise invalid(**{field: _("The amount must be a positive whole number of won.")})
+    return amount
