@@ -1,5 +1,5 @@
 """Roles of the tenant types whose vertical is not built yet: zone (apps.learning,
-apps.kzone), store (apps.stores) and club (apps.wallet, apps.club).
+apps.kzone) and club (apps.wallet, apps.club).
 
 They are here only so that these types have their logins and permission checks before
 their apps arrive. The vertical that arrives moves its type's block into its own
@@ -188,50 +188,6 @@ ZONE_ROLES: list[Role] = [
     ),
 ]
 
-# Seed 002.
-STORE_RESOURCES: dict[str, tuple[str, ...]] = {
-    "store": CRUD,
-    "connector": ("read", "manage"),  # Naver / Kakao / Google accounts of a store
-    "review": ("read", "update"),
-    "reply": (*CRUD, "approve"),  # approve: publish an AI-drafted reply
-    "keyword": ("read", "update"),
-    "report": ("read", "export"),
-    "alert": ("read", "manage"),  # negative-review alerts
-    "billing": ("read", "manage"),  # the shop's plan and payments
-    "payment": ("read", "create", "refund"),  # online payments taken by the shop (apps.payments)
-}
-
-STORE_ROLES: list[Role] = [
-    Role(
-        "owner",
-        _("Owner"),
-        _("Owns the shops: everything, including platform connections, billing and roles."),
-        ("*",),
-        back_office=True,
-        requires_mfa=True,
-    ),
-    Role(
-        "staff",
-        _("Staff"),
-        _("Reads reviews and drafts replies for the shops they are assigned to; the owner approves."),
-        (
-            "store:read",
-            "review:read",
-            "reply:read",
-            "reply:create",
-            "reply:update",
-            "keyword:read",
-            "report:read",
-            "alert:read",
-            "notification:read",
-            "dashboard:read",
-            *SELF_SERVICE,
-        ),
-        scopes={**scoped("assigned", "store", "review", "reply", "keyword", "report", "alert"), **SELF_SCOPES},
-        back_office=True,
-    ),
-]
-
 # Seed 004.
 CLUB_RESOURCES: dict[str, tuple[str, ...]] = {
     "room": CRUD,
@@ -311,7 +267,5 @@ def register() -> None:
 
     register_resources("zone", ZONE_RESOURCES)
     register_roles("zone", *ZONE_ROLES)
-    register_resources("store", STORE_RESOURCES)
-    register_roles("store", *STORE_ROLES)
     register_resources("club", CLUB_RESOURCES)
     register_roles("club", *CLUB_ROLES)

@@ -7,9 +7,10 @@ class StoresConfig(AppConfig):
     verbose_name = _("Stores")
 
     def ready(self) -> None:
-        from . import scopes  # noqa: F401  the staff role's `assigned` scope
+        from . import roles, scopes  # noqa: F401  the staff role's `assigned` scope
         from .connectors import register_defaults
         from .services import alerts
 
+        roles.register()
         register_defaults()
         alerts.register_templates()

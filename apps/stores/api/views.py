@@ -16,35 +16,21 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
-from rest_framework import mixins, serializers, status, viewsets
+from rest_framework import mixins, serializers, status
 from rest_framework.decorators import action, api_view, authentication_classes, permission_classes
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 
 from apps.accounts.api.permissions import HasPermission
-from apps.accounts.scoping import record_out_of_scope, visible_to
+from apps.accounts.scoping import visible_to
+from apps.core.api.viewsets import ScopedViewSet
 
 from .. import models as m
 from .. import tasks
 from ..services import ingest, plans, replies, reports, stores
 from . import serializers as s
 
-
-class Scoped(viewsets.GenericViewSet):
-    resource = ""
-    base_queryset = None
-
-    def get_queryset(self):
-        return visible_to(self.base_queryset.all(), self.request.user, f"{self.resource}:read")
-
-    def get_object(self):
-        try:
-            return super().get_object()
-        except Http404:
-            key = self.lookup_url_kwarg or self.lookup_field
-            lookup = {self.lookup_field: self.kwargs.get(key)}
-            record_out_of_scope(self.base_queryset.all(), self.request.user, f"{self.resource}:read", **lookup)
-            raise
+Scoped = ScopedViewSet  # apps.core.api.viewsets: rows in the user's scope, 404 + audit outside it
 
 
 @extend_schema(tags=["stores"])
