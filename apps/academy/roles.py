@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from django.utils.translation import gettext_lazy as _
 
-from apps.accounts.roles import CRUD, SELF_SCOPES, SELF_SERVICE, Role, scoped
+from apps.accounts.roles import CRUD, SELF_SCOPES, SELF_SERVICE, Role, full_access, scoped
 
 RESOURCES: dict[str, tuple[str, ...]] = {
     "student": (*CRUD, "import", "export"),
@@ -26,14 +26,7 @@ RESOURCES: dict[str, tuple[str, ...]] = {
 }
 
 ROLES: list[Role] = [
-    Role(
-        "owner",
-        _("Owner"),
-        _("Owns the academy: everything, including settings and who holds which role."),
-        ("*",),
-        back_office=True,
-        requires_mfa=True,
-    ),
+    full_access("owner", _("Owner"), _("Owns the academy: everything, including settings and who holds which role.")),
     Role(
         "manager",
         _("Manager"),

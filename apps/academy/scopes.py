@@ -9,7 +9,7 @@
 
 from django.db.models import Q
 
-from apps.accounts.scoping import register_scope
+from apps.accounts.scoping import register_groups, register_scope
 from apps.notifications.models import Message
 
 from .models import Attendance, Class, Feedback, Guardian, Invoice, Payment, Session, Student, Video, VIndexSnapshot
@@ -60,6 +60,20 @@ for model in (Attendance, Feedback):
         lambda user: Q(student__guardian_links__guardian__user=user, student__guardian_links__status="approved")
     )
     register_scope(model, "self")(lambda user: Q(student__user=user))
+
+# The live board's groups (services.attendance.broadcast): what each scope above hears.
+# A coach hears their classes whole; a guardian and a student hear single students.
+register_groups(Attendance, "assigned")(
+    lambda user: [f"class.{pk}" for pk in Class.objects.filter(coach__user=user).values_list("pk", flat=True)]
+)
+register_groups(Attendance, "own_children")(
+    lambda user: [
+        f"student.{pk}" for pk in Student.objects.filter(_guardian_children(user)).values_list("pk", flat=True)
+    ]
+)
+register_groups(Attendance, "self")(
+    lambda user: [f"student.{pk}" for pk in Student.objects.filter(user=user).values_list("pk", flat=True)]
+)
 
 register_scope(Video, "assigned")(
     lambda user: Q(student__enrollments__klass__coach__user=user, student__enrollments__status__in=ONGOING)

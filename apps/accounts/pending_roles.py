@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from django.utils.translation import gettext_lazy as _
 
-from apps.accounts.roles import CRUD, SELF_SCOPES, SELF_SERVICE, Role, scoped
+from apps.accounts.roles import CRUD, SELF_SCOPES, SELF_SERVICE, Role, full_access, scoped
 
 # Seed 003's permission table, extended with what the zone's apps need.
 ZONE_RESOURCES: dict[str, tuple[str, ...]] = {
@@ -205,13 +205,10 @@ CLUB_RESOURCES: dict[str, tuple[str, ...]] = {
 }
 
 CLUB_ROLES: list[Role] = [
-    Role(
+    full_access(
         "floor_manager",
         _("Floor manager"),
         _("Runs the card room: rooms, tables, players, rake, VIP, money approvals and roles."),
-        ("*",),
-        back_office=True,
-        requires_mfa=True,
     ),
     Role(
         "cashier",

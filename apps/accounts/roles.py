@@ -66,6 +66,11 @@ class Role:
         return self.scopes.get(resource)
 
 
+def full_access(code: str, label: str | Promise, description: str | Promise) -> Role:
+    """The type's owner-like role: every permission (`*`), the admin, TOTP required."""
+    return Role(code, label, description, ("*",), back_office=True, requires_mfa=True)
+
+
 # Everyone may see and edit their own account, their own roles and their own audit trail
 # (sign-ins, failed attempts against their account).
 SELF_SERVICE = ("profile:read", "profile:update", "role:read", "audit:read")

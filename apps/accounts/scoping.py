@@ -132,3 +132,56 @@ class ScopedQuerySet(QuerySet):
 
     def visible_to(self, user, perm: str) -> QuerySet:
         return visible_to(self, user, perm)
+
+
+# ---------------------------------------------------------------------------- live groups
+#
+# A websocket event is data like a REST response, so it obeys the same scope. Checking
+# each event against the database would cost a query per event per socket; instead each
+# scope also says which broadcast groups carry only rows inside it, and a socket joins
+# those groups when it connects (apps.academy.consumers). A service broadcasting a row
+# sends it to the group of every way it can be reached (the whole tenant, its class, its
+# student), so each socket hears exactly the rows of its groups:
+#
+#     @register_groups(Attendance, "own_children")
+#     def _(user):
+#         return [f"student.{pk}" for pk in Student.objects.filter(...).values_list("pk", flat=True)]
+
+GroupRule = Callable[[object], "list[str]"]
+_group_registry: Registry[GroupRule] = Registry("broadcast groups")  # (model label, scope) → rule
+
+
+def register_groups(model: type[Model] | str, name: str) -> Callable[[GroupRule], GroupRule]:
+    """Declare the broadcast groups (names without the stream prefix) whose rows of `model`
+    all lie inside scope `name` for a user: a function of the user returning names."""
+    label = model if isinstance(model, str) else model._meta.label_lower
+
+    def decorator(rule: GroupRule) -> GroupRule:
+        _group_registry.register((label.lower(), name), rule)
+        return rule
+
+    return decorator
+
+
+def scoped_groups(model: type[Model], user, perm: str) -> list[str] | None:
+    """The groups a socket of `user` may join to hear rows of `model` under `perm`: None
+    for every row (the tenant-wide group), [] for none. A scope without a group rule is a
+    programming error, never a silent full or empty stream."""
+    resource, _action = split(perm)
+    if not getattr(user, "is_authenticated", False) or not has_permission(user, perm):
+        return []
+    if user.is_superuser:
+        return None
+    groups: set[str] = set()
+    for role in roles_granting(user, perm):
+        scope = role.scope_for(resource)
+        if scope is None:
+            return None
+        try:
+            rule = _group_registry[(model._meta.label_lower, scope)]
+        except KeyError:
+            raise ImproperlyConfigured(
+                f"scope {scope!r} has no broadcast groups for {model._meta.label}: add a register_groups rule"
+            ) from None
+        groups.update(rule(user))
+    return sorted(groups)

@@ -11,6 +11,7 @@ class GatewayConfigForm(SecretsForm):
 from __future__ import annotations
 
 from django import forms
+from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
 
@@ -26,6 +27,27 @@ class ReadOnlyAdminMixin:
 
     def has_delete_permission(self, request, obj=None) -> bool:
         return False
+
+
+class ReadOnlyInline(admin.TabularInline):
+    """Rows shown under their parent and never added or deleted there; `fields` (or
+    `readonly_fields` when given) are shown read-only."""
+
+    extra = 0
+    can_delete = False
+
+    def get_readonly_fields(self, request, obj=None):
+        return self.readonly_fields or self.fields or ()
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+
+def admin_permissions(view: str, change: str | None = None) -> dict[str, str]:
+    """PermissionAdminMixin.permissions for an admin read with `view` and written (added,
+    changed, deleted) with `change` (default: `view`)."""
+    change = change or view
+    return {"view": view, "add": change, "change": change, "delete": change}
 
 
 class SecretField(forms.CharField):

@@ -13,11 +13,16 @@ class TenantTask(_TenantTask):
     that back off with jitter. Tasks are acked late (settings), so each must be
     idempotent.
 
+    Each task declares its queue where it is defined — `@shared_task(queue_name="imports")`,
+    one of settings.CELERY_TASK_QUEUES — and route_to_declared_queue (CELERY_TASK_ROUTES)
+    sends it there; tests/core/test_celery_routing.py refuses a task that declares none.
+
     `delay_on_commit` captures the schema when it is called, not when the transaction
     commits: by then the caller may have left its `schema_context`.
     """
 
     abstract = True
+    queue_name: str | None = None  # set by each task (not Celery's own `queue` attribute: deprecated)
     retry_backoff = 5
     retry_backoff_max = 600
     retry_jitter = True
@@ -31,6 +36,18 @@ class TenantTask(_TenantTask):
         return self.apply_async_on_commit(args, kwargs)
 
 
+def route_to_declared_queue(name, args, kwargs, options, task=None, **kw):
+    """Celery router: the queue the task declared (`queue_name`). A task sent by name
+    only (beat, send_task) is looked up in the app's registry. An explicit `queue=` given
+    when sending still wins."""
+    if task is None:
+        from celery import current_app
+
+        task = current_app.tasks.get(name)
+    queue = getattr(task, "queue_name", None)
+    return {"queue": queue} if queue else None
+
+
 HEARTBEAT_KEY = "ops:heartbeat"
 
 
@@ -42,7 +59,7 @@ def _current_schema() -> str:
         return cursor.fetchone()[0]
 
 
-@shared_task(name="apps.core.tasks.tenant_heartbeat", acks_late=True)
+@shared_task(name="apps.core.tasks.tenant_heartbeat", queue_name="default", acks_late=True)
 def tenant_heartbeat(token: str | None = None) -> dict:
     """Record, in the tenant's own cache, that a worker ran a task in this tenant.
 

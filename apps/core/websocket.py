@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import time
 import weakref
 from functools import cache
 from http.cookies import SimpleCookie
@@ -22,7 +23,7 @@ from importlib import import_module
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from asgiref.sync import async_to_sync
+from asgiref.sync import async_to_sync, sync_to_async
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from channels.layers import get_channel_layer
@@ -31,6 +32,8 @@ from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
 from django.db import connection, transaction
 from django_tenants.utils import remove_www, schema_context
+
+from .jsondepth import depth_exceeds
 
 
 def group_name(name: str, schema: str | None = None) -> str:
@@ -68,7 +71,11 @@ class CloseCode:
     UNAUTHENTICATED = 4401
     FORBIDDEN = 4403
     NOT_FOUND = 4404
+    RESCOPE = 4408  # the socket's scope is older than its consumer allows: reconnect
+    REPLACED = 4409  # the user opened more sockets than allowed: this, the oldest, closed
+    TOO_MANY_MESSAGES = 4429  # more messages per second than allowed
     UNAVAILABLE = 4503
+    MESSAGE_TOO_BIG = 1009  # RFC 6455: a frame over WEBSOCKET_LIMITS["max_frame_bytes"]
     GOING_AWAY = 1001  # RFC 6455: the server is shutting down
 
 
@@ -190,6 +197,47 @@ def tenant_database_sync_to_async(func):
     return wrapper
 
 
+def limits() -> dict:
+    return settings.WEBSOCKET_LIMITS
+
+
+# KEYS[1] the user's sockets (sorted by opening time); ARGV: now, channel, limit, ttl (ms).
+# Adds this socket and removes (returns) the oldest beyond the limit, atomically, so two
+# processes opening a user's 4th and 5th socket at once still leave exactly 3.
+_OPEN_SOCKET = """
+redis.call('ZADD', KEYS[1], ARGV[1], ARGV[2])
+redis.call('PEXPIRE', KEYS[1], ARGV[4])
+local over = redis.call('ZCARD', KEYS[1]) - tonumber(ARGV[3])
+if over <= 0 then return {} end
+local oldest = redis.call('ZRANGE', KEYS[1], 0, over - 1)
+redis.call('ZREM', KEYS[1], unpack(oldest))
+return oldest
+"""
+SOCKETS_TTL_MS = 7 * 86400 * 1000  # a user's list outlives any one socket's idle days
+
+
+def _sockets_key(schema_name: str, user_pk) -> str:
+    return f"{settings.REDIS_KEY_PREFIX}:ws:sockets:{schema_name}:{user_pk}"
+
+
+def _redis():
+    from django_redis import get_redis_connection
+
+    return get_redis_connection("default")
+
+
+@sync_to_async(thread_sensitive=False)
+def _register_socket(key: str, channel: str, limit: int) -> list[str]:
+    """Record an open socket of a user; the channels of their sockets beyond `limit`."""
+    oldest = _redis().eval(_OPEN_SOCKET, 1, key, time.time_ns() // 1000, channel, limit, SOCKETS_TTL_MS)
+    return [o.decode() if isinstance(o, bytes) else o for o in oldest]
+
+
+@sync_to_async(thread_sensitive=False)
+def _forget_socket(key: str, channel: str) -> None:
+    _redis().zrem(key, channel)
+
+
 class TenantJsonConsumer(AsyncJsonWebsocketConsumer):
     """Base of every MegaCity consumer.
 
@@ -199,12 +247,21 @@ class TenantJsonConsumer(AsyncJsonWebsocketConsumer):
       require MFA they have not set up; the refusal is recorded in the audit log. Checked
       once, on connect; `await self.check_permission(perm)` re-checks for one message;
     - `group(name)` prefixes group names with the schema, so group_send in one tenant can
-      never reach another tenant's sockets.
+      never reach another tenant's sockets;
+    - limits (settings.WEBSOCKET_LIMITS): a signed-in user keeps at most
+      `connections_per_user` sockets per tenant (across processes, in Redis); opening one
+      more closes their oldest with 4409. More than `messages_per_second` messages (after
+      a `burst`) close the socket with 4429; a frame over `max_frame_bytes` with 1009. A
+      binary frame, or JSON nested deeper than `max_json_depth` (apps.core.jsondepth,
+      checked before parsing), gets an error message and is dropped; malformed JSON
+      reaches `receive_json` as {"type": "invalid"}.
     """
 
     allow_anonymous = False
     permission_required: str | tuple[str, ...] | None = None
     _counted = False
+    _sockets_key: str | None = None
+    _stopped = False
 
     async def accept(self, subprotocol=None, headers=None):
         await super().accept(subprotocol, headers)
@@ -215,6 +272,26 @@ class TenantJsonConsumer(AsyncJsonWebsocketConsumer):
             _open_consumers.add(self)
             metrics.WEBSOCKETS_OPEN.labels(self.tenant.type).inc()
             metrics.WEBSOCKETS_OPENED.labels(self.tenant.type).inc()
+            self._tokens, self._refilled = float(limits()["burst"]), time.monotonic()
+            if self.user.is_authenticated:
+                await self._count_per_user()
+
+    async def _count_per_user(self) -> None:
+        self._sockets_key = _sockets_key(self.scope["schema_name"], self.user.pk)
+        for channel in await _register_socket(self._sockets_key, self.channel_name, limits()["connections_per_user"]):
+            # Each consumer listens on its own channel, in whichever process holds it.
+            await self.channel_layer.send(channel, {"type": "socket.replaced"})
+
+    async def socket_replaced(self, event):
+        """The user opened more sockets than allowed and this is their oldest."""
+        self._sockets_key = None  # already taken off the user's list
+        await self.stop(CloseCode.REPLACED, "too many connections: the newest replaced this one")
+
+    async def stop(self, code: int, reason: str) -> None:
+        """Close from the server end, once; whatever else arrives is ignored."""
+        if not self._stopped:
+            self._stopped = True
+            await self.close(code=code, reason=reason)
 
     async def websocket_disconnect(self, message):
         if self._counted:
@@ -223,7 +300,50 @@ class TenantJsonConsumer(AsyncJsonWebsocketConsumer):
             self._counted = False
             _open_consumers.discard(self)
             metrics.WEBSOCKETS_OPEN.labels(self.tenant.type).dec()
+        if self._sockets_key:
+            key, self._sockets_key = self._sockets_key, None
+            await _forget_socket(key, self.channel_name)
         await super().websocket_disconnect(message)
+
+    async def websocket_receive(self, message):
+        if self._stopped:
+            return
+        if not self._spend_token():
+            await self.stop(CloseCode.TOO_MANY_MESSAGES, "too many messages: slow down")
+            return
+        text, data = message.get("text"), message.get("bytes")
+        size = len(data) if text is None and data is not None else len(text or "")
+        if text is not None and size * 4 > limits()["max_frame_bytes"]:
+            size = len(text.encode("utf-8", "surrogatepass"))
+        if size > limits()["max_frame_bytes"]:
+            await self.stop(CloseCode.MESSAGE_TOO_BIG, f"frame over {limits()['max_frame_bytes']} bytes")
+            return
+        await super().websocket_receive(message)
+
+    def _spend_token(self) -> bool:
+        """A token bucket per socket: `messages_per_second` refill, `burst` deep."""
+        now = time.monotonic()
+        rate, burst = limits()["messages_per_second"], limits()["burst"]
+        tokens = getattr(self, "_tokens", float(burst))
+        refilled = getattr(self, "_refilled", now)
+        self._tokens, self._refilled = min(float(burst), tokens + (now - refilled) * rate), now
+        if self._tokens < 1:
+            return False
+        self._tokens -= 1
+        return True
+
+    async def receive(self, text_data=None, bytes_data=None, **kwargs):
+        if text_data is None:
+            await self.send_error("binary_frame", "send JSON in text frames")
+            return
+        depth = limits()["max_json_depth"]
+        if depth_exceeds(text_data, depth):
+            await self.send_error("too_deep", f"JSON nested deeper than {depth} levels")
+            return
+        await super().receive(text_data=text_data, **kwargs)
+
+    async def send_error(self, code: str, message: str) -> None:
+        await self.send_json({"type": "error", "code": code, "message": message})
 
     async def _refuse(self, code: int, reason: str) -> None:
         """Accept (so the client sees the code) and close at once; not counted as open."""

@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
 from apps.accounts.permissions import PermissionAdminMixin
-from apps.core.admin import ReadOnlyAdminMixin
+from apps.core.admin import ReadOnlyAdminMixin, ReadOnlyInline
 
 from .models import Identity, IdentityKey, IdentityLink
 
@@ -13,20 +13,14 @@ class ReadOnly(ReadOnlyAdminMixin, PermissionAdminMixin, admin.ModelAdmin):
     permission_resource = "identity"
 
 
-class KeyInline(admin.TabularInline):
+class KeyInline(ReadOnlyInline):
     model = IdentityKey
     fields = ("kind", "digest")
-    readonly_fields = fields
-    extra = 0
-    can_delete = False
 
 
-class LinkInline(admin.TabularInline):
+class LinkInline(ReadOnlyInline):
     model = IdentityLink
     fields = ("schema_name", "profile", "object_id", "linked_at")
-    readonly_fields = fields
-    extra = 0
-    can_delete = False
 
 
 @admin.register(Identity)

@@ -3,7 +3,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from apps.accounts.admin_mixins import PermissionAdminMixin
-from apps.core.admin import ReadOnlyAdminMixin, SecretField, SecretsForm
+from apps.core.admin import ReadOnlyAdminMixin, SecretField, SecretsForm, admin_permissions
 
 from . import services
 from .models import Message, Preference, ProviderConfig, Template
@@ -48,12 +48,7 @@ class MessageAdmin(ReadOnlyAdminMixin, PermissionAdminMixin, admin.ModelAdmin):
 @admin.register(Template)
 class TemplateAdmin(PermissionAdminMixin, admin.ModelAdmin):
     permission_resource = "notification"
-    permissions = {
-        "view": "notification:manage",
-        "add": "notification:manage",
-        "change": "notification:manage",
-        "delete": "notification:manage",
-    }
+    permissions = admin_permissions("notification:manage")
     scope_rows = False
     list_display = ["code", "name", "provider_template_code", "approved", "priority", "active"]
     list_filter = ["approved", "priority", "active"]
@@ -88,12 +83,7 @@ class ProviderConfigForm(SecretsForm):
 @admin.register(ProviderConfig)
 class ProviderConfigAdmin(PermissionAdminMixin, admin.ModelAdmin):
     permission_resource = "notification"
-    permissions = {
-        "view": "notification:manage",
-        "add": "notification:manage",
-        "change": "notification:manage",
-        "delete": "notification:manage",
-    }
+    permissions = admin_permissions("notification:manage")
     scope_rows = False
     form = ProviderConfigForm
     list_display = ["channel", "enabled", "base_url", "account", "sender", "rate_per_second"]
@@ -102,12 +92,7 @@ class ProviderConfigAdmin(PermissionAdminMixin, admin.ModelAdmin):
 @admin.register(Preference)
 class PreferenceAdmin(PermissionAdminMixin, admin.ModelAdmin):
     permission_resource = "notification"
-    permissions = {
-        "view": "notification:manage",
-        "add": "notification:manage",
-        "change": "notification:manage",
-        "delete": "notification:manage",
-    }
+    permissions = admin_permissions("notification:manage")
     scope_rows = False
     list_display = ["contact_ref", "channels", "marketing_opt_out", "muted"]
     search_fields = ["contact_ref"]

@@ -5,7 +5,9 @@ from . import services
 from .providers import RetryableError
 
 
-@shared_task(bind=True, name="apps.notifications.tasks.send_message", acks_late=True, max_retries=3)
+@shared_task(
+    bind=True, name="apps.notifications.tasks.send_message", queue_name="notifications", acks_late=True, max_retries=3
+)
 def send_message(self, message_id: int) -> str:
     """Send one outbox message; retried 3 times with exponential backoff on provider errors."""
     try:

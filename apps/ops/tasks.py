@@ -8,7 +8,7 @@ from celery import shared_task
 logger = structlog.get_logger(__name__)
 
 
-@shared_task(name="apps.ops.tasks.report_backups", acks_late=True)
+@shared_task(name="apps.ops.tasks.report_backups", queue_name="reports", acks_late=True)
 def report_backups() -> dict:
     """The daily backup (CELERY_BEAT_SCHEDULE "backups-daily"): every schema, then
     retention. Idempotent enough to run twice: a second run writes a second, equally

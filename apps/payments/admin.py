@@ -3,7 +3,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from apps.accounts.admin_mixins import PermissionAdminMixin
-from apps.core.admin import SecretField, SecretsForm
+from apps.core.admin import ReadOnlyInline, SecretField, SecretsForm, admin_permissions
 
 from . import services
 from .models import GatewayConfig, Payment, PaymentRefund, WebhookDelivery
@@ -20,36 +20,20 @@ class GatewayConfigForm(SecretsForm):
 @admin.register(GatewayConfig)
 class GatewayConfigAdmin(PermissionAdminMixin, admin.ModelAdmin):
     permission_resource = "settings"
-    permissions = {
-        "view": "settings:read",
-        "add": "settings:update",
-        "change": "settings:update",
-        "delete": "settings:update",
-    }
+    permissions = admin_permissions("settings:read", "settings:update")
     scope_rows = False
     form = GatewayConfigForm
     list_display = ["gateway", "enabled", "is_default", "base_url", "client_key"]
 
 
-class RefundInline(admin.TabularInline):
+class RefundInline(ReadOnlyInline):
     model = PaymentRefund
-    extra = 0
     readonly_fields = ["amount", "reason", "gateway_ref", "created_at"]
-    can_delete = False
-
-    def has_add_permission(self, request, obj=None):
-        return False
 
 
-class DeliveryInline(admin.TabularInline):
+class DeliveryInline(ReadOnlyInline):
     model = WebhookDelivery
-    extra = 0
     fields = ["received_at", "event_id", "result", "repeats"]
-    readonly_fields = fields
-    can_delete = False
-
-    def has_add_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Payment)

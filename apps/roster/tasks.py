@@ -5,7 +5,7 @@ from __future__ import annotations
 from celery import shared_task
 
 
-@shared_task(name="apps.roster.tasks.import_students", acks_late=True, bind=True)
+@shared_task(name="apps.roster.tasks.import_students", queue_name="imports", acks_late=True, bind=True)
 def import_students(self, job_id: int, apply: bool = False) -> str:
     from . import jobs
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from django.utils.translation import gettext_lazy as _
 
-from apps.accounts.roles import CRUD, Role
+from apps.accounts.roles import CRUD, Role, full_access
 
 RESOURCES: dict[str, tuple[str, ...]] = {
     "tenant": (*CRUD, "suspend"),
@@ -15,14 +15,7 @@ RESOURCES: dict[str, tuple[str, ...]] = {
 }
 
 ROLES: list[Role] = [
-    Role(
-        "operator",
-        _("Platform operator"),
-        _("Runs the platform: tenants, plans, schedules, operators."),
-        ("*",),
-        back_office=True,
-        requires_mfa=True,
-    ),
+    full_access("operator", _("Platform operator"), _("Runs the platform: tenants, plans, schedules, operators.")),
     Role(
         "auditor",
         _("Auditor"),

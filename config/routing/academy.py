@@ -1,6 +1,6 @@
 from django.urls import path
 
-from apps.academy.consumers import AttendanceBoardConsumer
+from apps.academy.consumers import AttendanceBoardConsumer, InvoiceRunConsumer
 from apps.roster.consumers import ImportProgressConsumer
 
 from .common import websocket_urlpatterns as common
@@ -10,4 +10,5 @@ websocket_urlpatterns = [
     path("ws/academy/attendance/", AttendanceBoardConsumer.as_asgi()),
     path("ws/academy/attendance/<int:class_id>/", AttendanceBoardConsumer.as_asgi()),
     path("ws/academy/imports/<int:job_id>/", ImportProgressConsumer.as_asgi()),
+    path("ws/academy/invoicing/<int:run_id>/", InvoiceRunConsumer.as_asgi()),
 ]

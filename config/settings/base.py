@@ -243,6 +243,8 @@ TEMPLATES = [
 STATIC_URL = "/static/"
 STATIC_ROOT = str(BASE_DIR / "var" / "staticfiles")
 STATICFILES_DIRS = [str(BASE_DIR / "static")]
+# Files browsers ask for at the root of every host (/favicon.ico), served by WhiteNoise.
+WHITENOISE_ROOT = str(BASE_DIR / "static" / "root")
 MEDIA_URL = "/media/"
 MEDIA_ROOT = env("MEDIA_ROOT", default=str(BASE_DIR / "var" / "media"))
 STORAGES = {
@@ -401,6 +403,18 @@ CHANNEL_LAYERS = {
     }
 }
 
+# What one websocket may do (apps.core.websocket, README "Security"): messages per second
+# per socket (a burst of `burst` is allowed, then the socket is closed 4429), sockets per
+# user and tenant (seed 004: 3; a fourth closes the oldest with 4409), frame size (1009)
+# and JSON nesting of a frame (an error reply, like HTTP's 400).
+WEBSOCKET_LIMITS = {
+    "messages_per_second": env.float("WEBSOCKET_MESSAGES_PER_SECOND", default=10.0),
+    "burst": env.int("WEBSOCKET_MESSAGE_BURST", default=20),
+    "connections_per_user": env.int("WEBSOCKET_CONNECTIONS_PER_USER", default=3),
+    "max_frame_bytes": env.int("WEBSOCKET_MAX_FRAME_BYTES", default=65536),
+    "max_json_depth": env.int("WEBSOCKET_MAX_JSON_DEPTH", default=32),
+}
+
 # ---------------------------------------------------------------------------- celery
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", default=REDIS_URL)
 CELERY_RESULT_BACKEND = env("CELERY_RESULT_BACKEND", default=REDIS_URL)
@@ -439,16 +453,9 @@ CELERY_TASK_QUEUES = [
         "gpu.pose",
     )
 ]
-CELERY_TASK_ROUTES = {
-    "apps.notifications.*": {"queue": "notifications"},
-    "apps.*.tasks.import_*": {"queue": "imports"},
-    "apps.*.tasks.report_*": {"queue": "reports"},
-    "apps.stores.tasks.crawl_*": {"queue": "crawl"},
-    "apps.wallet.*": {"queue": "settlement"},
-    "apps.inference.tasks.llm_*": {"queue": "gpu.llm"},
-    "apps.inference.tasks.stt_*": {"queue": "gpu.stt"},
-    "apps.inference.tasks.pose_*": {"queue": "gpu.pose"},
-}
+# Each task declares its queue where it is defined (`@shared_task(queue_name="imports")`);
+# this router reads it (apps.core.tasks). Consumed by dev.py up and docker/ (tested).
+CELERY_TASK_ROUTES = ["apps.core.tasks.route_to_declared_queue"]
 CELERY_BROKER_TRANSPORT_OPTIONS = {
     # Broker priorities (0 first): urgent notifications overtake marketing batches.
     "priority_steps": list(range(10)),

@@ -3,6 +3,7 @@
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
+from apps.accounts import mfa_views
 from apps.core import views
 from apps.core.admin_sites import admin_site_for
 
@@ -17,6 +18,8 @@ def tenant_urlpatterns(tenant_type: str, urlconf: str, api: list | None = None) 
     return [
         path("", views.home, name="home"),
         path("admin/", admin_site_for(tenant_type).urls),
+        # allauth's TOTP activation, returning to ?next= (apps.accounts.mfa_views)
+        path("accounts/2fa/totp/activate/", mfa_views.activate_totp, name="mfa_activate_totp"),
         path("accounts/", include("allauth.urls")),
         path("_allauth/", include("allauth.headless.urls")),
         path("i18n/", include("django.conf.urls.i18n")),

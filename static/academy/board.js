@@ -14,6 +14,7 @@
   }
 
   function update(counts, session) {
+    if (!counts) return; // a guardian's board names their children, not class counts
     const row = document.querySelector(`tr[data-session="${session}"]`);
     if (!row) return;
     for (const [key, value] of Object.entries(counts)) {

@@ -40,7 +40,8 @@ def test_an_owner_without_totp_is_sent_to_enrol_before_the_admin(tenants, django
 
     with django_capture_on_commit_callbacks(execute=True):
         done = client.post("/accounts/2fa/totp/activate/", {"code": pyotp.TOTP(secret).now()})
-    assert done.status_code == 302
+    # back where the admin sent them from, not left on the recovery-codes page (issue 12, 11)
+    assert done.status_code == 302 and done.url == "/admin/accounts/user/"
     assert client.get("/admin/accounts/user/").status_code == 200
     with t.context():
         assert Authenticator.objects.filter(user=owner, type="totp").exists()

@@ -247,3 +247,29 @@ def test_every_sandbox_answers_404_when_sandboxes_are_off(method, path, served, 
     assert getattr(Client(), method)(path).status_code == served
     with override_settings(SANDBOX_ENABLED=False):
         assert getattr(Client(), method)(path).status_code == 404
+
+
+def test_read_only_inlines_show_their_fields_read_only_and_add_nothing(tenants, member, db):
+    from django.contrib import admin
+
+    from apps.academy.models import Student
+    from apps.core.admin import ReadOnlyInline, admin_permissions
+
+    owner, _client = member("academy", "owner")
+    request = RequestFactory().get("/")
+    request.user = owner
+    with tenants["academy"].context():
+        inlines = [
+            i for i in admin.site._registry[Student].get_inline_instances(request) if isinstance(i, ReadOnlyInline)
+        ]
+        assert [type(i).__name__ for i in inlines] == ["EnrollmentInline"]
+        enrollments = inlines[0]
+        assert list(enrollments.get_readonly_fields(request)) == enrollments.fields
+        assert not enrollments.has_add_permission(request, None)
+        assert not enrollments.can_delete and enrollments.extra == 0
+    assert admin_permissions("settings:read", "settings:update") == {
+        "view": "settings:read",
+        "add": "settings:update",
+        "change": "settings:update",
+        "delete": "settings:update",
+    }

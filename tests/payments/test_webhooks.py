@@ -17,7 +17,7 @@ from apps.payments import services
 from apps.payments.gateways.sandbox import sign
 from apps.payments.models import Payment, SandboxPayment, WebhookDelivery
 
-from .conftest import configure_gateways, pay_on_sandbox, sandbox_record, wait_paid
+from .conftest import browser, configure_gateways, pay_on_sandbox, sandbox_record, wait_paid
 
 
 def start(billed, gateway=None) -> Payment:
@@ -38,8 +38,13 @@ def one_effect(t, invoice) -> None:
 def test_sandbox_checkout_pays_the_invoice_through_the_webhook(billed):
     payment = start(billed)
     assert payment.checkout_url.startswith("http://localhost:")
+    with browser(billed["server"]) as client:
+        # amounts read as in the portal: "200,000원", never "200000원" (issue 12, defect 11)
+        assert "결제 200,000원" in client.get(payment.checkout_url, headers={"Accept-Language": "ko"}).text
     page = pay_on_sandbox(billed["server"], payment.checkout_url)
     assert page.status_code == 200 and "/payments/return/" in str(page.url)
+    # the return page asks the gateway, so it already shows the payment done
+    assert "200,000원 결제가 완료되었습니다" in page.text, page.text
     wait_paid(billed["t"], billed["invoice"])
     one_effect(billed["t"], billed["invoice"])
     with billed["t"].context():

@@ -306,3 +306,10 @@ class VIndexSerializer(serializers.ModelSerializer):
             "breakdown",
         ]
         read_only_fields = fields
+
+
+class InvoiceRunSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = m.InvoiceRun
+        fields = ["id", "period", "status", "families_done", "families_total", "issued", "error", "finished_at"]
+        read_only_fields = fields

@@ -341,7 +341,10 @@ class InvoiceViewSet(ScopedViewSet, mixins.ListModelMixin, mixins.RetrieveModelM
     base_queryset = m.Invoice.objects.prefetch_related("lines")
     serializer_class = s.InvoiceSerializer
     permission_classes = [
-        HasPermission(resource="invoice", actions={"pay": "invoice:pay", "issue_monthly": "invoice:create"})
+        HasPermission(
+            resource="invoice",
+            actions={"pay": "invoice:pay", "issue_monthly": "invoice:create", "monthly_run": "invoice:create"},
+        )
     ]
 
     def get_queryset(self):
@@ -367,10 +370,20 @@ class InvoiceViewSet(ScopedViewSet, mixins.ListModelMixin, mixins.RetrieveModelM
         )
         return _created({"checkout_url": payment.checkout_url, "order_id": payment.order_id})
 
-    @extend_schema(request=None, responses=inline_serializer("Issued", {"issued": serializers.IntegerField()}))
+    @extend_schema(request=None, responses={202: s.InvoiceRunSerializer})
     @action(detail=False, methods=["post"])
     def issue_monthly(self, request):
-        return Response({"issued": len(billing.issue_monthly_invoices(timezone.localdate(), actor=request.user))})
+        """Queue this month's invoices (a Celery task; one run per month at a time: asking
+        again while it runs returns it). Follow it at issue_monthly/<run>/ or over
+        ws/academy/invoicing/<run>/."""
+        run = billing.start_monthly_run(timezone.localdate(), actor=request.user)
+        return Response(s.InvoiceRunSerializer(run).data, status=202)
+
+    @extend_schema(request=None, responses=s.InvoiceRunSerializer)
+    @action(detail=False, methods=["get"], url_path=r"issue_monthly/(?P<run_id>[0-9]+)")
+    def monthly_run(self, request, run_id=None):
+        """One invoicing run: its status and progress."""
+        return Response(s.InvoiceRunSerializer(get_object_or_404(m.InvoiceRun, pk=run_id)).data)
 
 
 @extend_schema(tags=["academy: billing"])

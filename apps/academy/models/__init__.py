@@ -1,5 +1,5 @@
 from .attendance import Attendance
-from .billing import Allocation, Invoice, InvoiceCounter, InvoiceLine, Payment, Refund
+from .billing import Allocation, Invoice, InvoiceCounter, InvoiceLine, InvoiceRun, Payment, Refund
 from .consultations import Consultation
 from .enrollment import Enrollment
 from .feedback import Feedback, Video
@@ -24,6 +24,7 @@ __all__ = [
     "Invoice",
     "InvoiceCounter",
     "InvoiceLine",
+    "InvoiceRun",
     "Payment",
     "Programme",
     "Refund",

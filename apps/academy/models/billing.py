@@ -206,3 +206,50 @@ class Refund(Timestamped):
         verbose_name_plural = _("refunds")
         ordering = ["-refunded_at"]
         constraints = [models.CheckConstraint(condition=models.Q(amount__gt=0), name="academy_refund_positive")]
+
+
+class InvoiceRun(Timestamped):
+    """One run of "issue this month's invoices" (이번 달 청구서 발행), done by a Celery task
+    with live progress (ws/academy/invoicing/<id>/) rather than inside the request that
+    asked for it: an academy of 500 families takes tens of seconds. At most one unfinished
+    run per month: asking again while it runs returns it."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Queued")
+        RUNNING = "running", _("Issuing")
+        DONE = "done", _("Done")
+        FAILED = "failed", _("Failed")
+
+    period = models.DateField(_("month"))
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.QUEUED)
+    families_done = models.PositiveIntegerField(_("families done"), default=0)
+    families_total = models.PositiveIntegerField(_("families"), default=0)
+    issued = models.PositiveIntegerField(_("invoices issued"), default=0)
+    error = models.TextField(_("error"), blank=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("started by"),
+        null=True,
+        blank=True,
+        on_delete=SET_NULL_WHERE_PRESENT,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = _("invoicing run")
+        verbose_name_plural = _("invoicing runs")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["period"],
+                condition=models.Q(status__in=["queued", "running"]),
+                name="academy_one_unfinished_invoice_run_per_month",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.period:%Y-%m} ({self.get_status_display()})"
+
+    @property
+    def finished(self) -> bool:
+        return self.status in (self.Status.DONE, self.Status.FAILED)

@@ -8,6 +8,7 @@ are notified of arrivals and absences.
 from __future__ import annotations
 
 import secrets
+import uuid
 from datetime import datetime, timedelta
 
 from django.core import signing
@@ -62,9 +63,16 @@ def session_counts(session: Session) -> dict:
 
 
 def _broadcast(attendance: Attendance) -> None:
+    """Send the change to every group that may hear it, after commit.
+
+    The academy's and the class's groups carry the whole class (with its counts); the
+    student's group carries that student's row only, for their guardians and themselves.
+    Which of these groups a socket may join is the REST scope's decision
+    (apps.academy.scopes, register_groups), so no event reaches a socket outside it."""
     session = attendance.session
-    event = {
+    row = {
         "type": "attendance.changed",
+        "event": uuid.uuid4().hex,  # a socket in two of the groups shows it once
         "session": session.pk,
         "class_id": session.klass_id,
         "class_name": session.klass.name,
@@ -72,10 +80,11 @@ def _broadcast(attendance: Attendance) -> None:
         "status": attendance.status,
         "method": attendance.method,
         "at": (attendance.checked_in_at or attendance.updated_at).isoformat(),
-        "counts": session_counts(session),
     }
-    for group in (board_group("academy"), board_group(f"class.{session.klass_id}")):
-        broadcast_on_commit(group, event)
+    whole_class = {**row, "counts": session_counts(session)}
+    broadcast_on_commit(board_group("academy"), whole_class)
+    broadcast_on_commit(board_group(f"class.{session.klass_id}"), whole_class)
+    broadcast_on_commit(board_group(f"student.{attendance.student_id}"), row)
 
 
 @transaction.atomic
@@ -244,8 +253,12 @@ def qr_check_in(token: str, *, at: datetime | None = None) -> Attendance:
     return _self_check_in(student, Attendance.Method.QR, at)
 
 
-def today_board(classes=None) -> list[dict]:
-    """Today's sessions with their counts: the board's first picture before live updates."""
+def today_board(classes=None, *, whole=None, students=None) -> list[dict]:
+    """Today's sessions: the board's first picture before live updates.
+
+    `whole`: the classes whose every student the viewer may see (None: all), which get
+    their counts; `students`: the students of the other classes the viewer may see,
+    listed with their status instead."""
     today = timezone.localdate()
     sessions = (
         Session.objects.filter(date=today)
@@ -254,15 +267,23 @@ def today_board(classes=None) -> list[dict]:
     )
     if classes is not None:
         sessions = sessions.filter(klass__in=classes)
-    return [
-        {
+    board = []
+    for s in sessions.order_by("starts_at"):
+        entry = {
             "session": s.pk,
             "class_id": s.klass_id,
             "class_name": s.klass.name,
             "coach": s.klass.coach.name if s.klass.coach else "",
             "starts_at": f"{s.starts_at:%H:%M}",
             "ends_at": f"{s.ends_at:%H:%M}",
-            "counts": session_counts(s),
         }
-        for s in sessions.order_by("starts_at")
-    ]
+        if whole is None or s.klass_id in whole:
+            entry["counts"] = session_counts(s)
+        else:
+            status = dict(Attendance.objects.filter(session=s).values_list("student_id", "status"))
+            entry["students"] = [
+                {"student": {"id": kid.pk, "name": kid.name}, "status": status.get(kid.pk)}
+                for kid in enrolled_on(s).filter(pk__in=students or ()).order_by("name")
+            ]
+        board.append(entry)
+    return board

@@ -1,17 +1,9 @@
 from django import template
-from django.utils.translation import gettext as _
+
+from apps.core.templatetags.money import won
 
 register = template.Library()
-
-
-@register.filter
-def won(amount) -> str:
-    """200000 -> "200,000원" (Korean) or "200,000 won"."""
-    try:
-        value = int(amount)
-    except (TypeError, ValueError):
-        return ""
-    return _("%(amount)s won") % {"amount": f"{value:,}"}
+register.filter("won", won)  # the same "449,000원" as the payment pages (apps.core)
 
 
 @register.filter

@@ -1,0 +1,42 @@
+"""Every websocket route of every tenant type names the test that proves its scope.
+
+A websocket event is data like a REST response (issue 12: a guardian's board once
+received other families' attendance). A new consumer cannot be routed without a test
+showing, role by role, that a socket hears exactly what the same user reads over REST
+and nothing of another tenant: add the route and its test here.
+"""
+
+from importlib import import_module
+from pathlib import Path
+
+from django.conf import settings
+
+SCOPE_TESTS = {
+    # every socket of a tenant hears only that tenant's broadcasts; no object data
+    "ws/ping/": "tests/core/test_websocket.py::test_broadcast_reaches_only_the_same_tenant",
+    "ws/academy/attendance/": "tests/academy/test_live_board_scope.py::"
+    "test_every_role_on_every_board_route_receives_exactly_what_rest_shows",
+    "ws/academy/attendance/<int:class_id>/": "tests/academy/test_live_board_scope.py::"
+    "test_every_role_on_every_board_route_receives_exactly_what_rest_shows",
+    "ws/academy/imports/<int:job_id>/": "tests/roster/test_progress_socket_scope.py::"
+    "test_import_progress_reaches_exactly_those_who_see_the_job",
+    "ws/academy/invoicing/<int:run_id>/": "tests/academy/test_invoice_run.py::"
+    "test_the_month_is_issued_by_a_worker_with_progress_on_the_socket",
+}
+
+
+def routes() -> dict[str, set[str]]:
+    found: dict[str, set[str]] = {}
+    for tenant_type in ["public", *settings.TENANT_TYPES]:
+        module = import_module(f"config.routing.{tenant_type}")
+        for pattern in module.websocket_urlpatterns:
+            found.setdefault(str(pattern.pattern), set()).add(tenant_type)
+    return found
+
+
+def test_every_websocket_route_has_a_scope_test():
+    assert set(routes()) == set(SCOPE_TESTS), "a websocket route without a scope test (or a stale entry)"
+    root = Path(settings.BASE_DIR)
+    for reference in SCOPE_TESTS.values():
+        path, name = reference.split("::")
+        assert f"def {name}(" in (root / path).read_text(), reference
