@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from django.utils.translation import gettext_lazy as _
 
-from apps.accounts.roles import CRUD, SELF_SCOPES, SELF_SERVICE, Role, scoped
+from apps.accounts.roles import CRUD, SELF_SCOPES, SELF_SERVICE, Role, full_access, scoped
 
 RESOURCES: dict[str, tuple[str, ...]] = {
     "store": CRUD,
@@ -23,13 +23,8 @@ RESOURCES: dict[str, tuple[str, ...]] = {
 }
 
 ROLES: list[Role] = [
-    Role(
-        "owner",
-        _("Owner"),
-        _("Owns the shops: everything, including platform connections, billing and roles."),
-        ("*",),
-        back_office=True,
-        requires_mfa=True,
+    full_access(
+        "owner", _("Owner"), _("Owns the shops: everything, including platform connections, billing and roles.")
     ),
     Role(
         "staff",

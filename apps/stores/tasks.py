@@ -11,14 +11,14 @@ from django.utils import timezone
 from .connectors import TransientError
 
 
-@shared_task(name="apps.stores.tasks.analyse_reviews", acks_late=True)
+@shared_task(name="apps.stores.tasks.analyse_reviews", queue_name="default", acks_late=True)
 def analyse_reviews(ids: list[int]) -> int:
     from .services import analysis
 
     return analysis.analyse_reviews(ids)
 
 
-@shared_task(name="apps.stores.tasks.crawl_listing", bind=True, acks_late=True, max_retries=5)
+@shared_task(name="apps.stores.tasks.crawl_listing", queue_name="crawl", bind=True, acks_late=True, max_retries=5)
 def crawl_listing(self, listing_id: int) -> dict | None:
     from django.core.exceptions import ValidationError
 
@@ -39,7 +39,7 @@ def crawl_listing(self, listing_id: int) -> dict | None:
     return {"session": session.pk, "new": session.new, "updated": session.updated}
 
 
-@shared_task(name="apps.stores.tasks.crawl_all")
+@shared_task(name="apps.stores.tasks.crawl_all", queue_name="crawl")
 def crawl_all() -> int:
     """Hourly: every listing whose platform has an API (Google) is synced."""
     from .connectors import connector_for
@@ -53,7 +53,7 @@ def crawl_all() -> int:
     return sent
 
 
-@shared_task(name="apps.stores.tasks.post_reply", bind=True, acks_late=True, max_retries=5)
+@shared_task(name="apps.stores.tasks.post_reply", queue_name="default", bind=True, acks_late=True, max_retries=5)
 def post_reply(self, draft_id: int) -> str:
     from .services import replies
 
@@ -63,28 +63,28 @@ def post_reply(self, draft_id: int) -> str:
         raise self.retry(countdown=10 * 2**self.request.retries) from exc
 
 
-@shared_task(name="apps.stores.tasks.report_daily")
+@shared_task(name="apps.stores.tasks.report_daily", queue_name="reports")
 def report_daily() -> int:
     from .services import reports
 
     return len(reports.run_daily(timezone.localdate()))
 
 
-@shared_task(name="apps.stores.tasks.report_weekly")
+@shared_task(name="apps.stores.tasks.report_weekly", queue_name="reports")
 def report_weekly() -> int:
     from .services import reports
 
     return len(reports.run_weekly(timezone.localdate()))
 
 
-@shared_task(name="apps.stores.tasks.send_due_alerts")
+@shared_task(name="apps.stores.tasks.send_due_alerts", queue_name="default")
 def send_due_alerts() -> int:
     from .services import alerts
 
     return alerts.send_due()
 
 
-@shared_task(name="apps.stores.tasks.crawl_pushed", bind=True, acks_late=True, max_retries=5)
+@shared_task(name="apps.stores.tasks.crawl_pushed", queue_name="crawl", bind=True, acks_late=True, max_retries=5)
 def crawl_pushed(self, location: str, review_id: str) -> int | None:
     """A Google push notification: fetch that review and ingest it (idempotent)."""
     from django.core.exceptions import ValidationError
