@@ -360,6 +360,7 @@ def cmd_bench(args: list[str]) -> int:
     services = EmbeddedServices()
     services.start("megacity_bench")
     try:
+        ensure_database()
         return subprocess.run([sys.executable, str(ROOT / "bench" / args[0]), *args[1:]], cwd=ROOT).returncode
     finally:
         services.stop()

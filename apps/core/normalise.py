@@ -1,6 +1,6 @@
-"""Normalising what people type: text with full-width characters, and Korean phone numbers
+"""Normalising what people type: text with full-width characters, Korean phone numbers
 in one canonical form (digits only, 01012345678) for storage, blind indexes and lookups,
-from every form people and spreadsheets write them in."""
+from every form people and spreadsheets write them in, and school years (1학년 → 1, 중 2학년 → 중2)."""
 
 from __future__ import annotations
 
@@ -34,6 +34,28 @@ def text(value) -> str | None:
         value = int(value)
     cleaned = _SPACES.sub(" ", unicodedata.normalize("NFKC", str(value))).strip()
     return cleaned or None
+
+
+_GRADE = re.compile(r"^(?:(초등학교|초등|초|중학교|중등|중|고등학교|고등|고)\s*)?(\d{1,2})\s*(?:학년)?$")
+_LEVELS = {
+    **dict.fromkeys(("초등학교", "초등", "초"), "초"),
+    **dict.fromkeys(("중학교", "중등", "중"), "중"),
+    **dict.fromkeys(("고등학교", "고등", "고"), "고"),
+}
+
+
+def school_grade(value) -> str | None:
+    """A school year in one form, whatever the sheet wrote: 1, 1.0, '1', '1학년' and '１ 학년'
+    are '1'; '중 2학년', '중학교 2학년' and '중2' are '중2' (초/중/고). Anything else (유치부) is
+    kept as text. A number cell shown as 1학년 and its .csv export then read the same."""
+    raw = text(value)
+    if raw is None:
+        return None
+    match = _GRADE.match(raw)
+    if match is None:
+        return raw
+    level, number = match.groups()
+    return f"{_LEVELS[level] if level else ''}{int(number)}"
 
 
 def normalise_phone(value) -> str | None:

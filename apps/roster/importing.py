@@ -13,9 +13,10 @@ academy's existing profiles in a handful of queries (never one per row):
 It produces a report: created, updated, unchanged, merged rows, rejected rows (sheet row
 number and reason). **Apply** writes the plan in one transaction with bulk inserts and
 updates, links every new profile to the universal identity, enrolls students in their
-classes (the rules of `apps.academy.services.enrollment.enroll`: one ongoing enrollment per
-class, active classes, capacity, the class's fee) and appends the ledger events with
-`Appender`. Any rejected row means nothing is written unless `valid_only` is set.
+classes (by the enrollment service's own rule functions, `apps.academy.services.enrollment`:
+one ongoing enrollment per class, `closed`, `full`, `fee_for`) and appends the ledger events
+with `Appender`. Any rejected row means nothing is written unless `valid_only` is set; the
+report's counts are what the valid rows write either way (a dry run promises exactly that).
 Re-importing the same file finds everything in place and writes nothing.
 
 Imported enrollments are not invoiced on the spot (the academy already billed these
@@ -35,14 +36,15 @@ from datetime import date
 from pathlib import Path
 
 from django.db import connection, transaction
-from django.db.models import Count
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from apps.academy.models import Class, Enrollment, Family, Guardian, GuardianLink, Programme, Student
+from apps.academy.services import enrollment as enrollment_rules
 from apps.academy.services.people import person_index, phone_index, student_identity_keys
 from apps.core.bulk import copy_insert, pipeline, reserve_ids, timestamp
 from apps.core.foreign_keys import checked_in_bulk
+from apps.core.normalise import school_grade
 from apps.core.pii import encrypt_many
 from apps.identity import services as identity
 from apps.ledger.services import Appender, NewEvent
@@ -51,7 +53,7 @@ from .columns import find_header
 from .parse import RosterRow, parse_rows
 from .reader import Sheet, read
 
-ONGOING = (Enrollment.Status.ACTIVE, Enrollment.Status.PAUSED)
+ONGOING = enrollment_rules.ONGOING
 BATCH = 2000
 QUERY_CHUNK = 50000  # values per lookup (one array parameter: apps.core.lookups)
 MAX_CAPACITY = 32767  # Class.capacity is a PositiveSmallIntegerField
@@ -162,7 +164,7 @@ class _Person:
     grade: str | None = None
     status: str | None = None
     memo: str | None = None
-    classes: dict[str, int] = field(default_factory=dict)  # class name → row that listed it first
+    classes: dict[str, list[int]] = field(default_factory=dict)  # class name → the rows that list it
     enrolled_on: date | None = None
     existing: dict | None = None
     student_id: int | None = None
@@ -203,7 +205,7 @@ def _merge(person: _Person, row: RosterRow, has_status: bool) -> None:
     if row.enrolled_on and (person.enrolled_on is None or row.enrolled_on < person.enrolled_on):
         person.enrolled_on = row.enrolled_on
     for klass in row.classes:
-        person.classes.setdefault(klass, row.row_number)
+        person.classes.setdefault(klass, []).append(row.row_number)
 
 
 def _new_person(row: RosterRow, has_status: bool) -> _Person:
@@ -350,8 +352,8 @@ def _resolve(people: list[_Person], has_status: bool) -> dict[str, _GuardianPlan
         person.student_id = found["id"]
         for name in ("school", "grade", "memo"):
             value = getattr(person, name)
-            if value and found[name] != value:
-                person.changes.append(name)
+            if value and found[name] != value and not (name == "grade" and school_grade(found[name]) == value):
+                person.changes.append(name)  # a grade stored as 1학년 is the 1 of another file
         if has_status and person.status and found["status"] != person.status:
             person.changes.append("status")
         if person.birth_date and found["person_index"] != key:
@@ -366,7 +368,7 @@ class Plan:
     report: Report
     people: list[_Person]
     guardians: dict[str, _GuardianPlan]
-    classes: dict[str, dict]  # name → {"id", "is_active", "capacity", "taken"}
+    classes: dict[str, dict]  # name → {"id", "name", "is_active", "capacity", "taken"}
     new_classes: dict[str, int]  # name → capacity to create with
     enrollments: list[tuple[_Person, str]]  # (person, class name) to create
     links: list[tuple[_Person, _GuardianPlan, bool]]  # (person, guardian, primary)
@@ -379,7 +381,10 @@ def _original_values(sheet: Sheet, headers: list[str], row_number: int) -> dict[
 
 
 def plan(sheet: Sheet, *, mapping: dict | None = None, options: Options | None = None) -> Plan:
-    """Everything the import would do, computed with a few queries and no writes."""
+    """Everything the import would do, computed with a few queries and no writes.
+
+    The counts are what the valid rows write — what a real import with `valid_only` does, and
+    what one without it does once no row is rejected: a dry run promises exactly that."""
     options = options or Options()
     header = find_header(sheet.rows, mapping)
     headers = [str(cell) if cell not in (None, "") else "" for cell in sheet.rows[header.row_index]]
@@ -388,28 +393,38 @@ def plan(sheet: Sheet, *, mapping: dict | None = None, options: Options | None =
     rows = list(parse_rows(sheet, header))
     report.rows = len(rows)
     valid = [row for row in rows if row.ok]
-    people = _group(valid, has_status, report)
-    # _group may reject rows it cannot place (ambiguous namesakes).
+    people = _group(valid, has_status, report)  # may reject rows it cannot place (ambiguous namesakes)
     guardians = _resolve(people, has_status)
+    classes = _classes(people)
+    enrolled, linked, has_links = _existing_ties(people)
+    enrollments, new_classes = _enrollments(people, classes, enrolled, valid, options)
+    # A student whose every row was rejected is not imported at all.
+    rejected_rows = {row.row_number for row in rows if not row.ok}
+    people = [p for p in people if not all(number in rejected_rows for number in p.rows)]
+    links = _links(people, guardians, linked, has_links)
+    _count(report, sheet, rows, people, guardians, links, enrollments, new_classes, rejected_rows)
+    return Plan(report, people, guardians, classes, new_classes, enrollments, links, has_status)
 
-    # Classes: existing ones in one query, their ongoing enrollments counted in one more.
+
+def _classes(people: list[_Person]) -> dict[str, dict]:
+    """The existing classes the file names, with their places taken: two queries."""
     names = sorted({name for person in people for name in person.classes})
     classes = {
-        row["name"]: {**row, "taken": 0}
+        row["name"]: row
         for chunk in _chunks(names)
         for row in Class.objects.filter(name__any=chunk).values("id", "name", "is_active", "capacity")
     }
-    taken = defaultdict(int)
-    class_ids = [row["id"] for row in classes.values()]
-    for chunk in _chunks(class_ids):
-        for klass_id, count in (
-            Enrollment.objects.filter(klass_id__any=chunk, status__in=ONGOING)
-            .values_list("klass_id")
-            .annotate(n=Count("id"))
-        ):
-            taken[klass_id] = count
+    taken: dict[int, int] = {}
+    for chunk in _chunks([row["id"] for row in classes.values()]):
+        taken.update(enrollment_rules.places_taken(chunk))
     for row in classes.values():
-        row["taken"] = taken[row["id"]]
+        row["taken"] = taken.get(row["id"], 0)
+    return classes
+
+
+def _existing_ties(people: list[_Person]) -> tuple[set[tuple[int, int]], set[tuple[int, int]], set[int]]:
+    """For the students that exist: their ongoing (student, class) enrollments, their
+    (guardian, student) links, and which of them have any link at all."""
     enrolled: set[tuple[int, int]] = set()
     linked: set[tuple[int, int]] = set()
     has_links: set[int] = set()
@@ -425,57 +440,84 @@ def plan(sheet: Sheet, *, mapping: dict | None = None, options: Options | None =
         ):
             linked.add((guardian_id, student_id))
             has_links.add(student_id)
+    return enrolled, linked, has_links
 
+
+def _enrollments(
+    people: list[_Person],
+    classes: dict[str, dict],
+    enrolled: set[tuple[int, int]],
+    valid: list[RosterRow],
+    options: Options,
+) -> tuple[list[tuple[_Person, str]], dict[str, int]]:
+    """The enrollments to create, by the enrollment service's own rules
+    (`apps.academy.services.enrollment.closed` and `full`), and the classes to create.
+
+    A student is enrolled in each class their rows list, unless they are in it already or
+    have left (퇴원). A class the academy does not have is an error unless classes may be
+    created; one that no longer runs is an error. Places are then given row by row in the
+    sheet's order, and only to rows that are imported: a row refused over any class (or over
+    anything else) takes no place, so the rows after it find the places it would have
+    taken. A row whose classes do not all have a place is refused as a whole."""
     rows_by_number = {row.row_number: row for row in valid}
-    new_classes: dict[str, int] = {}
-    enrollments: list[tuple[_Person, str]] = []
+    asked: dict[int, list[tuple[_Person, str]]] = defaultdict(list)  # row → (person, class) it asks for
     for person in people:
         status = person.status if person.status else (person.existing or {}).get("status", Student.Status.ACTIVE)
-        for name, row_number in person.classes.items():
+        for name, row_numbers in person.classes.items():
             klass = classes.get(name)
             if klass is None and not options.create_classes:
-                rows_by_number[row_number].errors.append(
-                    (
-                        "classes",
-                        _("unknown class %(klass)s (create it first, or import with classes created)")
-                        % {"klass": name},
-                    )
-                )
+                refusal = _("unknown class %(klass)s (create it first, or import with classes created)") % {
+                    "klass": name
+                }
+            elif klass is not None and person.student_id and (person.student_id, klass["id"]) in enrolled:
                 continue
-            if klass is not None and person.student_id and (person.student_id, klass["id"]) in enrolled:
-                continue
-            if status == Student.Status.WITHDRAWN:
+            elif status == Student.Status.WITHDRAWN:
                 continue  # a student who left is not enrolled again; their past enrollments stay as they are
-            if klass is None:
-                new_classes[name] = new_classes.get(name, 0) + 1
-            elif not klass["is_active"]:
-                rows_by_number[row_number].errors.append(("classes", _("%(klass)s no longer runs.") % {"klass": name}))
-                continue
-            elif klass["taken"] >= klass["capacity"]:
-                rows_by_number[row_number].errors.append(
-                    (
-                        "classes",
-                        _("%(klass)s is full (%(n)d of %(n)d places).") % {"klass": name, "n": klass["capacity"]},
-                    )
-                )
-                continue
+            elif klass is None:
+                refusal = None  # a class to create
             else:
-                klass["taken"] += 1
-            enrollments.append((person, name))
+                refusal = enrollment_rules.closed(name, is_active=klass["is_active"])
+            for number in row_numbers:
+                if refusal:
+                    rows_by_number[number].errors.append(("classes", refusal))
+                else:
+                    asked[number].append((person, name))
 
-    # Rows rejected above take their students out when every row of a student is rejected.
-    rejected_rows = {row.row_number for row in rows if not row.ok}
-    people = [p for p in people if not all(number in rejected_rows for number in p.rows)]
-    if rejected_rows and options.valid_only:
-        people_set = {id(p) for p in people}
-        enrollments = [
-            (p, name) for p, name in enrollments if id(p) in people_set and p.classes[name] not in rejected_rows
+    chosen: list[tuple[_Person, str]] = []
+    placed: set[tuple[int, str]] = set()  # (id(person), class): given by an earlier row of theirs
+    new_classes: dict[str, int] = defaultdict(int)
+    for number in sorted(asked):
+        row = rows_by_number[number]
+        if row.errors:
+            continue
+        wanted = [(person, name) for person, name in asked[number] if (id(person), name) not in placed]
+        refusals = [
+            refusal
+            for _person, name in wanted
+            if name in classes
+            and (
+                refusal := enrollment_rules.full(name, capacity=classes[name]["capacity"], taken=classes[name]["taken"])
+            )
         ]
-        new_classes = defaultdict(int)
-        for _p, name in enrollments:
-            if name not in classes:
+        if refusals:
+            row.errors.extend(("classes", refusal) for refusal in refusals)
+            continue
+        for person, name in wanted:
+            if name in classes:
+                classes[name]["taken"] += 1
+            else:
                 new_classes[name] += 1
-    links: list[tuple[_Person, _GuardianPlan, bool]] = []
+            placed.add((id(person), name))
+            chosen.append((person, name))
+    return chosen, dict(new_classes)
+
+
+def _links(
+    people: list[_Person], guardians: dict[str, _GuardianPlan], linked: set[tuple[int, int]], has_links: set[int]
+) -> list[tuple[_Person, _GuardianPlan, bool]]:
+    """A link from each student to their guardian unless there is one; primary for a student
+    who had no guardian yet."""
+    links = []
     for person in people:
         if not person.guardian_phone:
             continue
@@ -483,11 +525,25 @@ def plan(sheet: Sheet, *, mapping: dict | None = None, options: Options | None =
         if person.student_id and guardian.guardian_id and (guardian.guardian_id, person.student_id) in linked:
             continue
         links.append((person, guardian, not (person.student_id and person.student_id in has_links)))
+    return links
 
+
+def _count(
+    report: Report,
+    sheet: Sheet,
+    rows: list[RosterRow],
+    people: list[_Person],
+    guardians: dict[str, _GuardianPlan],
+    links: list,
+    enrollments: list,
+    new_classes: dict[str, int],
+    rejected_rows: set[int],
+) -> None:
+    """The report: every rejected row with its original cells, and the counts of the plan."""
     for row in rows:
         for name, reason in row.errors:
             report.rejected.append(
-                Problem(row.row_number, name, reason, _original_values(sheet, headers, row.row_number))
+                Problem(row.row_number, name, reason, _original_values(sheet, report.headers, row.row_number))
             )
     report.rejected.sort(key=lambda problem: problem.row)
     used_guardians = {p.guardian_phone for p in people if p.guardian_phone}
@@ -513,7 +569,6 @@ def plan(sheet: Sheet, *, mapping: dict | None = None, options: Options | None =
     report.links_created = len(links)
     report.enrollments_created = len(enrollments)
     report.classes_created = sorted(new_classes)
-    return Plan(report, people, guardians, classes, dict(new_classes), enrollments, links, has_status)
 
 
 # ----------------------------------------------------------------------------- applying
@@ -535,148 +590,210 @@ def _key(report: Report, kind: str, subject: object) -> str:
 
 
 def _apply(p: Plan, options: Options) -> None:
-    """Write the plan. Everything that reads (identities, the ledger's head, ids drawn from
-    the sequences, classes) comes first; then the new rows stream to PostgreSQL through
-    `pipeline()`, so the server inserts one batch while Python builds the next."""
-    report, actor = p.report, options.actor
-    actor_id = actor.pk if getattr(actor, "pk", None) and getattr(actor, "is_authenticated", False) else None
-    progress = options.progress or (lambda stage, done, total: None)
-    now = timezone.now()
-    today = timezone.localdate()
-    chain = Appender(actor=actor)
-    # Events about rows this import creates carry their new ids in their keys: no earlier
-    # event can hold those, so they are appended without a lookup, in slices so 100,000
-    # rows never hold all their events at once. Events about rows that existed are
-    # appended at the end, after one lookup of their keys (a re-import must not repeat them).
-    fresh: list[NewEvent] = []
-    checked: list[NewEvent] = []
+    """Write the plan, step by step. Everything that reads (identities, the ledger's head, ids
+    drawn from the sequences, classes) comes first; then the new rows stream to PostgreSQL
+    through `pipeline()`, so the server inserts one batch while Python builds the next."""
+    w = _Writer(p, options)
+    w.resolve_identities()
+    w.draw_ids()
+    w.link_existing_identities()
+    w.update_guardians()
+    w.update_students()
+    w.create_classes()
+    # The largest imports check the keys between the roster tables once per table, not per row.
+    with checked_in_bulk(ROSTER_TABLES) if w.in_bulk else nullcontext(False), pipeline():
+        # Table by table, each one COPY stream.
+        w.copy_families()
+        w.copy_guardians()
+        w.copy_students()
+        w.copy_identity_links()
+        w.copy_guardian_links()
+        w.copy_enrollments()
+        w.append_new_events()
+    w.append_summary()
 
-    def flush(force: bool = False) -> None:
-        if fresh and (force or len(fresh) >= 20000):
-            report.events += chain.append(fresh, fresh=True, canonical=True)
-            fresh.clear()
 
-    used = {person.guardian_phone for person in p.people if person.guardian_phone}
-    guardians = [p.guardians[phone] for phone in used]
-    new_guardians = [g for g in guardians if g.existing is None]
-    people_new = [person for person in p.people if person.existing is None]
-    lonely = [person for person in people_new if not person.guardian_phone]
-    total = len(new_guardians) + len(p.people) + len(p.links) + len(p.enrollments)
-    done = 0
+class _Writer:
+    """The steps of `_apply`, sharing what each step learns: the identities resolved, the ids
+    drawn, and the events to append.
 
-    # Identities: a few statements per 20,000 people (apps.identity.services.resolve_many),
-    # with the same keys the people services use one at a time.
-    guardians_to_resolve = [g for g in guardians if not (g.existing and g.existing["identity_id"])]
-    students_to_resolve = [
-        person for person in p.people if person.existing is None or person.existing["identity_id"] is None
-    ]
-    resolved = identity.resolve_many(
-        [[identity.phone_key(g.phone)] for g in guardians_to_resolve]
-        + [
-            student_identity_keys(person.name, person.birth_date, person.phone, person.guardian_phone)
-            for person in students_to_resolve
+    Events about rows this import creates carry their new ids in their keys: no earlier event
+    can hold those, so they are appended without a lookup (`fresh`), in slices so 100,000 rows
+    never hold all their events at once. Events about rows that existed are appended at the
+    end (`checked`), after one lookup of their keys (a re-import must not repeat them)."""
+
+    def __init__(self, p: Plan, options: Options) -> None:
+        self.p, self.report, self.actor = p, p.report, options.actor
+        actor = options.actor
+        self.actor_id = actor.pk if getattr(actor, "pk", None) and getattr(actor, "is_authenticated", False) else None
+        self.progress = options.progress or (lambda stage, done, total: None)
+        self.now = timezone.now()
+        self.today = timezone.localdate()
+        self.chain = Appender(actor=actor)
+        self.fresh: list[NewEvent] = []
+        self.checked: list[NewEvent] = []
+        used = {person.guardian_phone for person in p.people if person.guardian_phone}
+        self.guardians = [p.guardians[phone] for phone in used]
+        self.new_guardians = [g for g in self.guardians if g.existing is None]
+        self.people_new = [person for person in p.people if person.existing is None]
+        self.lonely = [person for person in self.people_new if not person.guardian_phone]
+        self.total = len(self.new_guardians) + len(p.people) + len(p.links) + len(p.enrollments)
+        self.done = 0
+        self.in_bulk = (
+            len(self.new_guardians) + len(self.people_new) + len(p.links) + len(p.enrollments) >= BULK_KEY_CHECKS_FROM
+        )
+
+    def _advance(self, stage: str, count: int) -> None:
+        self.done += count
+        self.progress(stage, self.done, self.total)
+
+    def _flush(self, force: bool = False) -> None:
+        if self.fresh and (force or len(self.fresh) >= 20000):
+            self.report.events += self.chain.append(self.fresh, fresh=True, canonical=True)
+            self.fresh.clear()
+
+    def resolve_identities(self) -> None:
+        """The universal identity of every new profile and of existing ones that have none: a
+        few statements per 20,000 people (`identity.resolve_many`), with the same keys the
+        people services use one at a time."""
+        self.guardians_to_resolve = [g for g in self.guardians if not (g.existing and g.existing["identity_id"])]
+        self.students_to_resolve = [
+            person for person in self.p.people if person.existing is None or person.existing["identity_id"] is None
         ]
-    )
-    guardian_identity = dict(zip(map(id, guardians_to_resolve), resolved[: len(guardians_to_resolve)], strict=True))
-    student_identity = dict(zip(map(id, students_to_resolve), resolved[len(guardians_to_resolve) :], strict=True))
+        resolved = identity.resolve_many(
+            [[identity.phone_key(g.phone)] for g in self.guardians_to_resolve]
+            + [
+                student_identity_keys(person.name, person.birth_date, person.phone, person.guardian_phone)
+                for person in self.students_to_resolve
+            ]
+        )
+        split = len(self.guardians_to_resolve)
+        self.guardian_identity = dict(zip(map(id, self.guardians_to_resolve), resolved[:split], strict=True))
+        self.student_identity = dict(zip(map(id, self.students_to_resolve), resolved[split:], strict=True))
 
-    # Every new row's id, drawn now so rows can point at each other before any is written.
-    family_ids = iter(reserve_ids(Family, len(new_guardians) + len(lonely)))
-    for g, gid in zip(new_guardians, reserve_ids(Guardian, len(new_guardians)), strict=True):
-        g.guardian_id, g.family_id = gid, next(family_ids)
-    lonely_family = {id(person): next(family_ids) for person in lonely}
-    for person, sid in zip(people_new, reserve_ids(Student, len(people_new)), strict=True):
-        person.student_id = sid
-    link_ids = reserve_ids(GuardianLink, len(p.links))
-    enrollment_ids = reserve_ids(Enrollment, len(p.enrollments))
-    # Profiles that existed may be linked already; new ones are linked inside the pipeline.
-    identity.link_many(
-        "academy.guardian", [(g.guardian_id, guardian_identity[id(g)]) for g in guardians_to_resolve if g.existing]
-    )
-    identity.link_many(
-        "academy.student",
-        [(who.student_id, student_identity[id(who)]) for who in students_to_resolve if who.existing is not None],
-    )
+    def draw_ids(self) -> None:
+        """Every new row's id, drawn now so rows can point at each other before any is written:
+        a family per new guardian (the household their children join) and per student
+        without a guardian."""
+        family_ids = iter(reserve_ids(Family, len(self.new_guardians) + len(self.lonely)))
+        for g, gid in zip(self.new_guardians, reserve_ids(Guardian, len(self.new_guardians)), strict=True):
+            g.guardian_id, g.family_id = gid, next(family_ids)
+        self.lonely_family = {id(person): next(family_ids) for person in self.lonely}
+        for person, sid in zip(self.people_new, reserve_ids(Student, len(self.people_new)), strict=True):
+            person.student_id = sid
+        self.link_ids = reserve_ids(GuardianLink, len(self.p.links))
+        self.enrollment_ids = reserve_ids(Enrollment, len(self.p.enrollments))
 
-    # Guardians and students that exist: only what changed, in one bulk update per set of fields.
-    updates = [g for g in guardians if g.existing and (g.rename or g.existing["identity_id"] is None)]
-    if updates:
+    def link_existing_identities(self) -> None:
+        """Profiles that existed are registered now; new ones by COPY in `copy_identity_links`."""
+        identity.link_many(
+            "academy.guardian",
+            [(g.guardian_id, self.guardian_identity[id(g)]) for g in self.guardians_to_resolve if g.existing],
+        )
+        identity.link_many(
+            "academy.student",
+            [
+                (who.student_id, self.student_identity[id(who)])
+                for who in self.students_to_resolve
+                if who.existing is not None
+            ],
+        )
+
+    def update_guardians(self) -> None:
+        """Existing guardians: a name where they had none, an identity where they had none."""
+        updates = [g for g in self.guardians if g.existing and (g.rename or g.existing["identity_id"] is None)]
+        if not updates:
+            return
         objs = []
         for g in updates:
-            obj = Guardian(pk=g.guardian_id, name=g.name if g.rename else g.existing["name"], updated_at=now)
-            obj.identity_id = g.existing["identity_id"] or guardian_identity[id(g)]
+            obj = Guardian(pk=g.guardian_id, name=g.name if g.rename else g.existing["name"], updated_at=self.now)
+            obj.identity_id = g.existing["identity_id"] or self.guardian_identity[id(g)]
             objs.append(obj)
             if g.rename:
-                checked.append(
+                self.checked.append(
                     NewEvent(
                         "guardian.updated",
                         ("guardian", g.guardian_id),
                         {"fields": ["name"]},
-                        _key(report, "guardian.updated", g.index),
+                        _key(self.report, "guardian.updated", g.index),
                     )
                 )
         Guardian.objects.bulk_update(objs, ["name", "identity_id", "updated_at"], batch_size=BATCH)
-    by_fields: dict[tuple[str, ...], list[Student]] = defaultdict(list)
-    for person in p.people:
-        if person.existing is None or not (person.changes or person.existing["identity_id"] is None):
-            continue
-        obj = Student(pk=person.student_id, updated_at=now)
-        columns = ["updated_at"]
-        if person.existing["identity_id"] is None:
-            obj.identity_id = student_identity[id(person)]
-            columns.append("identity_id")
-        for name in person.changes:
-            if name == "birth_date":
-                obj.birth_date, obj.person_index = person.birth_date, person_index(person.name, person.birth_date)
-                columns += ["birth_date", "person_index"]
-            elif name == "phone":
-                obj.phone, obj.phone_index = person.phone, phone_index(person.phone)
-                columns += ["phone", "phone_index"]
-            else:
-                setattr(obj, name, getattr(person, name))
-                columns.append(name)
-        by_fields[tuple(columns)].append(obj)
-        if person.changes:
-            checked.append(
-                NewEvent(
-                    "student.updated",
-                    ("student", person.student_id),
-                    {"fields": sorted(person.changes), "rows": person.rows},
-                    _key(report, "student.updated", person.student_id),
-                )
-            )
-    for columns, objs in by_fields.items():
-        Student.objects.bulk_update(objs, list(columns), batch_size=BATCH)
 
-    # Classes the file names that do not exist yet, when asked to create them.
-    if p.new_classes:
-        programme, _created = Programme.objects.get_or_create(name=IMPORTED_PROGRAMME)
-        created = Class.objects.bulk_create(
-            [
-                Class(programme=programme, name=name, capacity=min(MAX_CAPACITY, max(20, count)))
-                for name, count in sorted(p.new_classes.items())
-            ]
+    def update_students(self) -> None:
+        """Existing students: only what changed, in one bulk update per set of fields."""
+        by_fields: dict[tuple[str, ...], list[Student]] = defaultdict(list)
+        for person in self.p.people:
+            if person.existing is None or not (person.changes or person.existing["identity_id"] is None):
+                continue
+            obj = Student(pk=person.student_id, updated_at=self.now)
+            columns = ["updated_at"]
+            if person.existing["identity_id"] is None:
+                obj.identity_id = self.student_identity[id(person)]
+                columns.append("identity_id")
+            for name in person.changes:
+                if name == "birth_date":
+                    obj.birth_date, obj.person_index = person.birth_date, person_index(person.name, person.birth_date)
+                    columns += ["birth_date", "person_index"]
+                elif name == "phone":
+                    obj.phone, obj.phone_index = person.phone, phone_index(person.phone)
+                    columns += ["phone", "phone_index"]
+                else:
+                    setattr(obj, name, getattr(person, name))
+                    columns.append(name)
+            by_fields[tuple(columns)].append(obj)
+            if person.changes:
+                self.checked.append(
+                    NewEvent(
+                        "student.updated",
+                        ("student", person.student_id),
+                        {"fields": sorted(person.changes), "rows": person.rows},
+                        _key(self.report, "student.updated", person.student_id),
+                    )
+                )
+        for columns, objs in by_fields.items():
+            Student.objects.bulk_update(objs, list(columns), batch_size=BATCH)
+
+    def create_classes(self) -> None:
+        """Classes the file names that do not exist yet (when asked to create them), sized for
+        the students the file puts in them; then every class's fee."""
+        p = self.p
+        if p.new_classes:
+            programme, _created = Programme.objects.get_or_create(name=IMPORTED_PROGRAMME)
+            created = Class.objects.bulk_create(
+                [
+                    Class(programme=programme, name=name, capacity=min(MAX_CAPACITY, max(20, count)))
+                    for name, count in sorted(p.new_classes.items())
+                ]
+            )
+            for klass in created:
+                p.classes[klass.name] = {
+                    "id": klass.pk,
+                    "name": klass.name,
+                    "is_active": True,
+                    "capacity": klass.capacity,
+                }
+                self.checked.append(
+                    NewEvent(
+                        "class.created",
+                        klass,
+                        {"name": klass.name, "source": "roster"},
+                        _key(self.report, "class", klass.name),
+                    )
+                )
+        self.fees = dict(
+            Class.objects.filter(pk__in=[c["id"] for c in p.classes.values()]).values_list("id", "monthly_fee")
         )
-        for klass in created:
-            p.classes[klass.name] = {"id": klass.pk, "name": klass.name, "is_active": True, "capacity": klass.capacity}
-            checked.append(
-                NewEvent(
-                    "class.created", klass, {"name": klass.name, "source": "roster"}, _key(report, "class", klass.name)
-                )
-            )
-    fees = dict(Class.objects.filter(pk__in=[c["id"] for c in p.classes.values()]).values_list("id", "monthly_fee"))
 
-    # The largest imports check the keys between the roster tables once per table, not per row.
-    in_bulk = len(new_guardians) + len(people_new) + len(p.links) + len(p.enrollments) >= BULK_KEY_CHECKS_FROM
-    with checked_in_bulk(ROSTER_TABLES) if in_bulk else nullcontext(False), pipeline():
-        # Table by table (each becomes one COPY stream): the families first, one per new
-        # guardian (the household their children join) and one per student without a guardian.
-        families = [{"id": g.family_id, "name": _family_name(g.name or g.phone[-4:])} for g in new_guardians]
-        families += [{"id": lonely_family[id(who)], "name": _family_name(who.name)} for who in lonely]
+    def copy_families(self) -> None:
+        families = [{"id": g.family_id, "name": _family_name(g.name or g.phone[-4:])} for g in self.new_guardians]
+        families += [{"id": self.lonely_family[id(who)], "name": _family_name(who.name)} for who in self.lonely]
         for batch in _chunks(families, BATCH):
             copy_insert(Family, batch)
-        del families
-        for batch in _chunks(new_guardians, BATCH):
+
+    def copy_guardians(self) -> None:
+        guardian_identity = self.guardian_identity
+        for batch in _chunks(self.new_guardians, BATCH):
             copy_insert(
                 Guardian,
                 (
@@ -693,17 +810,17 @@ def _apply(p: Plan, options: Options) -> None:
                     for g, phone in zip(batch, encrypt_many([g.phone for g in batch]), strict=True)
                 ),
             )
-            done += len(batch)
-            progress("guardians", done, total)
+            self._advance("guardians", len(batch))
 
-        # New students.
-        for batch in _chunks(people_new, BATCH):
+    def copy_students(self) -> None:
+        guardians, lonely_family, student_identity = self.p.guardians, self.lonely_family, self.student_identity
+        for batch in _chunks(self.people_new, BATCH):
             copy_insert(
                 Student,
                 (
                     {
                         "id": person.student_id,
-                        "family_id": p.guardians[person.guardian_phone].family_id
+                        "family_id": guardians[person.guardian_phone].family_id
                         if person.guardian_phone
                         else lonely_family[id(person)],
                         "name": person.name,
@@ -726,17 +843,23 @@ def _apply(p: Plan, options: Options) -> None:
                     )
                 ),
             )
-            done += len(batch)
-            progress("students", done, total)
-        done += len(p.people) - len(people_new)
-        progress("students", done, total)
-        identity.copy_new_links("academy.guardian", [(g.guardian_id, guardian_identity[id(g)]) for g in new_guardians])
-        identity.copy_new_links("academy.student", [(who.student_id, student_identity[id(who)]) for who in people_new])
+            self._advance("students", len(batch))
+        self._advance("students", len(self.p.people) - len(self.people_new))
 
-        # Guardian links, approved (staff imported them).
-        decided_at = timestamp(now)
-        for start in range(0, len(p.links), BATCH):
-            batch = p.links[start : start + BATCH]
+    def copy_identity_links(self) -> None:
+        identity.copy_new_links(
+            "academy.guardian", [(g.guardian_id, self.guardian_identity[id(g)]) for g in self.new_guardians]
+        )
+        identity.copy_new_links(
+            "academy.student", [(who.student_id, self.student_identity[id(who)]) for who in self.people_new]
+        )
+
+    def copy_guardian_links(self) -> None:
+        """Guardian links, approved (staff imported them)."""
+        links, link_ids, report = self.p.links, self.link_ids, self.report
+        decided_at = timestamp(self.now)
+        for start in range(0, len(links), BATCH):
+            batch = links[start : start + BATCH]
             copy_insert(
                 GuardianLink,
                 (
@@ -752,7 +875,7 @@ def _apply(p: Plan, options: Options) -> None:
                     for (person, g, primary), lid in zip(batch, link_ids[start : start + BATCH], strict=True)
                 ),
             )
-            checked.extend(
+            self.checked.extend(
                 NewEvent(
                     "guardian.linked",
                     ("student", person.student_id),
@@ -762,60 +885,60 @@ def _apply(p: Plan, options: Options) -> None:
                 for person, g, _primary in batch
                 if person.existing is not None
             )
-            done += len(batch)
-            progress("links", done, total)
+            self._advance("links", len(batch))
 
+    def copy_enrollments(self) -> None:
+        """Monthly enrollments at the class's fee (`enrollment.fee_for`), from 등록일 or today;
+        paused for a paused student. A new student's are recorded in their own event."""
+        p, report, today, fees = self.p, self.report, self.today, self.fees
+        monthly = Enrollment.Plan.MONTHLY
         for start in range(0, len(p.enrollments), BATCH):
             rows = []
             batch = p.enrollments[start : start + BATCH]
-            for (person, name), eid in zip(batch, enrollment_ids[start : start + BATCH], strict=True):
+            for (person, name), eid in zip(batch, self.enrollment_ids[start : start + BATCH], strict=True):
                 klass_id = p.classes[name]["id"]
                 paused = (person.status or (person.existing or {}).get("status")) == Student.Status.PAUSED
                 starts_on = person.enrolled_on or today
-                fee = fees.get(klass_id, 0)
+                fee = enrollment_rules.fee_for(monthly, fees.get(klass_id, 0))
                 rows.append(
                     {
                         "id": eid,
                         "student_id": person.student_id,
                         "klass_id": klass_id,
                         "starts_on": starts_on,
-                        "plan": Enrollment.Plan.MONTHLY,
+                        "plan": monthly,
                         "monthly_fee": fee,
                         "status": Enrollment.Status.PAUSED if paused else Enrollment.Status.ACTIVE,
                         "paused_from": today if paused else None,
-                        "created_by_id": actor_id,
+                        "created_by_id": self.actor_id,
                     }
                 )
                 enrolled = {"id": eid, "klass": name, "starts_on": starts_on.isoformat(), "fee": fee}
                 if person.existing is None:
-                    person.enrollments.append(enrolled)  # recorded in the student's own event below
+                    person.enrollments.append(enrolled)  # recorded in the student's own event
                 else:
-                    checked.append(
+                    self.checked.append(
                         NewEvent(
                             "enrollment.created",
                             ("enrollment", eid),
-                            {
-                                "student": person.student_id,
-                                "plan": Enrollment.Plan.MONTHLY,
-                                "source": "roster",
-                                **enrolled,
-                            },
+                            {"student": person.student_id, "plan": monthly, "source": "roster", **enrolled},
                             _key(report, "enrollment", f"{person.student_id}.{klass_id}"),
                         )
                     )
             copy_insert(Enrollment, rows)
-            done += len(batch)
-            progress("enrollments", done, total)
+            self._advance("enrollments", len(batch))
 
-        # The events of new rows, last (one COPY stream too): one per guardian, and one per
-        # student with its guardian link and enrollments (an import of 100,000 rows would
-        # otherwise append three events per student).
-        for g in new_guardians:
+    def append_new_events(self) -> None:
+        """The events of new rows, last (one COPY stream too): one per guardian, and one per
+        student with its guardian link and enrollments (an import of 100,000 rows would
+        otherwise append three events per student)."""
+        report, fresh, guardians = self.report, self.fresh, self.p.guardians
+        for g in self.new_guardians:
             fresh.append(
                 NewEvent("guardian.created", ("guardian", g.guardian_id), {}, _key(report, "guardian", g.guardian_id))
             )
-            flush()
-        for person in people_new:
+            self._flush()
+        for person in self.people_new:
             fresh.append(
                 NewEvent(
                     "student.created",
@@ -823,26 +946,31 @@ def _apply(p: Plan, options: Options) -> None:
                     {
                         "name": person.name,
                         "rows": person.rows,
-                        "guardian": p.guardians[person.guardian_phone].guardian_id if person.guardian_phone else None,
+                        "guardian": guardians[person.guardian_phone].guardian_id if person.guardian_phone else None,
                         "enrollments": person.enrollments,
                         "source": "roster",
                     },
                     _key(report, "student", person.student_id),
                 )
             )
-            flush()
-        flush(force=True)
+            self._flush()
+        self._flush(force=True)
 
-    summary = {k: v for k, v in report.summary().items() if k != "events"}
-    checked.append(
-        NewEvent(
-            "roster.imported",
-            ("roster", report.file_hash[:32]),
-            {"source": report.source, **summary},
-            _key(report, "imported", "file"),
+    def append_summary(self) -> None:
+        """`roster.imported` with the counts, then the events about rows that existed. The
+        import is applied by now: this event commits with its rows or not at all."""
+        report = self.report
+        report.applied = True
+        summary = {k: v for k, v in report.summary().items() if k != "events"}
+        self.checked.append(
+            NewEvent(
+                "roster.imported",
+                ("roster", report.file_hash[:32]),
+                {"source": report.source, **summary},
+                _key(report, "imported", "file"),
+            )
         )
-    )
-    report.events += chain.append(checked)
+        report.events += self.chain.append(self.checked)
 
 
 def file_hash(path: str | Path) -> str:
@@ -901,6 +1029,5 @@ def _import_file(path: str | Path, mapping: dict | None, options: Options, start
             options.progress("checked", report.rows, report.rows)
         if not options.dry_run and (options.valid_only or not report.rejected) and report.writes:
             _apply(result, options)
-            report.applied = True
     report.seconds = time.perf_counter() - started
     return report

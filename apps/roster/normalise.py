@@ -12,10 +12,11 @@ from datetime import date, datetime, timedelta
 
 from django.utils.translation import gettext as _
 
-from apps.core.normalise import display_phone, normalise_phone, text
+from apps.core.normalise import display_phone, normalise_phone, school_grade, text
 
 phone = normalise_phone
-__all__ = ["day", "display_phone", "names_list", "phone", "text"]
+grade = school_grade
+__all__ = ["day", "display_phone", "grade", "names_list", "phone", "text"]
 
 EXCEL_EPOCH = date(1899, 12, 30)  # serial 1 is 1900-01-01 in Excel's (leap-bugged) system
 
@@ -23,6 +24,9 @@ _YMD = re.compile(r"^(\d{4})\s*[.\-/년]\s*(\d{1,2})\s*[.\-/월]\s*(\d{1,2})\s*[
 _YMD_SHORT = re.compile(r"^(\d{2})\s*[.\-/]\s*(\d{1,2})\s*[.\-/]\s*(\d{1,2})\.?$")
 _DIGITS8 = re.compile(r"^(\d{4})(\d{2})(\d{2})$")
 _DIGITS6 = re.compile(r"^(\d{2})(\d{2})(\d{2})$")
+# A serial number written as text: what a spreadsheet saves to .csv for a date column formatted
+# as a number. Five digits only (1927-05-18 to 2173-10-14): "2015" is a year, not 1905-07-07.
+_SERIAL = re.compile(r"^(\d{5})(?:\.0+)?$")
 
 
 def _century(yy: int, today: date) -> int:
@@ -39,8 +43,9 @@ def _make(year: int, month: int, day: int, original) -> date:
 
 
 def day(value, *, today: date | None = None) -> date | None:
-    """A date from a date cell, an Excel serial number, or text such as 2015.03.02,
-    2015-03-02, 2015/3/2, 2015. 3. 2., 2015년 3월 2일, 20150302 or 15.03.02."""
+    """A date from a date cell, an Excel serial number (a number cell, or five digits of
+    text as a .csv export writes it: 43119), or text such as 2015.03.02, 2015-03-02, 2015/3/2,
+    2015. 3. 2., 2015년 3월 2일, 20150302 or 15.03.02."""
     today = today or date.today()
     if value is None:
         return None
@@ -62,6 +67,9 @@ def day(value, *, today: date | None = None) -> date | None:
     raw = text(value)
     if raw is None:
         return None
+    serial = _SERIAL.match(raw)
+    if serial:
+        return EXCEL_EPOCH + timedelta(days=int(serial.group(1)))
     for pattern, short in ((_YMD, False), (_DIGITS8, False), (_YMD_SHORT, True), (_DIGITS6, True)):
         match = pattern.match(raw)
         if match:

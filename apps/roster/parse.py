@@ -67,7 +67,7 @@ _CONVERTERS = {
     "guardian_name": normalise.text,
     "birth_date": normalise.day,
     "school": normalise.text,
-    "grade": normalise.text,
+    "grade": normalise.grade,
     "classes": normalise.names_list,
     "enrolled_on": normalise.day,
     "status": _status,

@@ -39,9 +39,12 @@
         while (feed.children.length > 10) feed.lastChild.remove();
       }
     };
-    socket.onclose = () => {
+    socket.onclose = (event) => {
       status.textContent = script.dataset.offline;
-      setTimeout(connect, delay);
+      // 4409: this user opened the board in more windows than allowed and this was the
+      // oldest; reconnecting would only close another one in turn.
+      if (event.code === 4409) return;
+      setTimeout(connect, event.code === 4408 ? 0 : delay); // 4408: rejoin under today's scope
       delay = Math.min(delay * 2, 30000);
     };
   }

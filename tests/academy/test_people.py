@@ -35,6 +35,17 @@ def test_the_same_student_listed_again_is_the_same_profile_in_any_phone_form(aca
         assert kinds.count("student.created") == 1 and kinds.count("student.updated") == 1
 
 
+def test_a_grade_in_another_form_is_the_same_grade(academy):
+    """The desk stores a grade as the roster import does (1학년 and 1 are one grade)."""
+    with academy.t.context():
+        first = student(grade="1학년")
+        assert first.grade == "1"
+        again = people.upsert_student(
+            name="김민준", birth_date=date(2015, 3, 2), guardian_phone="010-1234-5678", grade=1
+        )
+        assert again.updated_fields == [] and Event.objects.filter(kind="student.updated").count() == 0
+
+
 def test_a_birth_date_learned_later_updates_the_profile(academy):
     with academy.t.context():
         first = people.upsert_student(name="이하준", guardian_phone="010-2222-3333").student

@@ -1,7 +1,7 @@
 from datetime import date
 
 import pytest
-from django.db import connection
+from django.db import connection, transaction
 
 from apps.academy.models import Class, Enrollment, Family, Guardian, GuardianLink, Student
 from apps.academy.services import people
@@ -278,3 +278,189 @@ def test_a_large_import_checks_the_roster_keys_once_per_table(academy, tmp_path,
         }
         assert GuardianLink.objects.filter(student=minjun, guardian__family=minjun.family).exists()
         assert verify().ok
+
+
+def _counts():
+    return {
+        "students": Student.objects.count(),
+        "guardians": Guardian.objects.count(),
+        "links": GuardianLink.objects.count(),
+        "enrollments": Enrollment.objects.count(),
+        "classes": Class.objects.count(),
+    }
+
+
+def _promised(report):
+    return {
+        "students": report.students_created,
+        "guardians": report.guardians_created,
+        "links": report.links_created,
+        "enrollments": report.enrollments_created,
+        "classes": len(report.classes_created),
+    }
+
+
+def test_valid_only_counts_a_place_only_for_a_row_it_imports(academy, tmp_path):
+    """선수반 has 3 places. The first row asks for 선수반 and a class that no longer runs: it is
+    rejected, so its place stays free and the three rows after it all get one."""
+    with academy.t.context():
+        Class.objects.create(programme=academy.programme, name="폐강반", is_active=False)
+    rows = [
+        HEADER,
+        ["학생0", "2015-01-01", "", "", "010-1000-0000", "", "", "선수반, 폐강반", "", "", ""],
+        *([f"학생{i}", "2015-01-01", "", "", f"010-1000-{i:04d}", "", "", "선수반", "", "", ""] for i in (1, 2, 3)),
+        ["학생4", "2015-01-01", "", "", "010-1000-0004", "", "", "선수반", "", "", ""],
+    ]
+    path = write_xlsx(tmp_path / "places.xlsx", rows)
+    with academy.t.context():
+        before = _counts()
+        dry = run(path, valid_only=True, dry_run=True)
+        dry_strict = run(path, dry_run=True)
+        real = run(path, valid_only=True)
+        after = _counts()
+        assert [(p.row, p.field) for p in real.rejected] == [(2, "classes"), (6, "classes")]
+        assert "폐강반" in real.rejected[0].reason and "선수반" in real.rejected[1].reason
+        assert real.applied and real.enrollments_created == 3
+        assert academy.klass.enrollments.count() == academy.klass.capacity == 3
+        # The dry runs (with and without --valid-only) promised exactly what was written.
+        written = {key: after[key] - before[key] for key in after}
+        assert _promised(dry) == _promised(dry_strict) == _promised(real) == written
+        assert [(p.row, p.reason) for p in dry.rejected] == [(p.row, p.reason) for p in real.rejected]
+        assert [(p.row, p.reason) for p in dry_strict.rejected] == [(p.row, p.reason) for p in real.rejected]
+
+
+def test_the_dry_run_of_a_messy_roster_promises_what_the_import_writes(academy, tmp_path):
+    """The generated roster with broken rows, into small classes that fill up: the preview's
+    counts are the rows the real import writes, table by table."""
+    from apps.roster import generate
+
+    path = generate.write(tmp_path / "300.xlsx", 300, errors=9, seed=7)
+    with academy.t.context():
+        for name in generate.CLASSES[:6]:
+            Class.objects.create(programme=academy.programme, name=name, capacity=12)
+        Class.objects.create(programme=academy.programme, name=generate.CLASSES[6], is_active=False)
+        before = _counts()
+        dry = run(path, valid_only=True, create_classes=True, dry_run=True)
+        real = run(path, valid_only=True, create_classes=True)
+        after = _counts()
+        assert real.applied and real.rejected_rows > 9  # broken rows, full classes, the closed class
+        assert _promised(dry) == _promised(real) == {key: after[key] - before[key] for key in after}
+        assert dry.rejected_rows == real.rejected_rows and dry.students_updated == real.students_updated
+        # A class that refused a row as full ends the import full, not below its capacity.
+        from apps.academy.services.enrollment import full
+
+        reasons = {p.reason for p in real.rejected}
+        refused = {name for name in generate.CLASSES[:6] if full(name, capacity=12, taken=12) in reasons}
+        assert refused
+        for name in generate.CLASSES[:6]:
+            taken = Class.objects.get(name=name).enrollments.count()
+            assert taken == 12 if name in refused else taken <= 12, name
+
+
+def test_the_imported_event_records_that_the_import_was_applied(academy, tmp_path):
+    path = write_xlsx(tmp_path / "roster.xlsx", MESSY)
+    with academy.t.context():
+        report = run(path)
+        event = Event.objects.get(kind="roster.imported")
+        assert report.applied and event.data["applied"] is True and event.data["dry_run"] is False
+        assert event.data["students_created"] == 4 and event.data["enrollments_created"] == 5
+
+
+def _as_spreadsheet_csv(xlsx, target):
+    """The .csv a spreadsheet saves from this workbook: what each cell shows — a date column
+    formatted as a number gives the serial, a grade shown with the format 0"학년" gives 1학년."""
+    import csv
+
+    import openpyxl
+
+    from apps.roster.normalise import EXCEL_EPOCH
+
+    sheet = openpyxl.load_workbook(xlsx).active
+    with open(target, "w", newline="", encoding="utf-8-sig") as handle:
+        out = csv.writer(handle)
+        for row in sheet.iter_rows():
+            cells = []
+            for cell in row:
+                value = cell.value
+                if value is None:
+                    cells.append("")
+                elif hasattr(value, "year"):
+                    cells.append(str((value.date() - EXCEL_EPOCH).days))
+                elif cell.number_format == '0"학년"':
+                    cells.append(f"{value}학년")
+                elif isinstance(value, float) and value.is_integer():
+                    cells.append(str(int(value)))
+                else:
+                    cells.append(str(value))
+            out.writerow(cells)
+    return target
+
+
+@pytest.mark.parametrize("first", ["xlsx", "csv"])
+def test_the_same_people_from_xlsx_and_from_its_csv_export_change_nothing(academy, tmp_path, first):
+    import openpyxl
+
+    rows = [
+        HEADER,
+        ["김민준", date(2015, 3, 2), "", "김영희", 1012345678, "서울초", 5, "선수반", date(2026, 3, 2), "재원", ""],
+        ["김서연", date(2018, 1, 18), "", "김영희", "010-1234-5678", "서울초", 1, "실전반", "", "재원", ""],
+        ["이하준", date(2012, 7, 1), 1055556666, "", "", "대치중", "중2", "실전반", "", "휴원", "형제 할인"],
+        ["박지우", date(2014, 11, 30), "", "박엄마", "010-7777-8888", "", 3, "", "", "퇴원", ""],
+    ]
+    workbook = openpyxl.Workbook()
+    for values in rows:
+        workbook.active.append(values)
+    for (cell,) in workbook.active.iter_rows(min_row=2, min_col=7, max_col=7):
+        if isinstance(cell.value, int):
+            cell.number_format = '0"학년"'
+    xlsx = tmp_path / "roster.xlsx"
+    workbook.save(xlsx)
+    csv_path = _as_spreadsheet_csv(xlsx, tmp_path / "roster.csv")
+    assert "43118" in csv_path.read_text(encoding="utf-8-sig") and "1학년" in csv_path.read_text(encoding="utf-8-sig")
+    files = {"xlsx": xlsx, "csv": csv_path}
+    second = "csv" if first == "xlsx" else "xlsx"
+    with academy.t.context():
+        report = run(files[first])
+        assert report.applied and report.students_created == 4 and not report.rejected
+        before = snapshot()
+        again = run(files[second])
+        assert not again.rejected and again.students_unchanged == 4
+        assert again.writes == 0 and again.events == 0 and not again.applied
+        assert snapshot() == before
+        assert Student.objects.get(name="김서연").grade == "1" and Student.objects.get(name="이하준").grade == "중2"
+
+
+@pytest.mark.parametrize("situation", ["open", "closed", "full"])
+def test_the_importer_refuses_an_enrollment_as_the_enrollment_service_does(academy, tmp_path, situation):
+    """One rule, two paths: the desk's enroll() and the importer accept and refuse the same
+    enrollments with the same words."""
+    from django.core.exceptions import ValidationError
+
+    from apps.academy.services import enrollment
+
+    with academy.t.context():
+        klass = Class.objects.create(
+            programme=academy.programme, name="규칙반", capacity=1, is_active=situation != "closed"
+        )
+        if situation == "full":
+            taken = people.upsert_student(name="먼저온", birth_date=date(2014, 1, 1), guardian_phone="010-9999-0000")
+            enrollment.enroll(taken.student, klass, starts_on=date(2026, 3, 2))
+        desk = people.upsert_student(name="데스크", birth_date=date(2015, 1, 1), guardian_phone="010-9999-0001")
+        try:
+            with transaction.atomic():
+                enrollment.enroll(desk.student, klass, starts_on=date(2026, 3, 2))
+                raise _Undo
+        except ValidationError as exc:
+            service = exc.message_dict["klass"]
+        except _Undo:
+            service = []
+    row = ["가져온", "2015-01-01", "", "", "010-9999-0002", "", "", "규칙반", "", "", ""]
+    path = write_xlsx(tmp_path / "rule.xlsx", [HEADER, row])
+    with academy.t.context():
+        report = run(path, dry_run=True)
+    assert [p.reason for p in report.rejected] == service
+    assert report.enrollments_created == (0 if service else 1)
+
+
+class _Undo(Exception):
+    pass

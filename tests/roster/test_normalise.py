@@ -104,3 +104,41 @@ def test_lists_split_on_commas_and_slashes_without_repeats():
     assert normalise.names_list("선수반, 실전반") == ("선수반", "실전반")
     assert normalise.names_list("선수반/실전반/선수반") == ("선수반", "실전반")
     assert normalise.names_list("  ") == ()
+
+
+@pytest.mark.parametrize("value", ["43119", " 43119 ", "43119.0", 43119, 43119.0])
+def test_a_date_given_as_a_spreadsheet_serial_in_text_reads_like_the_number(value):
+    # What a spreadsheet writes to CSV for a date column formatted as a number.
+    assert normalise.day(value) == date(2018, 1, 19)
+
+
+@pytest.mark.parametrize("value", ["2015", "431", "431190.5", "4311"])
+def test_short_numbers_in_text_are_not_taken_for_serials(value):
+    # A year alone (2015) would be 1905-07-07 as a serial: refused, not misread.
+    with pytest.raises(ValueError):
+        normalise.day(value)
+
+
+@pytest.mark.parametrize(
+    "value, expected",
+    [
+        (1, "1"),
+        (1.0, "1"),
+        ("1", "1"),
+        ("1학년", "1"),
+        ("1 학년", "1"),
+        ("１학년", "1"),
+        ("중2", "중2"),
+        ("중 2학년", "중2"),
+        ("중학교 2학년", "중2"),
+        ("고3", "고3"),
+        ("고등학교 3학년", "고3"),
+        ("초등 4학년", "초4"),
+        ("초4", "초4"),
+        ("유치부", "유치부"),
+        ("", None),
+        (None, None),
+    ],
+)
+def test_grades_in_every_form_are_one_value(value, expected):
+    assert normalise.grade(value) == expected

@@ -6,7 +6,7 @@ from datetime import date, timedelta
 from fractions import Fraction
 
 from django.db import transaction
-from django.db.models import Sum
+from django.db.models import Count, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -19,12 +19,46 @@ from .tuition import Line, billable_share, floor10, month_bounds, tuition_lines
 ONGOING = (Enrollment.Status.ACTIVE, Enrollment.Status.PAUSED)
 
 
+# The rules of a new enrollment, as pure functions of plain values: `enroll()` and `transfer()`
+# apply them to one class, the roster importer (apps.roster.importing) to a whole file at once.
+# Each returns why the enrollment is refused (a message for the person entering it), or None.
+
+
+def closed(klass_name: str, *, is_active: bool) -> str | None:
+    """A class that no longer runs takes no one."""
+    return None if is_active else _("%(klass)s no longer runs.") % {"klass": klass_name}
+
+
+def full(klass_name: str, *, capacity: int, taken: int) -> str | None:
+    """A class takes no one beyond its capacity; `taken` counts its ongoing enrollments."""
+    if taken < capacity:
+        return None
+    return _("%(klass)s is full (%(n)d of %(n)d places).") % {"klass": klass_name, "n": capacity}
+
+
+def fee_for(plan: str, class_fee: int, agreed: int | None = None) -> int:
+    """What a new enrollment pays a month: the class's fee unless another was agreed; a
+    session pass pays per pass, not monthly."""
+    if plan != Enrollment.Plan.MONTHLY:
+        return 0
+    return class_fee if agreed is None else agreed
+
+
+def places_taken(class_ids) -> dict[int, int]:
+    """Ongoing enrollments per class (the `taken` of `full`), one query for any number of classes."""
+    rows = (
+        Enrollment.objects.filter(klass_id__any=list(class_ids), status__in=ONGOING)
+        .order_by()
+        .values_list("klass_id")
+        .annotate(n=Count("id"))
+    )
+    return dict(rows)
+
+
 def _check_capacity(klass: Class) -> None:
-    taken = Enrollment.objects.filter(klass=klass, status__in=ONGOING).count()
-    if taken >= klass.capacity:
-        raise invalid(
-            klass=_("%(klass)s is full (%(n)d of %(n)d places).") % {"klass": klass.name, "n": klass.capacity}
-        )
+    refusal = full(klass.name, capacity=klass.capacity, taken=places_taken([klass.pk]).get(klass.pk, 0))
+    if refusal:
+        raise invalid(klass=refusal)
 
 
 @transaction.atomic
@@ -42,8 +76,9 @@ def enroll(
     once for the current month when that run has already happened)."""
     if plan not in Enrollment.Plan.values:
         raise invalid(plan=_("Unknown tuition plan %(plan)s.") % {"plan": plan})
-    if not klass.is_active:
-        raise invalid(klass=_("%(klass)s no longer runs.") % {"klass": klass.name})
+    refusal = closed(klass.name, is_active=klass.is_active)
+    if refusal:
+        raise invalid(klass=refusal)
     if plan == Enrollment.Plan.PASS and not (klass.pass_sessions and klass.pass_price):
         raise invalid(plan=_("%(klass)s has no session pass.") % {"klass": klass.name})
     if Enrollment.objects.filter(student=student, klass=klass, status__in=ONGOING).exists():
@@ -58,7 +93,7 @@ def enroll(
         klass=klass,
         starts_on=starts_on,
         plan=plan,
-        monthly_fee=fee if plan == Enrollment.Plan.MONTHLY else 0,
+        monthly_fee=fee_for(plan, klass.monthly_fee, fee),
         pass_sessions=klass.pass_sessions if plan == Enrollment.Plan.PASS else None,
         pass_price=klass.pass_price if plan == Enrollment.Plan.PASS else None,
         consultation=consultation,
@@ -255,7 +290,7 @@ def transfer(enrollment: Enrollment, to_class: Class, *, on: date, actor=None) -
         klass=to_class,
         starts_on=on,
         plan=enrollment.plan,
-        monthly_fee=to_class.monthly_fee if enrollment.plan == Enrollment.Plan.MONTHLY else 0,
+        monthly_fee=fee_for(enrollment.plan, to_class.monthly_fee),
         pass_sessions=enrollment.pass_sessions,
         pass_price=enrollment.pass_price,
         created_by=actor if getattr(actor, "pk", None) else None,

@@ -14,7 +14,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from apps.core.normalise import normalise_phone, text
+from apps.core.normalise import normalise_phone, school_grade, text
 from apps.core.pii import blind_index
 from apps.core.services import invalid, record
 from apps.identity import services as identity
@@ -162,7 +162,7 @@ def upsert_student(
     else:
         student = Student.objects.select_for_update().filter(person_index=key, guardian_links__isnull=True).first()
 
-    values = {"school": text(school) or "", "grade": text(grade) or "", "status": status, "memo": memo or ""}
+    values = {"school": text(school) or "", "grade": school_grade(grade) or "", "status": status, "memo": memo or ""}
     if student is None:
         family = guardian.family if guardian else Family.objects.create(name=_("%(name)s family") % {"name": name})
         student = Student.objects.create(
