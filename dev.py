@@ -32,7 +32,7 @@ VENV = ROOT / ".venv"
 VENV_PYTHON = VENV / "bin" / "python"
 REQUIREMENTS = ROOT / "requirements" / "local.txt"
 DATA = ROOT / "var" / "data"
-QUEUES = "default,notifications,imports,reports,crawl,settlement,gpu.llm,gpu.stt,gpu.pose"
+QUEUES = "default,notifications,imports,reports,crawl,settlement,gpu.llm,gpu.stt,gpu.pose,gpu.embed"
 
 
 def say(message: str) -> None:
@@ -64,6 +64,34 @@ def ensure_venv() -> None:
         for old in VENV.glob(".installed-*"):
             old.unlink()
         stamp.touch()
+
+
+POSE_VENV = ROOT / ".venv-pose"
+POSE_REQUIREMENTS = ROOT / "requirements" / "pose.txt"
+
+
+def ensure_pose_venv() -> Path | None:
+    """The pose server's own environment (MediaPipe pins its own protobuf and OpenCV):
+    .venv-pose with requirements/pose.txt, installed without dependencies (the file pins
+    each one). Returns its python, or None (said why) when it cannot be built."""
+    python = POSE_VENV / "bin" / "python"
+    stamp = POSE_VENV / f".installed-{hashlib.sha256(POSE_REQUIREMENTS.read_bytes()).hexdigest()[:16]}"
+    if stamp.exists():
+        return python
+    try:
+        if not python.exists():
+            say("creating .venv-pose (the pose server's environment)")
+            venv.EnvBuilder(with_pip=True).create(POSE_VENV)
+        say("installing requirements/pose.txt into .venv-pose")
+        pip = [str(python), "-m", "pip", "install", "--disable-pip-version-check", "-q"]
+        subprocess.run([*pip, "--no-deps", "-r", str(POSE_REQUIREMENTS)], check=True)
+    except (subprocess.CalledProcessError, OSError) as exc:
+        say(f"no pose server: .venv-pose could not be built ({exc})")
+        return None
+    for old in POSE_VENV.glob(".installed-*"):
+        old.unlink()
+    stamp.touch()
+    return python
 
 
 def reexec_in_venv() -> None:
@@ -283,6 +311,15 @@ def cmd_up(args: list[str]) -> int:
                 str(DATA / "celerybeat-schedule"),
             ],
         }
+        pose_python = ensure_pose_venv()
+        if pose_python is not None and not os.environ.get("INFERENCE_POSE_CPU_URL"):
+            # The pose kind's CPU default: MediaPipe in its own environment, on loopback.
+            pose_port = str(free_port())
+            os.environ["INFERENCE_POSE_CPU_URL"] = f"http://127.0.0.1:{pose_port}"
+            commands = {
+                "pose": [str(pose_python), "-m", "apps.inference.pose_server", "--port", pose_port],
+                **commands,
+            }
         for name, command in commands.items():
             # Own process group: Ctrl-C reaches us once, and we stop each child in order.
             processes.append(subprocess.Popen(command, cwd=ROOT, start_new_session=True))
@@ -340,6 +377,7 @@ def cmd_test(args: list[str]) -> int:
     if lint_imports().returncode != 0:
         say("import-linter: a contract is broken (see above, and config/layering.py)")
         return 1
+    ensure_pose_venv()  # tests/inference/test_pose.py runs the pose server from it
     services = EmbeddedServices()
     services.start("megacity")
     try:

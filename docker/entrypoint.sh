@@ -3,7 +3,7 @@
 # straight to the server or worker, which then shut down gracefully.
 set -e
 QUEUES_CPU="default,notifications,imports,reports,crawl,settlement"
-QUEUES_GPU="gpu.llm,gpu.stt,gpu.pose"
+QUEUES_GPU="gpu.llm,gpu.stt,gpu.pose,gpu.embed"
 
 # Prometheus multi-process directory of this container's processes (apps/ops/metrics.py),
 # emptied when the container starts them.

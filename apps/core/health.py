@@ -71,6 +71,18 @@ CHECKS: dict[str, Callable[[], None]] = {
 }
 
 
+# Parts that can be degraded without making the instance unready (the inference fleet on
+# its CPU defaults): name -> function returning ("ok" | "degraded" | "down", details).
+# Registered by apps in AppConfig.ready(); reported in the body, never a 503.
+STATUS_CHECKS: dict[str, Callable[[], tuple[str, dict]]] = {}
+
+
+def register_status_check(name: str, check: Callable[[], tuple[str, dict]]) -> None:
+    if name in STATUS_CHECKS or name in CHECKS:
+        raise ValueError(f"health check {name!r} is already registered")
+    STATUS_CHECKS[name] = check
+
+
 def readiness() -> tuple[bool, dict]:
     results: dict[str, dict] = {}
     for name, check in CHECKS.items():
@@ -82,7 +94,19 @@ def readiness() -> tuple[bool, dict]:
         else:
             results[name] = {"ok": True, "ms": round((time.perf_counter() - started) * 1000, 1)}
     failed = [name for name, result in results.items() if not result["ok"]]
-    return not failed, {"status": "ready" if not failed else "unavailable", "failed": failed, "checks": results}
+    parts: dict[str, dict] = {}
+    for name, check in STATUS_CHECKS.items():
+        try:
+            state, details = check()
+        except Exception as exc:  # a broken part is reported, not fatal
+            state, details = "down", {"error": f"{type(exc).__name__}: {exc}"[:300]}
+        parts[name] = {"status": state, **details}
+    degraded = [name for name, part in parts.items() if part["status"] != "ok"]
+    status = "unavailable" if failed else ("degraded" if degraded else "ready")
+    body = {"status": status, "failed": failed, "checks": results}
+    if parts:
+        body.update({"degraded": degraded, "parts": parts})
+    return not failed, body
 
 
 class HealthCheckMiddleware:

@@ -11,6 +11,7 @@ user or client of the same name.
 | `signup`     | sign-up submissions                        | IP               | 429 until a slot frees |
 | `api`        | API requests (DRF default throttle)        | user, else IP    | 429               |
 | `ai`         | AI endpoints (`AI_THROTTLES`)              | user, else IP    | 429               |
+| `ai_ip`      | AI endpoints on zone sites (K-Zone)        | IP               | 429               |
 | `withdrawal` | withdrawal requests (`WITHDRAWAL_THROTTLES`) | user, else IP  | 429               |
 
 Views of AI features (zone tutors, store reply drafts, …) declare
@@ -347,6 +348,26 @@ class AiRateThrottle(RedisThrottle):
     scope = "ai"
 
 
+class AiAddressRateThrottle(RedisThrottle):
+    """AI endpoints per client address on zone sites (seed 003, K-Zone: 50/min), whoever is
+    signed in: many accounts behind one address cannot each take their own 10."""
+
+    scope = "ai_ip"
+    tenant_types = ("zone",)
+
+    def allow_request(self, request, view) -> bool:
+        self._wait = None
+        tenant = getattr(request, "tenant", None) or getattr(connection, "tenant", None)
+        if not enabled() or getattr(tenant, "type", None) not in self.tenant_types:
+            return True
+        r = rate(self.scope)
+        wait = hit(key(self.scope, "ip", client_ip(request)), r.limit, r.window)
+        if wait:
+            self._wait = wait
+            return False
+        return True
+
+
 class WithdrawalRateThrottle(RedisThrottle):
     """Wallet withdrawals: 10/hour per user. Use WITHDRAWAL_THROTTLES."""
 
@@ -354,5 +375,5 @@ class WithdrawalRateThrottle(RedisThrottle):
 
 
 # A view that sets throttle_classes replaces the defaults, so these keep the API limit.
-AI_THROTTLES = [ApiRateThrottle, AiRateThrottle]
+AI_THROTTLES = [ApiRateThrottle, AiRateThrottle, AiAddressRateThrottle]
 WITHDRAWAL_THROTTLES = [ApiRateThrottle, WithdrawalRateThrottle]

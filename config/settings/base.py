@@ -76,6 +76,8 @@ PER_SCHEMA_APPS = [
     "apps.audit",
     "apps.ledger",
     "apps.notifications",
+    # AI jobs of each tenant (the fleet's registry is public: apps.inference).
+    "apps.inference.jobs",
 ]
 # Code-only apps (no tables of their own); listed once so every schema can use them.
 LIBRARY_APPS = [
@@ -98,6 +100,8 @@ TENANT_TYPES = {
             "django_tenants",
             "django_celery_beat",
             "apps.identity",
+            # The inference fleet's registry of model servers.
+            "apps.inference",
             # The payment gateway sandboxes keep their state on the platform host.
             "apps.payments",
             *PER_SCHEMA_APPS,
@@ -343,6 +347,7 @@ RATE_LIMITS = {
     "signup": env("RATE_LIMIT_SIGNUP", default="3/min"),  # per client address
     "api": env("RATE_LIMIT_API", default="100/min"),  # per user; anonymous per address
     "ai": env("RATE_LIMIT_AI", default="10/min"),  # AI endpoints (AI_THROTTLES)
+    "ai_ip": env("RATE_LIMIT_AI_IP", default="50/min"),  # AI endpoints per address on zone sites
     "withdrawal": env("RATE_LIMIT_WITHDRAWAL", default="10/hour"),  # WITHDRAWAL_THROTTLES
 }
 
@@ -451,6 +456,7 @@ CELERY_TASK_QUEUES = [
         "gpu.llm",
         "gpu.stt",
         "gpu.pose",
+        "gpu.embed",
     )
 ]
 # Each task declares its queue where it is defined (`@shared_task(queue_name="imports")`);
@@ -463,7 +469,7 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     "queue_order_strategy": "priority",
     # Must exceed the longest task (hard limit), or Redis re-delivers a task that is
     # still running to a second worker.
-    "visibility_timeout": 2 * 3600,
+    "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=2 * 3600),
     "global_keyprefix": env("CELERY_KEY_PREFIX", default=""),
 }
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
@@ -515,6 +521,11 @@ CELERY_BEAT_SCHEDULE: dict = {
         "schedule": 300.0,
         "options": {"headers": {"_tenant_types": ["store"]}},
     },
+    # Probes every model server of the fleet (public schema) and records its health.
+    "inference-probe": {
+        "task": "apps.inference.tasks.probe_servers",
+        "schedule": 30.0,
+    },
     "academy-vindex-nightly": {
         "task": "apps.academy.tasks.recompute_all_vindex",
         "schedule": crontab(hour=2, minute=30),
@@ -529,6 +540,42 @@ STORES_GOOGLE_API_BASE = env("STORES_GOOGLE_API_BASE", default="https://mybusine
 STORES_RATE_PER_MINUTE = {"google": env.int("STORES_GOOGLE_RATE_PER_MINUTE", default=60)}
 # Kill switch from the environment (also at run time: manage.py stores_platform off google).
 STORES_DISABLED_PLATFORMS = env.list("STORES_DISABLED_PLATFORMS", default=[])
+# ---------------------------------------------------------------------------- inference fleet
+# apps/inference (README "Inference fleet"). Servers are registered in the operator admin
+# or declared here as a JSON list (apps/inference/fleet.py shows the format).
+INFERENCE = {
+    "SERVERS": env("INFERENCE_SERVERS", default=""),
+    # (connect, read) seconds per kind; the read timeout is per chunk when streaming.
+    "TIMEOUTS": {
+        "llm": (env.float("INFERENCE_CONNECT_TIMEOUT", default=3.0), env.float("INFERENCE_LLM_TIMEOUT", default=60.0)),
+        "stt": (env.float("INFERENCE_CONNECT_TIMEOUT", default=3.0), env.float("INFERENCE_STT_TIMEOUT", default=120.0)),
+        "pose": (
+            env.float("INFERENCE_CONNECT_TIMEOUT", default=3.0),
+            env.float("INFERENCE_POSE_TIMEOUT", default=120.0),
+        ),
+        "embedding": (
+            env.float("INFERENCE_CONNECT_TIMEOUT", default=3.0),
+            env.float("INFERENCE_EMBEDDING_TIMEOUT", default=15.0),
+        ),
+    },
+    "PROBE_TIMEOUT": env.float("INFERENCE_PROBE_TIMEOUT", default=5.0),
+    # Tries per server (tenacity: exponential backoff from BACKOFF s, with jitter, at most BACKOFF_MAX).
+    "ATTEMPTS": env.int("INFERENCE_ATTEMPTS", default=3),
+    "BACKOFF": env.float("INFERENCE_BACKOFF", default=0.5),
+    "BACKOFF_MAX": env.float("INFERENCE_BACKOFF_MAX", default=8.0),
+    # Consecutive failures that open a server's breaker, and how long it stays open.
+    "BREAKER_THRESHOLD": env.int("INFERENCE_BREAKER_THRESHOLD", default=5),
+    "BREAKER_COOLDOWN": env.float("INFERENCE_BREAKER_COOLDOWN", default=30.0),
+    # Jobs a tenant runs at once unless its plan says otherwise (Plan.limits["ai_jobs"]).
+    "TENANT_CONCURRENCY": env.int("INFERENCE_TENANT_CONCURRENCY", default=4),
+    # A slot lease outlives the longest job (the hard time limit); a dead worker's expires.
+    "LEASE_SECONDS": env.int("INFERENCE_LEASE_SECONDS", default=900),
+    # How long a job waits in its worker for a free server slot before going back to the queue.
+    "SLOT_WAIT": env.float("INFERENCE_SLOT_WAIT", default=20.0),
+    "REQUEUE_SECONDS": env.float("INFERENCE_REQUEUE_SECONDS", default=2.0),
+    # The local pose server (.venv-pose, started by dev.py up): the pose kind's CPU default.
+    "POSE_CPU_URL": env("INFERENCE_POSE_CPU_URL", default=""),
+}
 
 # ---------------------------------------------------------------------------- backups
 # `manage.py backup` / `restore` and the daily schedule (apps/ops/backups.py). "local"

@@ -52,3 +52,24 @@ if not os.environ.get("BACKUP_DIR"):
     os.environ["BACKUP_DIR"] = str(BASE_DIR / "var" / "test-backups" / _TEST_NAME)  # noqa: F405
 BACKUP_DIR = os.environ["BACKUP_DIR"]
 STORAGES["backups"]["OPTIONS"]["location"] = BACKUP_DIR  # noqa: F405
+
+# The inference fleet against the sandbox fleet: quick retries, a breaker that opens after 3
+# failures, short timeouts so a hanging server costs the tests seconds, not minutes.
+INFERENCE.update(  # noqa: F405
+    {
+        "BACKOFF": 0.05,
+        "BACKOFF_MAX": 0.2,
+        "BREAKER_THRESHOLD": 3,
+        "BREAKER_COOLDOWN": 60.0,
+        "REQUEUE_SECONDS": 0.3,
+        "SLOT_WAIT": 5.0,
+        "PROBE_TIMEOUT": 2.0,
+        "TIMEOUTS": {"llm": (1.0, 2.0), "stt": (1.0, 5.0), "pose": (1.0, 5.0), "embedding": (1.0, 2.0)},
+    }
+)
+
+# A test worker that must take back a killed worker's task sooner than Redis' usual sweep
+# (about 100 s) is started with these set (tests/inference, redelivery).
+if env.int("CELERY_UNACKED_RESTORE_INTERVAL", default=0):
+    CELERY_BROKER_TRANSPORT_OPTIONS["unacked_restore_interval"] = env.int("CELERY_UNACKED_RESTORE_INTERVAL")  # noqa: F405
+    CELERY_BROKER_TRANSPORT_OPTIONS["unacked_restore_throttle"] = 1  # noqa: F405

@@ -11,6 +11,7 @@ common_api = [
     path("site/", views.site, name="api-site"),
     path("", include("apps.accounts.api.urls")),
     path("audit/", include("apps.audit.api.urls")),
+    path("", include("apps.inference.api.urls")),
 ]
 
 
