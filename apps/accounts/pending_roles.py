@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from django.utils.translation import gettext_lazy as _
 
-from apps.accounts.roles import CRUD, SELF_SCOPES, SELF_SERVICE, Role, full_access, scoped
+from apps.accounts.roles import CRUD, SELF_SCOPES, SELF_SERVICE, Role, scoped
 
 # Seed 003's permission table, extended with what the zone's apps need.
 ZONE_RESOURCES: dict[str, tuple[str, ...]] = {
@@ -188,74 +188,16 @@ ZONE_ROLES: list[Role] = [
     ),
 ]
 
-# Seed 004.
+# Seed 004: the live tables' resources, until apps/club arrives (the wallet's resources and
+# the club's roles are registered by apps/wallet/roles.py).
 CLUB_RESOURCES: dict[str, tuple[str, ...]] = {
     "room": CRUD,
     "table": (*CRUD, "open", "close"),
     "seat": ("take", "manage"),
     "hand": ("read", "export"),
     "player": (*CRUD, "ban"),
-    "wallet": ("read", "adjust"),
-    "deposit": ("read", "create", "approve"),
-    "withdrawal": ("read", "create", "approve"),
-    "rake": ("read", "configure"),
-    "vip": ("read", "update"),
-    "rakeback": ("read", "run"),
     "report": ("read", "export"),
 }
-
-CLUB_ROLES: list[Role] = [
-    full_access(
-        "floor_manager",
-        _("Floor manager"),
-        _("Runs the card room: rooms, tables, players, rake, VIP, money approvals and roles."),
-    ),
-    Role(
-        "cashier",
-        _("Cashier"),
-        _("Handles deposits and withdrawals and reads wallets, rake and rakeback."),
-        (
-            "player:read",
-            "wallet:read",
-            "deposit:*",
-            "withdrawal:read",
-            "withdrawal:approve",
-            "rake:read",
-            "rakeback:read",
-            "vip:read",
-            "table:read",
-            "report:read",
-            "notification:read",
-            "dashboard:read",
-            *SELF_SERVICE,
-        ),
-        scopes=SELF_SCOPES,
-        back_office=True,
-    ),
-    Role(
-        "player",
-        _("Player"),
-        _("Plays: takes seats, sees their own hands, wallet, deposits and withdrawals."),
-        (
-            "table:read",
-            "seat:take",
-            "hand:read",
-            "wallet:read",
-            "deposit:read",
-            "deposit:create",
-            "withdrawal:read",
-            "withdrawal:create",
-            "vip:read",
-            "rakeback:read",
-            "notification:read",
-            *SELF_SERVICE,
-        ),
-        scopes={
-            **scoped("own", "hand", "wallet", "deposit", "withdrawal", "vip", "rakeback", "notification"),
-            **SELF_SCOPES,
-        },
-    ),
-]
 
 
 def register() -> None:
@@ -265,4 +207,3 @@ def register() -> None:
     register_resources("zone", ZONE_RESOURCES)
     register_roles("zone", *ZONE_ROLES)
     register_resources("club", CLUB_RESOURCES)
-    register_roles("club", *CLUB_ROLES)

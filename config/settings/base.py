@@ -133,7 +133,7 @@ TENANT_TYPES = {
         "BASE_SCHEMA": "template_store",
     },
     "club": {
-        "APPS": [*PER_SCHEMA_APPS, *LIBRARY_APPS],
+        "APPS": [*PER_SCHEMA_APPS, *LIBRARY_APPS, "apps.wallet"],
         "URLCONF": "config.urls.club",
         "BASE_SCHEMA": "template_club",
     },
@@ -521,6 +521,27 @@ CELERY_BEAT_SCHEDULE: dict = {
         "schedule": 300.0,
         "options": {"headers": {"_tenant_types": ["store"]}},
     },
+    # Seed 004's beat schedule (Asia/Seoul): club statistics at 03:00, rakeback Mondays 04:00.
+    "wallet-daily-stats": {
+        "task": "apps.wallet.tasks.daily_stats",
+        "schedule": crontab(hour=3, minute=0),
+        "options": {"headers": {"_tenant_types": ["club"]}},
+    },
+    "wallet-weekly-rakeback": {
+        "task": "apps.wallet.tasks.weekly_rakeback",
+        "schedule": crontab(hour=4, minute=0, day_of_week=1),
+        "options": {"headers": {"_tenant_types": ["club"]}},
+    },
+    "wallet-withdrawals": {
+        "task": "apps.wallet.tasks.send_due_withdrawals",
+        "schedule": 300.0,
+        "options": {"headers": {"_tenant_types": ["club"]}},
+    },
+    "wallet-verify": {
+        "task": "apps.wallet.tasks.verify",
+        "schedule": 3600.0,
+        "options": {"headers": {"_tenant_types": ["club"]}},
+    },
     # Probes every model server of the fleet (public schema) and records its health.
     "inference-probe": {
         "task": "apps.inference.tasks.probe_servers",
@@ -640,6 +661,23 @@ SANDBOX_TOSS_SECRET_KEY = env("SANDBOX_TOSS_SECRET_KEY", default="test_sk_sandbo
 SANDBOX_PAYSSAM_API_KEY = env("SANDBOX_PAYSSAM_API_KEY", default="sandbox-payssam-key")
 SANDBOX_GATEWAY_KEY = env("SANDBOX_GATEWAY_KEY", default="sandbox-gateway-key")
 SANDBOX_GATEWAY_SECRET = env("SANDBOX_GATEWAY_SECRET", default="sandbox-gateway-secret")
+# Club wallet cashier (apps/wallet): the crypto gateway (NOWPayments' API and IPN) and the
+# KRW exchange rates (Upbit's ticker, Bithumb's as fallback); sandboxes in development.
+WALLET_GATEWAY_URL = env("WALLET_GATEWAY_URL", default="http://localhost:8000/_sandbox/wallet/nowpayments")
+WALLET_GATEWAY_API_KEY = env("WALLET_GATEWAY_API_KEY", default="sandbox-nowpayments-key")
+WALLET_GATEWAY_IPN_SECRET = env("WALLET_GATEWAY_IPN_SECRET", default="sandbox-nowpayments-ipn-secret")
+WALLET_RATE_URLS = env.list(
+    "WALLET_RATE_URLS",
+    default=["http://localhost:8000/_sandbox/wallet/upbit", "http://localhost:8000/_sandbox/wallet/bithumb"],
+)
+WALLET_RATE_CACHE_SECONDS = env.int("WALLET_RATE_CACHE_SECONDS", default=60)
+WALLET_RATE_MAX_AGE_SECONDS = env.int("WALLET_RATE_MAX_AGE_SECONDS", default=300)
+WALLET_CONFIRMATIONS = {"BTC": 3, "ETH": 12, "USDT": 12, "USDC": 12}
+WALLET_WITHDRAWAL_MIN = env.int("WALLET_WITHDRAWAL_MIN", default=10_000)
+WALLET_WITHDRAWAL_HOLD_HOURS = env.int("WALLET_WITHDRAWAL_HOLD_HOURS", default=24)
+WALLET_WITHDRAWAL_AUTO_MAX = env.int("WALLET_WITHDRAWAL_AUTO_MAX", default=1_000_000)
+WALLET_WITHDRAWAL_TWO_CASHIERS_ABOVE = env.int("WALLET_WITHDRAWAL_TWO_CASHIERS_ABOVE", default=10_000_000)
+WALLET_WITHDRAWALS_PER_HOUR = env.int("WALLET_WITHDRAWALS_PER_HOUR", default=10)
 # How a tenant's own address is written in links and gateway callbacks.
 TENANT_URL_TEMPLATE = env("TENANT_URL_TEMPLATE", default="https://{domain}")
 # With no provider configured for a recipient, log the message (development) or skip it.

@@ -7,4 +7,5 @@ urlpatterns = [
     # Loopback sandboxes of external providers; each view answers 404 unless SANDBOX_ENABLED.
     path("_sandbox/", include("apps.notifications.sandbox.urls")),
     path("_sandbox/payments/", include("apps.payments.sandbox.urls")),
+    path("_sandbox/wallet/", include("apps.wallet.sandbox.urls")),
 ]
