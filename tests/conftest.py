@@ -148,6 +148,21 @@ def _fresh_rate_limits() -> Iterator[None]:
     clear()
 
 
+@pytest.fixture(autouse=True)
+def _fresh_tenant_hosts() -> Iterator[None]:
+    """Hosts are resolved from the cache (apps/tenancy/hosts.py). A test that changes a
+    Tenant or Domain row in its rolled-back transaction and then sends a request leaves the
+    uncommitted row cached; forget every cached host after each test."""
+    yield
+    from django.conf import settings
+    from django_redis import get_redis_connection
+
+    redis = get_redis_connection("default")
+    keys = list(redis.scan_iter(match=f"*:{settings.REDIS_KEY_PREFIX}:*:tenancy:host:*", count=1000))
+    if keys:
+        redis.delete(*keys)
+
+
 _counter = itertools.count()
 
 

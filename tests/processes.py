@@ -35,6 +35,8 @@ def process_env(**extra: str) -> dict:
         "DJANGO_SETTINGS_MODULE": "config.settings.test",
         "DATABASE_URL": test_database_url(),
         "TEST_REDIS_KEY_PREFIX": settings.REDIS_KEY_PREFIX,
+        # Servers and workers connect as deployed (a pool per process), not as the test process.
+        "TEST_DB_AS_DEPLOYED": "1",
         **extra,
     }
 

@@ -7,6 +7,7 @@ from datetime import timedelta
 
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
+from django.db.models import Count
 from django.http import HttpResponseRedirect
 from django.urls import path, reverse
 from django.utils import timezone
@@ -16,6 +17,7 @@ from django.utils.translation import ngettext
 
 from apps.accounts.admin_mixins import PermissionAdminMixin
 from apps.core.admin import ReadOnlyInline
+from apps.core.admin_pages import PageColumnsMixin
 from apps.core.normalise import display_phone
 
 from . import models as m
@@ -43,21 +45,28 @@ class EnrollmentInline(ReadOnlyInline):
 
 
 @admin.register(m.Family)
-class FamilyAdmin(PermissionAdminMixin, admin.ModelAdmin):
+class FamilyAdmin(PageColumnsMixin, PermissionAdminMixin, admin.ModelAdmin):
     permission_resource = "guardian"
     scope_rows = False
     list_display = ["name", "balance"]
     search_fields = ["name", "students__name", "guardians__name"]
 
+    def load_page(self, request, objects):
+        balances = billing.family_balances(objects)
+        for obj in objects:
+            obj.page_balance = balances[obj.pk]
+
     @admin.display(description=_("balance (KRW)"))
     def balance(self, obj):
-        return f"{billing.family_balance(obj):,}"
+        value = getattr(obj, "page_balance", None)
+        return f"{billing.family_balance(obj) if value is None else value:,}"
 
 
 @admin.register(m.Guardian)
 class GuardianAdmin(PermissionAdminMixin, admin.ModelAdmin):
     permission_resource = "guardian"
     list_display = ["name", "phone_display", "family", "user"]
+    list_select_related = ["family", "user"]
     search_fields = ["name"]
     readonly_fields = ["family"]
     fields = ["name", "phone", "email", "family", "user", "telegram_chat_id"]
@@ -93,7 +102,7 @@ class GuardianAdmin(PermissionAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(m.Student)
-class StudentAdmin(PermissionAdminMixin, admin.ModelAdmin):
+class StudentAdmin(PageColumnsMixin, PermissionAdminMixin, admin.ModelAdmin):
     permission_resource = "student"
     list_display = ["name", "family", "status", "school", "grade", "vindex_value"]
     list_filter = ["status", "grade"]
@@ -104,9 +113,14 @@ class StudentAdmin(PermissionAdminMixin, admin.ModelAdmin):
     inlines = [GuardianLinkInline, EnrollmentInline]
     actions = ["give_kiosk_pins", "recompute_vindex"]  # apps.roster.admin adds the Excel export
 
+    def load_page(self, request, objects):
+        latest = vindex.latest_for(objects)
+        for obj in objects:
+            obj.page_vindex = (latest.get(obj.pk),)
+
     @admin.display(description=_("V-Index"))
     def vindex_value(self, obj):
-        latest = vindex.latest(obj)
+        latest = obj.page_vindex[0] if hasattr(obj, "page_vindex") else vindex.latest(obj)
         if latest is None:
             return "—"
         return format_html(
@@ -173,6 +187,7 @@ class ConsultationAdmin(PermissionAdminMixin, admin.ModelAdmin):
         "follow_up_on",
         "created_at",
     ]
+    list_select_related = ["klass", "assigned_to"]
     list_filter = ["status", "source", "klass", "assigned_to"]
     search_fields = ["student_name", "guardian_name", "notes"]
     date_hierarchy = "created_at"
@@ -248,16 +263,29 @@ class SlotInline(admin.TabularInline):
 
 
 @admin.register(m.Class)
-class ClassAdmin(PermissionAdminMixin, admin.ModelAdmin):
+class ClassAdmin(PageColumnsMixin, PermissionAdminMixin, admin.ModelAdmin):
     permission_resource = "class"
     list_display = ["name", "programme", "coach", "room", "capacity", "enrolled", "monthly_fee", "is_active"]
+    list_select_related = ["programme", "coach"]
     list_filter = ["programme", "coach", "is_active"]
     search_fields = ["name"]
     inlines = [SlotInline]
     actions = ["generate_four_weeks"]
 
+    def load_page(self, request, objects):
+        counts = dict(
+            m.Enrollment.objects.filter(klass__in=objects, status__in=["active", "paused"])
+            .values_list("klass_id")
+            .annotate(n=Count("id"))
+            .values_list("klass_id", "n")
+        )
+        for obj in objects:
+            obj.page_enrolled = counts.get(obj.pk, 0)
+
     @admin.display(description=_("enrolled"))
     def enrolled(self, obj):
+        if hasattr(obj, "page_enrolled"):
+            return obj.page_enrolled
         return obj.enrollments.filter(status__in=["active", "paused"]).count()
 
     @admin.action(description=_("Generate sessions for the next four weeks"), permissions=["change"])
@@ -280,17 +308,23 @@ class AttendanceInline(ReadOnlyInline):
 
 
 @admin.register(m.Session)
-class SessionAdmin(PermissionAdminMixin, admin.ModelAdmin):
+class SessionAdmin(PageColumnsMixin, PermissionAdminMixin, admin.ModelAdmin):
     permission_resource = "session"
     list_display = ["date", "starts_at", "klass", "status", "attendance_summary"]
+    list_select_related = ["klass"]
     list_filter = ["status", "klass", "date"]
     date_hierarchy = "date"
     inlines = [AttendanceInline]
     actions = ["mark_all_present", "mark_rest_absent", "cancel"]
 
+    def load_page(self, request, objects):
+        counts = attendance.session_counts_many(objects)
+        for obj in objects:
+            obj.page_counts = counts[obj.pk]
+
     @admin.display(description=_("attendance"))
     def attendance_summary(self, obj):
-        counts = attendance.session_counts(obj)
+        counts = getattr(obj, "page_counts", None) or attendance.session_counts(obj)
         return f"{counts['present'] + counts['late']}/{counts['expected']}"
 
     @admin.action(description=_("Mark attendance: everyone present"), permissions=["attendance"])
@@ -448,6 +482,7 @@ class PaymentAdmin(PermissionAdminMixin, admin.ModelAdmin):
     permission_resource = "payment"
     permissions = {"view": "payment:read", "add": "payment:create", "change": None, "delete": None}
     list_display = ["received_at", "family", "amount", "method", "invoice", "unallocated", "reference"]
+    list_select_related = ["family", "invoice"]
     list_filter = ["method"]
     search_fields = ["family__name", "reference", "invoice__number"]
     fields = ["family", "invoice", "amount", "method", "reference"]
@@ -481,6 +516,7 @@ class RefundAdmin(PermissionAdminMixin, admin.ModelAdmin):
 class FeedbackAdmin(PermissionAdminMixin, admin.ModelAdmin):
     permission_resource = "feedback"
     list_display = ["session", "student", "coach", "effort", "skill", "attitude", "visible_to_guardians"]
+    list_select_related = ["session", "session__klass", "student", "coach"]
     list_filter = ["visible_to_guardians", "session__klass"]
     search_fields = ["student__name", "text"]
 

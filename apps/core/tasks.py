@@ -8,6 +8,10 @@ from tenant_schemas_celery.task import TenantTask as _TenantTask
 from tenant_schemas_celery.task import headers_with_schema
 
 
+class WrongSchema(RuntimeError):
+    """A task's connection is not in the schema the task was sent for."""
+
+
 class TenantTask(_TenantTask):
     """Runs in the schema it was sent from (tenant-schemas-celery), with retry defaults
     that back off with jitter. Tasks are acked late (settings), so each must be
@@ -27,6 +31,23 @@ class TenantTask(_TenantTask):
     retry_backoff_max = 600
     retry_jitter = True
     max_retries = 5
+
+    def __call__(self, *args, **kwargs):
+        # tenant-schemas-celery switches the schema in a task_prerun receiver, and Celery
+        # logs and swallows a receiver's exception: when looking the tenant up fails (its
+        # database connection broke, say), the task would go on in the schema the
+        # connection was left in (public). Refuse instead: the task fails and runs nowhere.
+        from django.db import connection
+        from django_tenants.utils import get_public_schema_name
+        from tenant_schemas_celery.app import get_schema_name_from_task
+
+        expected = get_schema_name_from_task(self, kwargs) or get_public_schema_name()
+        if connection.schema_name != expected:
+            raise WrongSchema(
+                f"task {self.name} was sent for schema {expected!r}, but the worker's connection is in "
+                f"{connection.schema_name!r} (switching failed): not run"
+            )
+        return super().__call__(*args, **kwargs)
 
     def apply_async_on_commit(self, args=None, kwargs=None, **options):
         options["headers"] = headers_with_schema(options.get("headers") or {})

@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 
 from apps.academy.models import (
     Attendance,
+    Enrollment,
     Feedback,
     Guardian,
     GuardianLink,
@@ -144,12 +145,50 @@ def meetings(user, student: Student, start: date, end: date) -> list[Meeting]:
 
 def week(user, student: Student, today: date | None = None) -> list[Day]:
     """This week, Monday to Sunday, with the child's meetings and their attendance."""
+    return weeks(user, [student], today)[student.pk]
+
+
+def weeks(user, students: list[Student], today: date | None = None) -> dict[int, list[Day]]:
+    """This week for each child, in three queries whatever the number of children: their
+    enrollments, the week's meetings of those classes, the children's marks on them. A
+    meeting is a child's while the child was enrolled in its class (as `sessions_of`)."""
     today = today or timezone.localdate()
     monday, sunday = week_of(today)
-    days = [Day(monday + timedelta(days=i), monday + timedelta(days=i) == today) for i in range(7)]
-    for meeting in meetings(user, student, monday, sunday):
-        days[(meeting.session.date - monday).days].meetings.append(meeting)
-    return days
+    result = {
+        s.pk: [Day(monday + timedelta(days=i), monday + timedelta(days=i) == today) for i in range(7)] for s in students
+    }
+    if not students:
+        return result
+    enrollments = list(
+        Enrollment.objects.filter(student__in=students, status__in=ONGOING, starts_on__lte=sunday)
+        .filter(Q(ends_on__isnull=True) | Q(ends_on__gte=monday))
+        .values_list("student_id", "klass_id", "starts_on", "ends_on")
+    )
+    sessions = list(
+        own(Session.objects.all(), user, "session:read")
+        .filter(klass_id__in={klass for _, klass, _, _ in enrollments}, date__range=(monday, sunday))
+        .select_related("klass", "klass__coach")
+        .order_by("date", "starts_at")
+    )
+    marks = {
+        (a.student_id, a.session_id): a
+        for a in own(Attendance.objects.all(), user, "attendance:read").filter(
+            student__in=students, session__in=[s.pk for s in sessions]
+        )
+    }
+    seen = set()
+    for session in sessions:
+        for student_id, klass_id, starts_on, ends_on in enrollments:
+            if (
+                klass_id == session.klass_id
+                and starts_on <= session.date
+                and (ends_on is None or ends_on >= session.date)
+                and (student_id, session.pk) not in seen
+            ):
+                seen.add((student_id, session.pk))
+                meeting = Meeting(session, marks.get((student_id, session.pk)))
+                result[student_id][(session.date - monday).days].meetings.append(meeting)
+    return result
 
 
 def attendance_history(user, student: Student, limit: int = 60) -> list[Attendance]:

@@ -51,7 +51,8 @@ def _first_error(exc: ValidationError) -> str:
 def home(request: HttpRequest) -> HttpResponse:
     today = timezone.localdate()
     kids = list(services.children(request.user))
-    cards = [{"child": kid, "week": services.week(request.user, kid, today)} for kid in kids]
+    weeks = services.weeks(request.user, kids, today)
+    cards = [{"child": kid, "week": weeks[kid.pk]} for kid in kids]
     for card in cards:
         card["today"] = next(day for day in card["week"] if day.is_today).meetings
         card["count"] = sum(len(day.meetings) for day in card["week"])

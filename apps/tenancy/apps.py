@@ -7,6 +7,7 @@ class TenancyConfig(AppConfig):
     verbose_name = _("Tenancy")
 
     def ready(self) -> None:
-        from . import roles
+        from . import hosts, roles
 
         roles.register()  # the platform operators' roles
+        hosts.connect_signals()

@@ -2,6 +2,8 @@ from django.db import connection
 from django.shortcuts import render
 from django_tenants.middleware.main import TenantMainMiddleware
 
+from . import hosts
+
 
 class TenantMiddleware(TenantMainMiddleware):
     """django-tenants' host routing, with pages instead of exceptions for the hosts that
@@ -9,7 +11,8 @@ class TenantMiddleware(TenantMainMiddleware):
     provisioned or suspended get a 503 page."""
 
     def get_tenant(self, domain_model, hostname):
-        tenant = super().get_tenant(domain_model, hostname)
+        # From the cache, forgotten whenever a Tenant or Domain row changes (hosts.py).
+        tenant = hosts.lookup(domain_model, hostname)
         if tenant.is_template:
             raise domain_model.DoesNotExist
         return tenant

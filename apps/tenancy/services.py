@@ -25,6 +25,7 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django_tenants.utils import schema_context, schema_exists
 
+from . import hosts
 from .models import Domain, Plan, Tenant, TenantType, template_schema_name
 
 SCHEMA_NAME_RE = re.compile(r"^[a-z][a-z0-9_]{0,47}$")
@@ -126,6 +127,7 @@ def build_schema(tenant: Tenant, *, method: str = Tenant.Method.CLONE) -> Tenant
                 _migrate_new_schema(tenant)
         except Exception as exc:
             Tenant.objects.filter(pk=tenant.pk).update(status=Tenant.Status.FAILED, provisioning_error=repr(exc))
+            hosts.forget_tenant(tenant)
             raise
         tenant.status = Tenant.Status.ACTIVE
         tenant.provisioned_at = timezone.now()
@@ -262,6 +264,7 @@ def set_status(tenant: Tenant, status: str) -> Tenant:
     with schema_context("public"):
         Tenant.objects.filter(pk=tenant.pk).update(status=status)
         tenant.status = status
+        hosts.forget_tenant(tenant)
     return tenant
 
 

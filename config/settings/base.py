@@ -41,8 +41,28 @@ DATABASES = {"default": env.db("DATABASE_URL")}
 # A unix-socket directory may be given percent-encoded as the host (postgres://u@%2Ftmp%2Fpg/db).
 DATABASES["default"]["HOST"] = unquote(DATABASES["default"]["HOST"] or "")
 DATABASES["default"]["ENGINE"] = "django_tenants.postgresql_backend"
-DATABASES["default"]["CONN_MAX_AGE"] = env.int("DB_CONN_MAX_AGE", default=60)
+# Connections: one pool per process (psycopg_pool through Django's "pool" option), never a
+# persistent connection per thread. Under ASGI each request runs its sync code in a thread
+# of its own, and CONN_MAX_AGE kept one idle connection per such thread: ~100 idle
+# connections after ordinary browsing, "too many clients" for everything else. A pooled
+# process holds at most DB_POOL_MAX_SIZE connections; a request waiting longer than
+# DB_POOL_TIMEOUT seconds for one fails. Budget against the server's max_connections
+# (README, "Database connections"): web processes × DB_POOL_MAX_SIZE + Celery prefork
+# children × 1 (Celery closes a prefork child's pool after each task) + thread-pool
+# workers × their concurrency + beat × 1. DB_POOL_MAX_SIZE=0: no pool and a connection
+# per request (behind PgBouncer in session mode, say).
+DB_POOL_MAX_SIZE = env.int("DB_POOL_MAX_SIZE", default=8)
+DATABASES["default"]["CONN_MAX_AGE"] = 0
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+if DB_POOL_MAX_SIZE > 0:
+    DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+        "min_size": min(env.int("DB_POOL_MIN_SIZE", default=1), DB_POOL_MAX_SIZE),
+        "max_size": DB_POOL_MAX_SIZE,
+        "timeout": env.float("DB_POOL_TIMEOUT", default=10.0),
+        # Idle connections above min_size go after 5 minutes; every one is renewed hourly.
+        "max_idle": 300,
+        "max_lifetime": 3600,
+    }
 DATABASE_ROUTERS = ("django_tenants.routers.TenantSyncRouter",)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -55,6 +75,10 @@ MULTI_TYPE_DATABASE_FIELD = "type"
 # faked (django-tenants #533). The templates are Tenant rows themselves (is_template),
 # so every migrate_schemas keeps them current; see apps/tenancy/provisioning.py.
 TENANT_CREATION_FAKES_MIGRATIONS = True
+# `SET search_path` once per connection and schema switch, not before every query (the
+# backend forgets it on close, rollback, savepoint rollback and set_tenant, so a pooled
+# connection always gets its own on first use).
+TENANT_LIMIT_SET_CALLS = True
 
 # Apps every schema has: each tenant keeps its own users, sessions, admin log and
 # allauth state, so a login on one tenant means nothing on another.
@@ -152,12 +176,15 @@ MIDDLEWARE = [
     # Liveness/readiness and /metrics answer on any host, before a tenant is looked up.
     "apps.core.health.HealthCheckMiddleware",
     "apps.ops.middleware.MetricsEndpointMiddleware",
-    "apps.tenancy.middleware.TenantMiddleware",
-    "apps.ops.middleware.TenantLogContextMiddleware",
+    # Headers every response gets, tenant or not.
     "django.middleware.security.SecurityMiddleware",
     "apps.core.security.SecurityHeadersMiddleware",
     "csp.middleware.CSPMiddleware",
+    # Static files are the same on every host: served before the tenant is looked up, so
+    # they never touch the database.
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "apps.tenancy.middleware.TenantMiddleware",
+    "apps.ops.middleware.TenantLogContextMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     # Before anything reads the body (CSRF reads form posts, DRF parses JSON).
@@ -287,6 +314,9 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "apps.accounts.password_validation.CharacterClassesValidator"},
 ]
 SESSION_COOKIE_NAME = "mc_session"
+# Sessions (browser cookies and app tokens) are read from the cache, written through to the
+# database. Cache keys carry the schema (KEY_FUNCTION), so a session stays in its tenant.
+SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_NAME = "mc_csrftoken"
@@ -372,7 +402,14 @@ CACHES = {
         "REVERSE_KEY_FUNCTION": "django_tenants.cache.reverse_key",
         "OPTIONS": {
             "CLIENT_CLASS": "django_redis.client.DefaultClient",
-            "CONNECTION_POOL_KWARGS": {"max_connections": env.int("REDIS_CACHE_MAX_CONNECTIONS", default=50)},
+            # Blocking: at the limit a request waits (up to 5 s) for a connection instead of
+            # failing with MaxConnectionsError — every request reads the cache (its tenant's
+            # host, its session), so 100 concurrent requests met redis-py's raising pool.
+            "CONNECTION_POOL_CLASS": "redis.BlockingConnectionPool",
+            "CONNECTION_POOL_KWARGS": {
+                "max_connections": env.int("REDIS_CACHE_MAX_CONNECTIONS", default=50),
+                "timeout": 5,
+            },
             "SOCKET_CONNECT_TIMEOUT": 2,
             "SOCKET_TIMEOUT": 2,
         },

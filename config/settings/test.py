@@ -18,7 +18,10 @@ PLATFORM_HOSTS = ["localhost", "testserver"]
 # and channel groups apart by the database name.
 _TEST_NAME = f"test_{DATABASES['default']['NAME']}"
 DATABASES["default"]["TEST"] = {"NAME": _TEST_NAME}
-DATABASES["default"]["CONN_MAX_AGE"] = 0
+# The test process itself connects without a pool (pytest-django swaps databases under it);
+# the servers and workers a test starts (tests/processes.py) connect as deployed: pooled.
+if not env.bool("TEST_DB_AS_DEPLOYED", default=False):
+    DATABASES["default"].get("OPTIONS", {}).pop("pool", None)
 # A server process started by a test connects to the test database directly; it is
 # given the test run's prefix so both sides share queues and channel groups.
 REDIS_KEY_PREFIX = env("TEST_REDIS_KEY_PREFIX", default=f"{REDIS_KEY_PREFIX}-{_TEST_NAME}")

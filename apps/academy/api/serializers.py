@@ -35,7 +35,9 @@ class StudentSerializer(serializers.ModelSerializer):
     def get_guardians(self, obj) -> list[dict]:
         return [
             {"id": link.guardian_id, "name": link.guardian.name, "relation": link.relation, "status": link.status}
-            for link in obj.guardian_links.select_related("guardian")
+            # .all(): the list's prefetch (guardian_links__guardian) answers it; a new query
+            # per student otherwise.
+            for link in obj.guardian_links.all()
         ]
 
 

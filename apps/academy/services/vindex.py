@@ -136,6 +136,16 @@ def latest(student: Student) -> VIndexSnapshot | None:
     return VIndexSnapshot.objects.filter(student=student).order_by("-computed_at").first()
 
 
+def latest_for(students) -> dict[int, VIndexSnapshot]:
+    """`latest` of many students in one query: {student id: snapshot} (absent: none yet)."""
+    rows = (
+        VIndexSnapshot.objects.filter(student_id__in=[s.pk for s in students])
+        .order_by("student_id", "-computed_at")
+        .distinct("student_id")
+    )
+    return {row.student_id: row for row in rows}
+
+
 def alerts():
     """Students whose latest snapshot says churn risk."""
     latest_ids = (
