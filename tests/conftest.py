@@ -30,6 +30,7 @@ SESSION_TENANTS = {
     "academy_b": ("academy", "t_academy_b", "b.academy.test"),
     "zone": ("zone", "t_zone_a", "a.zone.test"),
     "store": ("store", "t_store_a", "a.store.test"),
+    "store_b": ("store", "t_store_b", "b.store.test"),
     "club": ("club", "t_club_a", "a.club.test"),
 }
 

@@ -1,5 +1,5 @@
 """Roles of the tenant types whose vertical is not built yet: zone (apps.learning,
-apps.kzone), store (apps.stores) and club (apps.wallet, apps.club).
+apps.kzone) and club (apps.wallet, apps.club).
 
 They are here only so that these types have their logins and permission checks before
 their apps arrive. The vertical that arrives moves its type's block into its own
@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from django.utils.translation import gettext_lazy as _
 
-from apps.accounts.roles import CRUD, SELF_SCOPES, SELF_SERVICE, Role, full_access, scoped
+from apps.accounts.roles import CRUD, SELF_SCOPES, SELF_SERVICE, Role, scoped
 
 # Seed 003's permission table, extended with what the zone's apps need.
 ZONE_RESOURCES: dict[str, tuple[str, ...]] = {
@@ -188,45 +188,6 @@ ZONE_ROLES: list[Role] = [
     ),
 ]
 
-# Seed 002.
-STORE_RESOURCES: dict[str, tuple[str, ...]] = {
-    "store": CRUD,
-    "connector": ("read", "manage"),  # Naver / Kakao / Google accounts of a store
-    "review": ("read", "update"),
-    "reply": (*CRUD, "approve"),  # approve: publish an AI-drafted reply
-    "keyword": ("read", "update"),
-    "report": ("read", "export"),
-    "alert": ("read", "manage"),  # negative-review alerts
-    "billing": ("read", "manage"),  # the shop's plan and payments
-    "payment": ("read", "create", "refund"),  # online payments taken by the shop (apps.payments)
-}
-
-STORE_ROLES: list[Role] = [
-    full_access(
-        "owner", _("Owner"), _("Owns the shops: everything, including platform connections, billing and roles.")
-    ),
-    Role(
-        "staff",
-        _("Staff"),
-        _("Reads reviews and drafts replies for the shops they are assigned to; the owner approves."),
-        (
-            "store:read",
-            "review:read",
-            "reply:read",
-            "reply:create",
-            "reply:update",
-            "keyword:read",
-            "report:read",
-            "alert:read",
-            "notification:read",
-            "dashboard:read",
-            *SELF_SERVICE,
-        ),
-        scopes={**scoped("assigned", "store", "review", "reply", "keyword", "report", "alert"), **SELF_SCOPES},
-        back_office=True,
-    ),
-]
-
 # Seed 004: the live tables' resources, until apps/club arrives (the wallet's resources and
 # the club's roles are registered by apps/wallet/roles.py).
 CLUB_RESOURCES: dict[str, tuple[str, ...]] = {
@@ -245,6 +206,4 @@ def register() -> None:
 
     register_resources("zone", ZONE_RESOURCES)
     register_roles("zone", *ZONE_ROLES)
-    register_resources("store", STORE_RESOURCES)
-    register_roles("store", *STORE_ROLES)
     register_resources("club", CLUB_RESOURCES)

@@ -158,7 +158,7 @@ TENANT_TYPES = {
         "BASE_SCHEMA": "template_zone",
     },
     "store": {
-        "APPS": [*PER_SCHEMA_APPS, *LIBRARY_APPS, "apps.payments"],
+        "APPS": [*PER_SCHEMA_APPS, *LIBRARY_APPS, "apps.payments", "apps.stores"],
         "URLCONF": "config.urls.store",
         "BASE_SCHEMA": "template_store",
     },
@@ -549,6 +549,28 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "apps.ops.tasks.report_backups",
         "schedule": crontab(hour=3, minute=15),
     },
+    # Store review helper (seed 002): reports at 09:00 Seoul, the weekly analysis on
+    # Mondays, Google reviews hourly, alerts held by quiet hours every five minutes.
+    "stores-daily-report": {
+        "task": "apps.stores.tasks.report_daily",
+        "schedule": crontab(hour=9, minute=0),
+        "options": {"headers": {"_tenant_types": ["store"]}},
+    },
+    "stores-weekly-analysis": {
+        "task": "apps.stores.tasks.report_weekly",
+        "schedule": crontab(hour=9, minute=0, day_of_week=1),
+        "options": {"headers": {"_tenant_types": ["store"]}},
+    },
+    "stores-crawl-hourly": {
+        "task": "apps.stores.tasks.crawl_all",
+        "schedule": crontab(minute=7),
+        "options": {"headers": {"_tenant_types": ["store"]}},
+    },
+    "stores-due-alerts": {
+        "task": "apps.stores.tasks.send_due_alerts",
+        "schedule": 300.0,
+        "options": {"headers": {"_tenant_types": ["store"]}},
+    },
     # Seed 004's beat schedule (Asia/Seoul): club statistics at 03:00, rakeback Mondays 04:00.
     "wallet-daily-stats": {
         "task": "apps.wallet.tasks.daily_stats",
@@ -582,6 +604,13 @@ CELERY_BEAT_SCHEDULE: dict = {
     },
 }
 
+# ---------------------------------------------------------------------------- stores
+# Google Business Profile API (the loopback sandbox in tests: apps/stores/sandbox/google.py).
+STORES_GOOGLE_API_BASE = env("STORES_GOOGLE_API_BASE", default="https://mybusiness.googleapis.com")
+# Requests per minute to each platform, for all tenants together.
+STORES_RATE_PER_MINUTE = {"google": env.int("STORES_GOOGLE_RATE_PER_MINUTE", default=60)}
+# Kill switch from the environment (also at run time: manage.py stores_platform off google).
+STORES_DISABLED_PLATFORMS = env.list("STORES_DISABLED_PLATFORMS", default=[])
 # ---------------------------------------------------------------------------- inference fleet
 # apps/inference (README "Inference fleet"). Servers are registered in the operator admin
 # or declared here as a JSON list (apps/inference/fleet.py shows the format).
