@@ -123,6 +123,12 @@ class ReviewViewSet(Scoped, mixins.ListModelMixin, mixins.RetrieveModelMixin):
     def get_queryset(self):
         rows = super().get_queryset()
         params = self.request.query_params
+        for name in ("store", "rating"):  # ids and stars: anything else is a 400, not a 500
+            if (value := params.get(name)) and not (value.isascii() and value.isdigit()):
+                from django.utils.translation import gettext as _
+                from rest_framework.exceptions import ValidationError
+
+                raise ValidationError({name: [_("A valid integer is required.")]})
         for name in ("store", "platform", "sentiment", "reply_status", "rating"):
             if value := params.get(name):
                 rows = rows.filter(**{name: value})
