@@ -22,6 +22,9 @@ SCOPE_TESTS = {
     "test_import_progress_reaches_exactly_those_who_see_the_job",
     "ws/academy/invoicing/<int:run_id>/": "tests/academy/test_invoice_run.py::"
     "test_the_month_is_issued_by_a_worker_with_progress_on_the_socket",
+    # a job's status and streamed tokens reach its requester only: not a neighbour in the
+    # same tenant, not a user with the same id in another tenant
+    "ws/inference/": "tests/inference/test_fleet.py::test_streamed_tokens_reach_the_requesters_socket_and_no_other",
 }
 
 
