@@ -65,6 +65,11 @@ def route_to_declared_queue(name, args, kwargs, options, task=None, **kw):
         from celery import current_app
 
         task = current_app.tasks.get(name)
+        if task is None:
+            # A process that never imported the task modules (beat, a shell, one test run
+            # alone) would route by default: autodiscover them once, then look again.
+            current_app.loader.import_default_modules()
+            task = current_app.tasks.get(name)
     queue = getattr(task, "queue_name", None)
     return {"queue": queue} if queue else None
 
