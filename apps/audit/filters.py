@@ -3,6 +3,7 @@ error naming the parameter."""
 
 from __future__ import annotations
 
+import re
 from datetime import datetime, time
 
 from django.core.exceptions import ValidationError
@@ -11,10 +12,14 @@ from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import gettext as _
 
+from apps.core.api.schema import DATE_PATTERN, DATE_TIME_PATTERN
+
 FILTERS = ("action", "actor", "resource_type", "resource_id", "since", "until")
 
 
 def _moment(name: str, value: str, *, end: bool) -> datetime:
+    if not (re.match(DATE_PATTERN, value) or re.match(DATE_TIME_PATTERN, value)):
+        raise ValidationError({name: _("Expected a date (2026-03-01) or a date and time.")})
     parsed = parse_datetime(value)
     if parsed is None:
         day = parse_date(value)

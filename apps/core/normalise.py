@@ -83,7 +83,7 @@ def normalise_phone(value) -> str | None:
             raise ValueError(_("not a Korean phone number: %(value)s") % {"value": raw})
     if not digits:
         raise ValueError(_("not a phone number: %(value)s") % {"value": value})
-    if digits.startswith("82") and len(digits) in (10, 11, 12):
+    if digits.startswith("82") and len(digits) in (10, 11, 12, 13):  # 13: +82 50x-xxxx-xxxx
         digits = "0" + digits[2:]
     elif digits[0] != "0" and len(digits) in (9, 10):
         digits = "0" + digits  # Excel dropped the leading zero

@@ -23,6 +23,15 @@ def invalid(**errors: str) -> ValidationError:
     return ValidationError({field: [message] for field, message in errors.items()})
 
 
+def unknown(**errors: str) -> ValidationError:
+    """A ValidationError naming each field whose value names nothing that exists (an id, a
+    PIN, a code), with the code `does_not_exist` that DRF gives an unknown id: the request
+    was well formed, what it points at is not there."""
+    return ValidationError(
+        {field: [ValidationError(message, code="does_not_exist")] for field, message in errors.items()}
+    )
+
+
 def record(kind: str, subject: Model | tuple, actor=None, **data) -> None:
     """A ledger event for a business step (same transaction as the change)."""
     from apps.ledger.services import append

@@ -96,7 +96,7 @@ def _media(key, field: str) -> None:
     if not isinstance(key, str) or not key or ".." in key or key.startswith("/"):
         raise ValidationError({field: "a media key in this tenant's storage is required"})
     if not default_storage.exists(key):
-        raise ValidationError({field: f"no such media: {key}"})
+        raise ValidationError({field: ValidationError(f"no such media: {key}", code="does_not_exist")})
 
 
 def task_for(kind: str):

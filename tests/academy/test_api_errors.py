@@ -152,3 +152,24 @@ def test_implausible_dates_are_a_field_error(academy, member):
     )
     assert fine.status_code == 200, fine.content[:300]
     assert fine.json()["scheduled_at"].startswith("2026-12-15T17:00:00+09:00")
+
+
+def test_unknown_ids_are_told_apart_from_bad_values_by_their_code(academy, member):
+    _user, staff = member("academy", "staff")
+    response = staff.post(
+        "/api/v1/enrollments/", {"student": 987654321, "klass": "abc"}, content_type="application/json"
+    )
+    assert response.status_code == 400
+    body = response.json()
+    assert body["codes"]["student"] == ["does_not_exist"]
+    assert body["codes"]["klass"] == ["incorrect_type"]
+    assert set(body["fields"]) == set(body["codes"])
+
+
+def test_a_kiosk_pin_that_names_no_student_says_so_by_code(academy, member):
+    _user, staff = member("academy", "staff")
+    response = staff.post("/api/v1/attendance/check_in/", {"pin": "0000"}, content_type="application/json")
+    assert response.status_code == 400
+    assert response.json()["codes"] == {"pin": ["does_not_exist"]}
+    neither = staff.post("/api/v1/attendance/check_in/", {}, content_type="application/json")
+    assert neither.status_code == 400

@@ -79,3 +79,31 @@ def test_filters_search_and_ordering_are_in_the_schema(tenants, db):
     assert {"student", "at_risk"} <= params("/api/v1/vindex/")
     # No ?search= where nothing is searched.
     assert "search" not in params("/api/v1/attendance/")
+
+
+def test_a_filter_by_an_id_that_names_nothing_lists_nothing(academy, roster, member):
+    """A deleted coach's or class's id is a question with no rows, not a bad request (the
+    fuzzer's schema-valid requests were refused with 400 "select a valid choice")."""
+    _user, staff = member("academy", "staff")
+    assert len(staff.get("/api/v1/enrollments/", {"student": roster["a"].pk}).json()["results"]) == 1
+    for path, name in (
+        ("/api/v1/enrollments/", "klass"),
+        ("/api/v1/classes/", "coach"),
+        ("/api/v1/invoices/", "family"),
+    ):
+        response = staff.get(path, {name: 987654321})
+        assert response.status_code == 200, (path, response.content[:200])
+        assert response.json()["results"] == []
+        # Too large for the database, still nothing rather than an error.
+        assert staff.get(path, {name: 10**20}).json()["results"] == []
+    # Not a number at all is still a bad request naming the parameter.
+    bad = staff.get("/api/v1/classes/", {"coach": "abc"})
+    assert bad.status_code == 400 and list(bad.json()["fields"]) == ["coach"]
+    # Yes/no filters are strict everywhere, including the ones filterset_fields makes.
+    assert staff.get("/api/v1/classes/", {"is_active": "822"}).status_code == 400
+
+
+def test_an_empty_page_number_is_not_page_one(academy, roster, member):
+    _user, staff = member("academy", "staff")
+    assert staff.get("/api/v1/students/", {"page": "1"}).status_code == 200
+    assert staff.get("/api/v1/students/", {"page": ""}).status_code == 404

@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import django_filters as df
 
-from apps.core.api.filters import BooleanFilter
+from apps.core.api.filters import BooleanFilter, FilterSet
 
 from .. import models as m
 
 
-class StudentFilter(df.FilterSet):
+class StudentFilter(FilterSet):
     q = df.CharFilter(method="name_or_school", label="name or school contains")
 
     class Meta:
@@ -23,7 +23,7 @@ class StudentFilter(df.FilterSet):
         return rows.filter(Q(name__icontains=value) | Q(school__icontains=value))
 
 
-class GuardianLinkFilter(df.FilterSet):
+class GuardianLinkFilter(FilterSet):
     pending = BooleanFilter(method="only_pending", label="only links waiting for approval")
 
     class Meta:
@@ -34,7 +34,7 @@ class GuardianLinkFilter(df.FilterSet):
         return rows.filter(status=m.GuardianLink.Status.PENDING) if value else rows
 
 
-class ConsultationFilter(df.FilterSet):
+class ConsultationFilter(FilterSet):
     follow_up = BooleanFilter(method="to_follow_up", label="only consultations to follow up now")
 
     class Meta:
@@ -47,7 +47,7 @@ class ConsultationFilter(df.FilterSet):
         return rows.filter(pk__in=consultations.to_follow_up().values("pk")) if value else rows
 
 
-class SessionFilter(df.FilterSet):
+class SessionFilter(FilterSet):
     # The list shows today's sessions unless ?date= names another day (SessionViewSet).
     date = df.DateFilter()
     date_after = df.DateFilter(field_name="date", lookup_expr="gte", label="on or after")
@@ -65,13 +65,13 @@ class SessionFilter(df.FilterSet):
         super().__init__(data, *args, **kwargs)
 
 
-class EnrollmentFilter(df.FilterSet):
+class EnrollmentFilter(FilterSet):
     class Meta:
         model = m.Enrollment
         fields = ["student", "klass", "status", "plan"]
 
 
-class AttendanceFilter(df.FilterSet):
+class AttendanceFilter(FilterSet):
     date = df.DateFilter(field_name="session__date")
 
     class Meta:
@@ -79,31 +79,31 @@ class AttendanceFilter(df.FilterSet):
         fields = ["student", "session", "status", "method"]
 
 
-class InvoiceFilter(df.FilterSet):
+class InvoiceFilter(FilterSet):
     class Meta:
         model = m.Invoice
         fields = ["status", "family", "kind", "period"]
 
 
-class PaymentFilter(df.FilterSet):
+class PaymentFilter(FilterSet):
     class Meta:
         model = m.Payment
         fields = ["family", "invoice", "method"]
 
 
-class FeedbackFilter(df.FilterSet):
+class FeedbackFilter(FilterSet):
     class Meta:
         model = m.Feedback
         fields = ["student", "session"]
 
 
-class VideoFilter(df.FilterSet):
+class VideoFilter(FilterSet):
     class Meta:
         model = m.Video
         fields = ["student", "kind"]
 
 
-class VIndexFilter(df.FilterSet):
+class VIndexFilter(FilterSet):
     at_risk = BooleanFilter()
 
     class Meta:

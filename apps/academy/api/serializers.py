@@ -1,7 +1,13 @@
 from django.utils.translation import gettext as _
 from rest_framework import serializers
 
-from apps.core.api.fields import ModelSerializer, PlausibleDateField, PlausibleDateTimeField
+from apps.core.api.fields import (
+    ModelSerializer,
+    PhoneField,
+    PlausibleDateField,
+    PlausibleDateTimeField,
+    PrimaryKeyRelatedField,
+)
 from apps.core.normalise import display_phone
 
 from .. import models as m
@@ -46,8 +52,8 @@ class StudentSerializer(ModelSerializer):
 class StudentWriteSerializer(serializers.Serializer):
     name = serializers.CharField(max_length=100)
     birth_date = PlausibleDateField(required=False, allow_null=True)
-    phone = serializers.CharField(required=False, allow_blank=True)
-    guardian_phone = serializers.CharField(required=False, allow_blank=True)
+    phone = PhoneField()
+    guardian_phone = PhoneField()
     guardian_name = serializers.CharField(required=False, allow_blank=True)
     relation = serializers.ChoiceField(choices=m.GuardianLink.Relation.choices, required=False)
     school = serializers.CharField(required=False, allow_blank=True)
@@ -81,11 +87,11 @@ class ConsultationSerializer(ModelSerializer):
 
 class ConsultationWriteSerializer(serializers.Serializer):
     student_name = serializers.CharField(max_length=100)
-    guardian_phone = serializers.CharField(required=False, allow_blank=True)
+    guardian_phone = PhoneField()
     guardian_name = serializers.CharField(required=False, allow_blank=True)
     birth_date = PlausibleDateField(required=False, allow_null=True)
     source = serializers.ChoiceField(choices=m.Consultation.Source.choices, required=False)
-    klass = serializers.PrimaryKeyRelatedField(queryset=m.Class.objects.all(), required=False, allow_null=True)
+    klass = PrimaryKeyRelatedField(queryset=m.Class.objects.all(), required=False, allow_null=True)
     interest = serializers.CharField(required=False, allow_blank=True)
     notes = serializers.CharField(required=False, allow_blank=True)
     follow_up_on = PlausibleDateField(required=False, allow_null=True)
@@ -99,7 +105,7 @@ class MoveSerializer(serializers.Serializer):
 
 
 class ConvertSerializer(serializers.Serializer):
-    klass = serializers.PrimaryKeyRelatedField(queryset=m.Class.objects.all(), required=False, allow_null=True)
+    klass = PrimaryKeyRelatedField(queryset=m.Class.objects.all(), required=False, allow_null=True)
     starts_on = PlausibleDateField(required=False)
     plan = serializers.ChoiceField(choices=m.Enrollment.Plan.choices, required=False)
 
@@ -197,8 +203,12 @@ class PauseSerializer(serializers.Serializer):
     until = PlausibleDateField(required=False, allow_null=True)
 
 
+class ResumeSerializer(serializers.Serializer):
+    on = PlausibleDateField(required=False, help_text="the day lessons start again; today if left out")
+
+
 class TransferSerializer(serializers.Serializer):
-    to_class = serializers.PrimaryKeyRelatedField(queryset=m.Class.objects.all())
+    to_class = PrimaryKeyRelatedField(queryset=m.Class.objects.all())
     on = PlausibleDateField()
 
 
@@ -222,8 +232,26 @@ class AttendanceSerializer(ModelSerializer):
 
 
 class CheckInSerializer(serializers.Serializer):
-    pin = serializers.CharField(required=False, allow_blank=True)
-    token = serializers.CharField(required=False, allow_blank=True)
+    """A kiosk PIN or a QR code's token: exactly one of them."""
+
+    pin = serializers.CharField(required=False, min_length=1)
+    token = serializers.CharField(required=False, min_length=1)
+
+    def validate(self, data):
+        if ("pin" in data) == ("token" in data):
+            raise serializers.ValidationError(_("Give either a PIN or a QR token."), code="required")
+        return data
+
+
+# The schema says what validate() checks: a pin or a token, never both, never neither.
+CHECK_IN_SCHEMA = {
+    "type": "object",
+    "properties": {"pin": {"type": "string", "minLength": 1}, "token": {"type": "string", "minLength": 1}},
+    "oneOf": [
+        {"required": ["pin"], "not": {"required": ["token"]}},
+        {"required": ["token"], "not": {"required": ["pin"]}},
+    ],
+}
 
 
 class InvoiceLineSerializer(ModelSerializer):

@@ -291,10 +291,12 @@ class EnrollmentViewSet(ScopedViewSet, mixins.ListModelMixin, mixins.RetrieveMod
             s.EnrollmentSerializer(enrollment.pause(self.get_object(), actor=request.user, **data.validated_data)).data
         )
 
-    @extend_schema(request=inline_serializer("Resume", {"on": PlausibleDateField()}), responses=s.EnrollmentSerializer)
+    @extend_schema(request=s.ResumeSerializer, responses=s.EnrollmentSerializer)
     @action(detail=True, methods=["post"])
     def resume(self, request, pk=None):
-        on = PlausibleDateField().to_internal_value(request.data.get("on") or timezone.localdate().isoformat())
+        data = s.ResumeSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        on = data.validated_data.get("on") or timezone.localdate()
         return Response(s.EnrollmentSerializer(enrollment.resume(self.get_object(), on=on, actor=request.user)).data)
 
     @extend_schema(request=s.TransferSerializer, responses=s.EnrollmentSerializer)
@@ -322,7 +324,7 @@ class AttendanceViewSet(ScopedViewSet, mixins.ListModelMixin):
     def get_queryset(self):
         return super().get_queryset().distinct()
 
-    @extend_schema(request=s.CheckInSerializer, responses=s.AttendanceSerializer)
+    @extend_schema(request={"application/json": s.CHECK_IN_SCHEMA}, responses=s.AttendanceSerializer)
     @action(detail=False, methods=["post"])
     def check_in(self, request):
         """Kiosk PIN or QR check-in (the kiosk signs in as staff)."""

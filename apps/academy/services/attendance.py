@@ -18,7 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from apps.core.pii import blind_index
-from apps.core.services import invalid, record
+from apps.core.services import invalid, record, unknown
 from apps.core.websocket import broadcast_on_commit
 
 from ..models import AcademySettings, Attendance, Enrollment, Session, Student
@@ -261,7 +261,7 @@ def kiosk_check_in(pin: str, *, at: datetime | None = None) -> Attendance:
         raise invalid(pin=_("Kiosk check-in is turned off."))
     student = Student.objects.filter(kiosk_pin_hash=pin_index(str(pin).strip())).first() if pin else None
     if student is None:
-        raise invalid(pin=_("No student has this PIN."))
+        raise unknown(pin=_("No student has this PIN."))
     return _self_check_in(student, Attendance.Method.KIOSK, at)
 
 
@@ -284,10 +284,10 @@ def qr_check_in(token: str, *, at: datetime | None = None) -> Attendance:
     except signing.SignatureExpired:
         raise invalid(token=_("This QR code has expired; show a fresh one.")) from None
     except signing.BadSignature:
-        raise invalid(token=_("This QR code is not valid here.")) from None
+        raise unknown(token=_("This QR code is not valid here.")) from None
     student = Student.objects.filter(pk=int(value.split(".")[0])).first()
     if student is None:
-        raise invalid(token=_("This QR code is not valid here."))
+        raise unknown(token=_("This QR code is not valid here."))
     return _self_check_in(student, Attendance.Method.QR, at)
 
 

@@ -2,7 +2,7 @@ from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from apps.core.api.fields import ModelSerializer
+from apps.core.api.fields import ModelSerializer, PrimaryKeyRelatedField
 
 from ..models import RoleAssignment, User
 from ..permissions import effective_permissions, mfa_enabled, mfa_required, role_codes
@@ -71,7 +71,7 @@ class MeSerializer(ModelSerializer):
 
 
 class RoleAssignmentSerializer(ModelSerializer):
-    user = serializers.PrimaryKeyRelatedField(queryset=User.objects.all())
+    user = PrimaryKeyRelatedField(queryset=User.objects.all())
     username = serializers.CharField(source="user.username", read_only=True)
     role_label = serializers.SerializerMethodField()
     granted_by = serializers.CharField(source="granted_by.username", read_only=True, default=None, allow_null=True)
@@ -86,6 +86,14 @@ class RoleAssignmentSerializer(ModelSerializer):
     def get_role_label(self, obj) -> str:
         role = current_roles().get(obj.role)
         return str(role.label) if role else obj.role
+
+    def get_fields(self):
+        # The roles of this tenant's type, so that the schema lists them (one schema per type).
+        fields = super().get_fields()
+        fields["role"] = serializers.ChoiceField(
+            choices=[(code, str(role.label)) for code, role in current_roles().items()]
+        )
+        return fields
 
     def validate_role(self, value: str) -> str:
         if value not in current_roles():

@@ -5,19 +5,23 @@ from rest_framework.views import APIView
 
 from apps.accounts.api.permissions import HasPermission
 from apps.accounts.scoping import visible_to
+from apps.core.api.schema import DATE_PATTERN, DATE_TIME_PATTERN
 
 from .. import filters
 from ..export import csv_response
 from ..models import AuditEntry
 from .serializers import AuditEntrySerializer
 
+# What filters._moment takes: a day (2026-03-01) or an RFC 3339 date-time, 1900–2100.
+DATE_OR_DATE_TIME = {"type": "string", "pattern": f"({DATE_PATTERN})|({DATE_TIME_PATTERN})"}
+
 FILTER_PARAMETERS = [
     OpenApiParameter("action", OpenApiTypes.STR, description="e.g. auth.login_failed"),
     OpenApiParameter("actor", OpenApiTypes.STR, description="user id or username"),
     OpenApiParameter("resource_type", OpenApiTypes.STR, description="e.g. accounts.user"),
     OpenApiParameter("resource_id", OpenApiTypes.STR),
-    OpenApiParameter("since", OpenApiTypes.STR, description="date or date-time, inclusive"),
-    OpenApiParameter("until", OpenApiTypes.STR, description="date or date-time, inclusive"),
+    OpenApiParameter("since", DATE_OR_DATE_TIME, description="date or date-time, inclusive"),
+    OpenApiParameter("until", DATE_OR_DATE_TIME, description="date or date-time, inclusive"),
 ]
 
 

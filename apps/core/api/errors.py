@@ -1,11 +1,14 @@
 """One error body for the whole API:
 
-    {"code": "validation_error", "message": "...", "fields": {"name": ["..."]}}
+    {"code": "validation_error", "message": "...", "fields": {"name": ["..."]},
+     "codes": {"name": ["max_length"]}}
 
 `code` is stable and machine-readable, `message` is human-readable in the request's
 language, `fields` (only for validation errors) maps each bad field, or row, to its
-messages. DRF exceptions, Django's 404/403/400/500 under /api/, and domain
-ValidationErrors raised by services all come out in this shape.
+messages and `codes` to the machine-readable reason of each (`does_not_exist` for an id or
+PIN that names nothing, `required`, `invalid`, …), in the same order. DRF exceptions,
+Django's 404/403/400/500 under /api/, and domain ValidationErrors raised by services all
+come out in this shape.
 """
 
 from __future__ import annotations
@@ -33,10 +36,20 @@ DEFAULT_CODES = {
 }
 
 
-def error_body(status_code: int, message: str, code: str | None = None, fields: dict | None = None) -> dict:
+class Unavailable(exceptions.APIException):
+    """A service the request needs (a payment gateway, a model server) does not answer."""
+
+    status_code = status.HTTP_503_SERVICE_UNAVAILABLE
+    default_code = "unavailable"
+
+
+def error_body(
+    status_code: int, message: str, code: str | None = None, fields: dict | None = None, codes: dict | None = None
+) -> dict:
     body = {"code": code or DEFAULT_CODES.get(status_code, "error"), "message": str(message)}
     if fields:
         body["fields"] = fields
+        body["codes"] = codes or {name: ["invalid"] * len(messages) for name, messages in fields.items()}
     return body
 
 
@@ -44,26 +57,46 @@ def error_response(status_code: int, message: str, code: str | None = None, fiel
     return JsonResponse(error_body(status_code, message, code, fields), status=status_code)
 
 
-def _flatten(detail) -> dict:
-    """DRF's nested error detail as {field: [messages]}; nested fields get dotted names."""
+def _message(item) -> str:
+    return str(item)
+
+
+def _code(item) -> str:
+    return getattr(item, "code", None) or "invalid"
+
+
+def _flatten(detail, each=_message) -> dict:
+    """DRF's nested error detail as {field: [each(error)]}; nested fields get dotted names."""
     if isinstance(detail, list):
         if detail and all(isinstance(item, dict) for item in detail):
             fields = {}
             for index, item in enumerate(detail):
-                for key, value in _flatten(item).items():
+                for key, value in _flatten(item, each).items():
                     fields[f"{index}.{key}"] = value
             return fields
-        return {"non_field_errors": [str(item) for item in detail]}
+        return {"non_field_errors": [each(item) for item in detail]}
     fields: dict[str, list[str]] = {}
     for key, value in detail.items():
         if isinstance(value, dict) or (isinstance(value, list) and value and all(isinstance(v, dict) for v in value)):
-            for sub, messages in _flatten(value).items():
+            for sub, messages in _flatten(value, each).items():
                 fields[f"{key}.{sub}"] = messages
         elif isinstance(value, list):
-            fields[key] = [str(v) for v in value]
+            fields[key] = [each(v) for v in value]
         else:
-            fields[key] = [str(value)]
+            fields[key] = [each(value)]
     return fields
+
+
+def drf_detail(exc: DjangoValidationError):
+    """A Django ValidationError as DRF's error detail, keeping each error's code."""
+    from rest_framework.exceptions import ErrorDetail
+
+    def details(errors) -> list:
+        return [ErrorDetail(message, code=error.code or "invalid") for error in errors for message in error]
+
+    if hasattr(exc, "error_dict"):
+        return {field: details(errors) for field, errors in exc.error_dict.items()}
+    return {"non_field_errors": details(exc.error_list)}
 
 
 def exception_handler(exc, context):
@@ -73,9 +106,7 @@ def exception_handler(exc, context):
 
         record_denial_of(exc, request=context.get("request"))
     if isinstance(exc, DjangoValidationError):
-        exc = exceptions.ValidationError(
-            exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
-        )
+        exc = exceptions.ValidationError(drf_detail(exc))
     elif isinstance(exc, Http404):
         exc = exceptions.NotFound()
     elif isinstance(exc, PermissionDenied):
@@ -88,8 +119,14 @@ def exception_handler(exc, context):
 
     if isinstance(exc, exceptions.ValidationError):
         detail = exc.detail
-        fields = _flatten(detail if isinstance(detail, (dict, list)) else [detail])
-        body = error_body(response.status_code, _("Some fields are invalid."), "validation_error", fields)
+        detail = detail if isinstance(detail, (dict, list)) else [detail]
+        body = error_body(
+            response.status_code,
+            _("Some fields are invalid."),
+            "validation_error",
+            _flatten(detail),
+            _flatten(detail, _code),
+        )
     elif isinstance(exc, exceptions.Throttled):
         # DRF's own wording has no Korean; Retry-After (set by DRF from exc.wait) says when.
         message = (

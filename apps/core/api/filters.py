@@ -10,6 +10,9 @@ A list view opts in per feature, and each shows in the OpenAPI schema only when 
 
 A bad filter value is a 400 `validation_error` naming the parameter; use `BooleanFilter`
 from here for yes/no parameters (strict: `?at_risk=-102` is an error, not "no filter").
+Filters by a related row take its id and narrow to nothing when no such row exists (a
+deleted coach's id lists no classes, it is not a bad request): subclass `FilterSet` from
+here, which `filterset_fields` views get too (`FilterBackend`).
 """
 
 from __future__ import annotations
@@ -17,7 +20,33 @@ from __future__ import annotations
 import django_filters as df
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django_filters.rest_framework import DjangoFilterBackend
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 from rest_framework.filters import OrderingFilter, SearchFilter
+
+
+@extend_schema_field(OpenApiTypes.INT64)
+class IdFilter(df.NumberFilter):
+    """A related row's id: any whole number; one that names no row matches nothing."""
+
+    field_class = forms.IntegerField
+
+
+class FilterSet(df.FilterSet):
+    @classmethod
+    def filter_for_field(cls, field, field_name, lookup_expr=None):
+        from django.db import models
+
+        if (field.many_to_one or field.one_to_one) and lookup_expr in (None, "exact"):
+            return IdFilter(field_name=f"{field_name}_id", label=f"{field_name} id")
+        if isinstance(field, models.BooleanField) and lookup_expr in (None, "exact"):
+            return BooleanFilter(field_name=field_name)
+        return super().filter_for_field(field, field_name, lookup_expr)
+
+
+class FilterBackend(DjangoFilterBackend):
+    filterset_base = FilterSet
 
 
 class DeclaredSearchFilter(SearchFilter):

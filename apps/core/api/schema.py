@@ -6,8 +6,10 @@
   and 413/415 where a body is sent. Undeclared status codes are failures of the schema
   fuzzing test (tests/core/test_schema_fuzz.py).
 - A write action that answers a list (roll_call) says "array", not a page.
+- Request bodies are documented as JSON only (see map_parsers).
 - `postprocess` turns drf-spectacular's `format: time` (RFC 3339 full-time, which needs a
-  UTC offset a validator insists on) into the `HH:MM[:SS[.ffffff]]` DRF reads and writes.
+  UTC offset a validator insists on) into the `HH:MM[:SS[.ffffff]]` DRF reads and writes,
+  and gives dates and date-times the pattern of the days the API takes (1900–2100).
 """
 
 from __future__ import annotations
@@ -17,6 +19,20 @@ from drf_spectacular.utils import OpenApiResponse, inline_serializer
 from rest_framework import serializers
 
 TIME_PATTERN = r"^([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9](\.[0-9]{1,6})?)?$"
+
+# Exactly the calendar days 1900-01-01 … 2100-12-31 that PlausibleDateField takes
+# (apps.core.api.fields), leap days included, so that a client generated from the schema
+# (or the fuzzer) knows which dates are accepted.
+_YEAR = r"(19[0-9]{2}|20[0-9]{2}|2100)"
+_LEAP_YEAR = r"(19(0[48]|[2468][048]|[13579][26])|20(0[048]|[2468][048]|[13579][26]))"
+_MONTH_DAY = r"((0[13578]|1[02])-(0[1-9]|[12][0-9]|3[01])|(0[469]|11)-(0[1-9]|[12][0-9]|30)|02-(0[1-9]|1[0-9]|2[0-8]))"
+DATE = rf"({_YEAR}-{_MONTH_DAY}|{_LEAP_YEAR}-02-29)"
+DATE_PATTERN = rf"^{DATE}$"
+# RFC 3339 date-times on those days, as DRF writes them and reads them, with a UTC offset
+# of at most 14 hours (the widest in use; PostgreSQL refuses +21:28).
+DATE_TIME_PATTERN = (
+    rf"^{DATE}T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\.[0-9]{{1,6}})?(Z|[+-](0[0-9]|1[0-3]):[0-5][0-9]|[+-]14:00)$"
+)
 
 ERROR_DESCRIPTIONS = {
     400: "Malformed or invalid request (`parse_error`, `validation_error` with `fields`).",
@@ -42,12 +58,23 @@ def error_serializer():
                 "fields": serializers.DictField(
                     child=serializers.ListField(child=serializers.CharField()), required=False
                 ),
+                "codes": serializers.DictField(
+                    child=serializers.ListField(child=serializers.CharField()), required=False
+                ),
             },
         )
     return _error
 
 
 class AutoSchema(SpectacularAutoSchema):
+    def map_parsers(self):
+        # The API's contract is JSON: forms are still read (a browser's plain form posts), but
+        # a schema that offered them would promise what a form cannot say (null, nesting).
+        # Upload endpoints, whose parsers take no JSON, keep their multipart body.
+        media_types = super().map_parsers()
+        json_types = [media_type for media_type in media_types if "json" in media_type]
+        return json_types or media_types
+
     def _get_paginator(self):
         # A write action answering a list (roll_call) is a plain array, and the schema must say
         # so; list and GET actions that page their rows (wallet history) stay paginated.
@@ -79,6 +106,10 @@ def postprocess(result, generator, request, public):
             if node.get("type") == "string" and node.get("format") == "time":
                 node["format"] = "partial-time"
                 node["pattern"] = TIME_PATTERN
+            elif node.get("type") == "string" and node.get("format") == "date" and "pattern" not in node:
+                node["pattern"] = DATE_PATTERN
+            elif node.get("type") == "string" and node.get("format") == "date-time" and "pattern" not in node:
+                node["pattern"] = DATE_TIME_PATTERN
             for value in node.values():
                 walk(value)
         elif isinstance(node, list):

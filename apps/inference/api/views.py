@@ -12,11 +12,12 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
+from apps.core.api.errors import drf_detail
 from apps.core.ratelimit import AI_THROTTLES
 
 from .. import services
 from ..jobs.models import InferenceJob
-from .serializers import InferenceJobSerializer, SubmitSerializer
+from .serializers import SUBMIT_SCHEMA, InferenceJobSerializer, SubmitSerializer
 
 
 @extend_schema(tags=["inference"])
@@ -33,7 +34,9 @@ class InferenceJobViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, view
             return [throttle() for throttle in AI_THROTTLES]
         return super().get_throttles()
 
-    @extend_schema(request=SubmitSerializer, responses={202: InferenceJobSerializer}, summary="Submit an AI job")
+    @extend_schema(
+        request={"application/json": SUBMIT_SCHEMA}, responses={202: InferenceJobSerializer}, summary="Submit an AI job"
+    )
     def create(self, request):
         form = SubmitSerializer(data=request.data)
         form.is_valid(raise_exception=True)
@@ -49,7 +52,7 @@ class InferenceJobViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, view
                 idempotency_key=f"api:{request.user.pk}:{key}" if key else None,
             )
         except DjangoValidationError as exc:
-            raise ValidationError(exc.message_dict) from exc
+            raise ValidationError(drf_detail(exc)) from exc
         return Response(InferenceJobSerializer(job).data, status=status.HTTP_202_ACCEPTED)
 
     @extend_schema(request=None, responses={200: InferenceJobSerializer}, summary="Cancel one of your AI jobs")

@@ -7,9 +7,10 @@ import json
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import JsonResponse
+from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
-from drf_spectacular.utils import extend_schema, inline_serializer
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import serializers
 from rest_framework.decorators import api_view, permission_classes
 from rest_framework.exceptions import ValidationError
@@ -17,14 +18,41 @@ from rest_framework.pagination import CursorPagination
 from rest_framework.response import Response
 
 from apps.accounts.api.permissions import HasPermission
+from apps.core.api.errors import Unavailable, drf_detail
+from apps.core.api.schema import error_serializer
 
 from .. import rates
+from ..gateway import GatewayError
 from ..models import Posting, Withdrawal
 from ..services import cashier, core, rakeback
 
+# The coins the cashier takes (models.Coin), in any letter case.
+COIN_IN_PATH = {"type": "string", "pattern": "^([Bb][Tt][Cc]|[Ee][Tt][Hh]|[Uu][Ss][Dd][Tt]|[Uu][Ss][Dd][Cc])$"}
+
+
+def withdrawal_request_schema() -> dict:
+    """What cashier.request_withdrawal takes (its own checks stay the authority)."""
+    from django.conf import settings
+
+    return {
+        "type": "object",
+        "required": ["amount", "coin", "address"],
+        "properties": {
+            "amount": {
+                "type": "integer",
+                "minimum": settings.WALLET_WITHDRAWAL_MIN,
+                "maximum": core.MAX_AMOUNT,
+                "description": "won",
+            },
+            "coin": COIN_IN_PATH,
+            # 10–200 characters once the blanks around it are taken off.
+            "address": {"type": "string", "pattern": r"^\s*\S.{8,198}\S\s*$"},
+        },
+    }
+
 
 def _refused(error: DjangoValidationError) -> ValidationError:
-    return ValidationError(error.message_dict if hasattr(error, "error_dict") else {"detail": error.messages})
+    return ValidationError(drf_detail(error))
 
 
 class PostingSerializer(serializers.ModelSerializer):
@@ -96,14 +124,18 @@ def history(request):
 
 
 @extend_schema(
-    responses=inline_serializer(
-        "DepositAddress",
-        {
-            "coin": serializers.CharField(),
-            "address": serializers.CharField(),
-            "confirmations": serializers.IntegerField(),
-        },
-    )
+    parameters=[OpenApiParameter("coin", COIN_IN_PATH, OpenApiParameter.PATH)],
+    responses={
+        200: inline_serializer(
+            "DepositAddress",
+            {
+                "coin": serializers.CharField(),
+                "address": serializers.CharField(),
+                "confirmations": serializers.IntegerField(),
+            },
+        ),
+        503: OpenApiResponse(error_serializer(), description="The payment gateway does not answer (`unavailable`)."),
+    },
 )
 @api_view(["GET"])
 @permission_classes([HasPermission("deposit:create")])
@@ -112,6 +144,8 @@ def deposit_address(request, coin: str):
         address = cashier.deposit_address(user=request.user, coin=coin, actor=request.user)
     except DjangoValidationError as error:
         raise _refused(error) from error
+    except GatewayError as error:
+        raise Unavailable(_("The payment gateway does not answer; try again in a minute.")) from error
     from django.conf import settings
 
     return Response(
@@ -120,7 +154,20 @@ def deposit_address(request, coin: str):
 
 
 @extend_schema(methods=["GET"], responses=WithdrawalSerializer(many=True))
-@extend_schema(methods=["POST"], request=WithdrawalSerializer, responses={201: WithdrawalSerializer})
+@extend_schema(
+    methods=["POST"],
+    request={"application/json": withdrawal_request_schema()},
+    responses={201: WithdrawalSerializer},
+    parameters=[
+        OpenApiParameter(
+            "Idempotency-Key",
+            {"type": "string", "minLength": 1, "maxLength": 80},
+            OpenApiParameter.HEADER,
+            required=True,
+            description="any unique string per withdrawal: a retry with the same key has one effect",
+        )
+    ],
+)
 @api_view(["GET", "POST"])
 @permission_classes([HasPermission(read="withdrawal:read", write="withdrawal:create")])
 def withdrawals(request):

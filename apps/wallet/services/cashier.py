@@ -232,6 +232,8 @@ def request_withdrawal(*, user, amount, coin: str, address: str, key: str, actor
     coin = _coin(coin)
     if isinstance(amount, bool) or not isinstance(amount, int):
         raise core.invalid(amount=_("Give a whole number of won."))
+    if amount > core.MAX_AMOUNT:
+        raise core.invalid(amount=_("At most ₩%(max)s.") % {"max": f"{core.MAX_AMOUNT:,}"})
     if amount < settings.WALLET_WITHDRAWAL_MIN:
         raise core.invalid(
             amount=_("The smallest withdrawal is ₩%(min)s.") % {"min": f"{settings.WALLET_WITHDRAWAL_MIN:,}"}
