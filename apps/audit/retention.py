@@ -85,3 +85,17 @@ def prune(*, days: int | None = None, now: datetime | None = None, dry_run: bool
             },
         )
         return Pruned(schema, removed, name, digest)
+
+
+def prune_every_schema(*, days: int | None = None, dry_run: bool = False) -> list[Pruned]:
+    """prune() in the public schema and in every tenant, one transaction each."""
+    from django_tenants.utils import schema_context
+
+    from apps.tenancy.models import Tenant
+
+    schemas = ["public", *Tenant.objects.filter(is_template=False).values_list("schema_name", flat=True)]
+    results = []
+    for schema in schemas:
+        with schema_context(schema):
+            results.append(prune(days=days, dry_run=dry_run))
+    return results

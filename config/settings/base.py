@@ -551,6 +551,12 @@ CELERY_BEAT_SCHEDULE: dict = {
     },
     # Store review helper (seed 002): reports at 09:00 Seoul, the weekly analysis on
     # Mondays, Google reviews hourly, alerts held by quiet hours every five minutes.
+    # Audit entries older than AUDIT_RETENTION_DAYS exported, then removed (apps.audit.retention):
+    # once, from the public schema, for every schema, after the backups.
+    "audit-retention": {
+        "task": "apps.audit.tasks.prune_audit_log",
+        "schedule": crontab(hour=4, minute=30),
+    },
     "stores-daily-report": {
         "task": "apps.stores.tasks.report_daily",
         "schedule": crontab(hour=9, minute=0),

@@ -98,3 +98,26 @@ def test_the_command_dry_runs_and_prunes_every_schema(tenants, backup_dir):
     call_command("prune_audit_log", "--schema", tenants["academy"].schema, "--days", "30", stdout=out)
     with tenants["academy"].context():
         assert not AuditEntry.objects.filter(action="test.age1000").exists()
+
+
+@pytest.mark.django_db
+def test_retention_is_scheduled_nightly_and_prunes_every_schema(tenants, backup_dir, settings):
+    """The retention ran only by hand before: the nightly schedule now runs it everywhere."""
+    from celery.schedules import crontab
+
+    from apps.audit.tasks import prune_audit_log
+
+    entry = settings.CELERY_BEAT_SCHEDULE["audit-retention"]
+    assert entry["task"] == prune_audit_log.name
+    assert entry["schedule"] == crontab(hour=4, minute=30)
+    assert "_tenant_types" not in entry.get("options", {}).get("headers", {})  # once, from public
+    settings.AUDIT_RETENTION_DAYS = 365
+    for name in ("academy", "store"):
+        with tenants[name].context():
+            _entries([900])
+    removed = prune_audit_log.apply().get()
+    assert removed[tenants["academy"].schema] >= 1 and removed[tenants["store"].schema] >= 1
+    for name in ("academy", "store"):
+        with tenants[name].context():
+            assert not AuditEntry.objects.filter(action="test.age900").exists()
+    assert all(count == 0 for count in prune_audit_log.apply().get().values())  # idempotent

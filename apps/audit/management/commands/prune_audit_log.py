@@ -1,7 +1,7 @@
 from django.core.management.base import BaseCommand, CommandError
 from django_tenants.utils import schema_context
 
-from apps.audit.retention import prune
+from apps.audit.retention import prune, prune_every_schema
 from apps.tenancy.models import Tenant
 
 
@@ -22,14 +22,15 @@ class Command(BaseCommand):
         if options["days"] is not None and options["days"] < 1:
             raise CommandError("--days must be at least 1.")
         if options["all"]:
-            schemas = ["public", *Tenant.objects.filter(is_template=False).values_list("schema_name", flat=True)]
+            results = prune_every_schema(days=options["days"], dry_run=options["dry_run"])
         else:
-            schemas = [options["schema"]]
-            if schemas[0] != "public" and not Tenant.objects.filter(schema_name=schemas[0]).exists():
-                raise CommandError(f"No tenant with schema {schemas[0]!r}.")
-        for schema in schemas:
+            schema = options["schema"]
+            if schema != "public" and not Tenant.objects.filter(schema_name=schema).exists():
+                raise CommandError(f"No tenant with schema {schema!r}.")
             with schema_context(schema):
-                result = prune(days=options["days"], dry_run=options["dry_run"])
+                results = [prune(days=options["days"], dry_run=options["dry_run"])]
+        for result in results:
+            schema = result.schema
             verb = "would remove" if options["dry_run"] else "removed"
             where = f" (exported to {result.file}, sha256 {result.sha256})" if result.file else ""
             self.stdout.write(f"{schema}: {verb} {result.removed} entries{where}")
