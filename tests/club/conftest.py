@@ -62,6 +62,13 @@ class Sock:
         await self.ws.disconnect()
 
 
+def raw_socket(domain: str, path: str, cookie: str) -> WebsocketCommunicator:
+    from config.asgi import application
+
+    headers = [(b"host", domain.encode()), (b"cookie", f"mc_session={cookie}".encode())]
+    return WebsocketCommunicator(application, path, headers=headers)
+
+
 async def connect(domain: str, path: str, cookie: str | None, protocol: str = "club.json.v1") -> Sock:
     from config.asgi import application
 
@@ -94,7 +101,7 @@ def scripted_deck(holes: list[str], board: str = "") -> list[str]:
         if not street:
             break
         order += [burn, *street]
-    order += [c for c in rest if c not in order]
+    order += [c for c in rest + burns if c not in order]
     assert len(order) == 52 and len(set(order)) == 52 and n >= 2
     return order
 
@@ -164,3 +171,16 @@ def club_table(live_club, live_db):
 
         redis().delete(table_key(table.pk))
     assert_books_balance(t.schema)
+
+
+@pytest.fixture
+def other_club(live_tenant):
+    """A second committed club with one signed-in player (cookie on `.cookie`)."""
+    other = live_tenant("club")
+    with other.context():
+        stranger = make_user("stranger")
+        grant(stranger, "player")
+    client = other.client()
+    assert client.post("/accounts/login/", {"login": "stranger", "password": "Pw-1234-abcd!"}).status_code == 302
+    other.cookie = client.cookies["mc_session"].value
+    return other
