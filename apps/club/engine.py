@@ -348,35 +348,45 @@ def describe(operation) -> dict | None:
     return None
 
 
-def phh(game: Game, *, table: str, hand_id: str, players: list[str]) -> str:
-    """The hand in PHH (pokerkit's HandHistory), currency KRW."""
+def history(setup: Setup, actions: list[str], **meta: Any):
+    """The hand as pokerkit's HandHistory (PHH): the stored action lines on the hand's
+    setup, raked as the live hand was, currency KRW. Iterating it replays the hand in
+    pokerkit alone (what `verify_hands` does)."""
     from pokerkit import HandHistory
 
-    history = HandHistory.from_game_state(
-        NoLimitTexasHoldem(
-            AUTOMATIONS,
-            True,
-            0,
-            (game.setup.small_blind, game.setup.big_blind),
-            game.setup.big_blind,
-            mode=Mode.CASH_GAME,
-        ),
-        game.state,
+    n = len(setup.stacks)
+    return HandHistory(
+        variant="NT",
+        ante_trimming_status=True,
+        antes=[0] * n,
+        blinds_or_straddles=[setup.small_blind, setup.big_blind] + [0] * (n - 2),
+        min_bet=setup.big_blind,
+        starting_stacks=list(setup.stacks),
+        actions=list(actions),
+        seats=list(setup.seats),
         currency="KRW",
         currency_symbol="₩",
-        table=table,
-        hand=hand_id,
-        players=players,
-        seats=[int(s) for s in game.setup.seats],
+        rake=HandRaker(setup.rule, setup.big_blind),
+        **meta,
     )
-    return history.dumps()
 
 
-def replay_phh(text: str, setup: Setup) -> State:
-    """Replay a stored PHH with pokerkit's own HandHistory, raked as the live hand was."""
+def phh_actions(game: Game) -> list[str]:
+    """The hand's PHH action lines, from pokerkit's own HandHistory.from_game_state."""
     from pokerkit import HandHistory
 
-    history = HandHistory.loads(text, rake=HandRaker(setup.rule, setup.big_blind))
+    kind = NoLimitTexasHoldem(
+        AUTOMATIONS,
+        True,
+        0,
+        (game.setup.small_blind, game.setup.big_blind),
+        game.setup.big_blind,
+        mode=Mode.CASH_GAME,
+    )
+    return list(HandHistory.from_game_state(kind, game.state).actions)
+
+
+def final_state(history) -> State:
     final = None
     for final in history:  # noqa: B007  the last state is the hand's end
         pass

@@ -28,7 +28,7 @@ def book_hand(*, table_id: int, hand: dict, game: engine.Game, result: engine.Re
         existing = Hand.objects.filter(table=table, number=setup.number).first()
         if existing is not None:  # booked already (a retry after a crash between commit and Redis)
             return existing
-        phh_actions = _phh_actions(game)
+        phh_actions = engine.phh_actions(game)
         booked = Hand.objects.create(
             table=table,
             number=setup.number,
@@ -88,24 +88,3 @@ def book_hand(*, table_id: int, hand: dict, game: engine.Game, result: engine.Re
             if seat.user_id and (seat.leaving or table.status == Table.Status.CLOSED):
                 _cash_out(seat, actor=actor)
     return booked
-
-
-def _phh_actions(game: engine.Game) -> list[str]:
-    """The hand's PHH action lines (pokerkit's HandHistory), stored for replay and export."""
-    from pokerkit import HandHistory
-
-    history = HandHistory.from_game_state(_game_type(game), game.state)
-    return list(history.actions)
-
-
-def _game_type(game: engine.Game):
-    from pokerkit import Mode, NoLimitTexasHoldem
-
-    return NoLimitTexasHoldem(
-        engine.AUTOMATIONS,
-        True,
-        0,
-        (game.setup.small_blind, game.setup.big_blind),
-        game.setup.big_blind,
-        mode=Mode.CASH_GAME,
-    )
