@@ -189,6 +189,7 @@ ZONE_ROLES: list[Role] = [
     ),
 ]
 
+
 def register() -> None:
     """Called from the app's AppConfig.ready()."""
     from apps.accounts.roles import register_resources, register_roles

@@ -58,7 +58,16 @@ class TableAdmin(PermissionAdminMixin, admin.ModelAdmin):
     permission_resource = "table"
     list_display = ["name", "room", "small_blind", "big_blind", "max_seats", "status", "hands_played"]
     list_filter = ["status", "big_blind"]
-    fields = ["room", "name", "small_blind", "big_blind", "max_seats", "min_buy_in_bb", "max_buy_in_bb", "action_seconds"]
+    fields = [
+        "room",
+        "name",
+        "small_blind",
+        "big_blind",
+        "max_seats",
+        "min_buy_in_bb",
+        "max_buy_in_bb",
+        "action_seconds",
+    ]
     inlines = [SeatInline]
     actions = ["open_tables", "close_tables"]
 
