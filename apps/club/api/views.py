@@ -116,11 +116,12 @@ class TableViewSet(ScopedViewSet, mixins.ListModelMixin, mixins.RetrieveModelMix
     @extend_schema(request=None, responses=SeatResult)
     @action(detail=True, methods=["post"], url_path="sit-in")
     def sit_in(self, request, pk=None):
+        return self._sitting(request, False)
+
+    def _sitting(self, request, out: bool) -> Response:
+        user = request.user
         return self._simple(
-            request,
-            lambda table: seating.set_sitting_out(
-                table=table, user=request.user, sitting_out=False, actor=request.user
-            ),
+            request, lambda table: seating.set_sitting_out(table=table, user=user, sitting_out=out, actor=user)
         )
 
     @extend_schema(request=None, responses=inline_serializer("ClubWaiting", {"waiting": serializers.BooleanField()}))
