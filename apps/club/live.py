@@ -71,7 +71,7 @@ def _send(group: str, event: dict) -> None:
 
 def publish(table_id: int, message: dict) -> int:
     """Send `message` to every socket of the table with the table's next sequence number
-    (call under the table's lock). Returns the number."""
+    (under the table's lock, so numbers go out in order). Returns the number."""
     seq = int(redis().hincrby(table_key(table_id), "seq", 1))
     _send(f"table.{table_id}", {"type": "club.table", "msg": {**message, "seq": seq, "table": table_id}})
     return seq
@@ -94,8 +94,10 @@ def seats_changed(table_id: int) -> None:
     """After a seat change commits: the table's sockets get the seats, the lobby is due a
     digest, and the table is on the drivers' list."""
     redis().sadd(active_key(), table_id)
-    with table_lock(table_id):
-        publish(table_id, {"t": "seats", "seats": seats_view(table_id)})
+    # Not under the table's lock (a service may still hold it when its transaction commits):
+    # the number is still taken atomically, and a message overtaken by another looks to the
+    # client like a gap, which a snapshot resolves.
+    publish(table_id, {"t": "seats", "seats": seats_view(table_id)})
     mark_lobby_dirty()
 
 

@@ -77,20 +77,22 @@ def open_table(
     return table
 
 
-@transaction.atomic
 def set_table_status(*, table: Table, status: str, actor=None) -> Table:
     """Open or close a table. Closing stands every player up: at once if no hand is in play,
     otherwise when the hand ends."""
     if status not in Table.Status.values:
         raise invalid(status=_("Status is open or closed."))
-    table = Table.objects.select_for_update().get(pk=table.pk)
-    table.status = status
-    table.save(update_fields=["status"])
-    record("club.table_status", table, actor=actor, status=status)
+    with transaction.atomic():
+        table = Table.objects.select_for_update().get(pk=table.pk)
+        table.status = status
+        table.save(update_fields=["status"])
+        record("club.table_status", table, actor=actor, status=status)
+        _changed(table)
     if status == Table.Status.CLOSED:
-        for seat in table.seats.filter(user__isnull=False):
+        # Each player on their own, after the status commits: standing up takes the table's
+        # lock before any row lock, as hand end does (apps.club.live).
+        for seat in table.seats.filter(user__isnull=False).select_related("user"):
             stand_up(table=table, user=seat.user, actor=actor)
-    _changed(table)
     return table
 
 
@@ -152,23 +154,23 @@ def _free_beyond_waiting(table: Table) -> bool:
     return empty > table.waiting.count()
 
 
-@transaction.atomic
 def stand_up(*, table: Table, user, actor=None) -> Seat | None:
     """Leave the table: the stack goes back to the wallet (cash-out). A player in the hand
-    being played leaves when it ends (their turn is folded by the clock)."""
-    seat = _seat_of(table, user)
-    if seat is None:
-        raise invalid(seat=_("You have no seat at this table."))
-    if live.in_hand(table.pk, user.pk):
-        seat.leaving = True
-        seat.status = Seat.Status.SITTING_OUT
-        seat.save(update_fields=["leaving", "status"])
-        record("club.seat_leaving", seat, actor=actor or user, table=table.pk, player=user.pk)
+    being played leaves when it ends (their turn is folded by the clock). Under the table's
+    lock, so a hand cannot be dealt to them between the check and the cash-out."""
+    with live.table_lock(table.pk), transaction.atomic():
+        seat = _seat_of(table, user)
+        if seat is None:
+            raise invalid(seat=_("You have no seat at this table."))
+        if live.in_hand(table.pk, user.pk):
+            seat.leaving = True
+            seat.status = Seat.Status.SITTING_OUT
+            seat.save(update_fields=["leaving", "status"])
+            record("club.seat_leaving", seat, actor=actor or user, table=table.pk, player=user.pk)
+        else:
+            _cash_out(seat, actor=actor or user)
         _changed(table)
         return seat
-    _cash_out(seat, actor=actor or user)
-    _changed(table)
-    return seat
 
 
 def _cash_out(seat: Seat, *, actor) -> None:
