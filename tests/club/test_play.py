@@ -129,12 +129,13 @@ async def test_a_hand_to_showdown_pays_the_best_hand_books_the_rake_and_hides_fo
 
     def booked():
         with t.context():
-            from apps.wallet.models import Account
+            from apps.wallet.models import Account, Transfer
 
             hand_row = Hand.objects.get(table=t.table, number=number)
             seats = {s.number: s.stack for s in Seat.objects.filter(table=t.table, user__isnull=False)}
             escrow = Account.objects.get(code=f"escrow:{t.table.escrow_ref}").balance
-            rake = Account.objects.get(code="house:rake").balance
+            transfer = Transfer.objects.get(idempotency_key=f"hand:{t.table.escrow_ref}:hand-{number}")
+            rake = transfer.postings.get(account__code="house:rake").amount
             return hand_row, seats, escrow, rake, set(hand_row.players.values_list("pk", flat=True))
 
     hand_row, seats, escrow, rake, players = await database_sync_to_async(booked)()
