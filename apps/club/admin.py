@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from apps.accounts.admin_mixins import PermissionAdminMixin
+from apps.core.admin import admin_permissions
 
 from . import models as m
 from .services import seating
@@ -117,7 +118,7 @@ class SeatAdmin(ReadOnly):
     """Seats with a player; the floor removes a player (their stack goes back to their wallet)."""
 
     permission_resource = "seat"
-    permissions = {"view": "table:read", "change": "seat:manage"}
+    permissions = admin_permissions("table:read", "seat:manage")
     list_display = ["table", "number", "user", "stack", "status", "leaving"]
     list_filter = ["status", "table"]
     actions = ["remove_players"]
@@ -141,6 +142,7 @@ class SeatAdmin(ReadOnly):
 @admin.register(m.Hand)
 class HandAdmin(ReadOnly):
     permission_resource = "hand"
+    permissions = admin_permissions("hand:read")
     list_display = ["table", "number", "ended_at", "button_seat", "rake"]
     list_filter = ["table"]
     readonly_fields = [
@@ -165,5 +167,6 @@ class HandAdmin(ReadOnly):
 @admin.register(m.HandArchive)
 class HandArchiveAdmin(ReadOnly):
     permission_resource = "hand"
+    permissions = admin_permissions("hand:read")
     list_display = ["table", "first_number", "last_number", "count", "created_at"]
     exclude = ["data"]

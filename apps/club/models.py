@@ -144,7 +144,9 @@ class Hand(models.Model):
     big_blind = models.BigIntegerField()
     # pokerkit positions in order (index 0 = small blind … last = button): seat and user id
     seats = models.JSONField()
-    players = models.ManyToManyField(settings.AUTH_USER_MODEL, related_name="club_hands", blank=True)
+    players = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, through="HandPlayer", related_name="club_hands", blank=True
+    )
     starting_stacks = models.JSONField()
     final_stacks = models.JSONField()
     rake = models.BigIntegerField(default=0)
@@ -168,6 +170,20 @@ class Hand(models.Model):
     @property
     def ref(self) -> str:
         return f"hand-{self.number}"
+
+
+class HandPlayer(models.Model):
+    """Who was dealt into a hand (a player's `own` hands). An explicit table so that deleting
+    a user elsewhere (an academy's) looks for no club table: PROTECT where it exists."""
+
+    hand = models.ForeignKey(Hand, on_delete=models.CASCADE)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=PROTECT_WHERE_PRESENT, related_name="+")
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["hand", "user"], name="club_hand_player_once")]
+
+    def __str__(self) -> str:
+        return f"{self.hand_id}:{self.user_id}"
 
 
 class HandArchive(models.Model):

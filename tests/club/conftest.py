@@ -167,9 +167,10 @@ def club_table(live_club, live_db):
     from tests.wallet.conftest import assert_books_balance
 
     with t.context():
-        from apps.club.live import redis, table_key
+        from apps.club.live import active_key, redis, table_key
 
         redis().delete(table_key(table.pk))
+        redis().srem(active_key(), table.pk)  # later tests' driver passes skip this table
     assert_books_balance(t.schema)
 
 
