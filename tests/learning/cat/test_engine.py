@@ -90,6 +90,8 @@ def test_sympson_hetter_keeps_maximum_exposure_under_its_target_in_simulation() 
     calibration = calibrate_sympson_hetter(
         bank, config, target=target, simulees=600, iterations=12, rng=np.random.default_rng(7)
     )
+    assert np.all(bank.exposure_k == 1.0)  # the bank given is left alone
+    assert calibration.exposure_k.min() < 0.5 and calibration.exposure_k.max() == 1.0
     controlled = ItemBank(bank.ids, bank.a, bank.b, bank.c, exposure_k=calibration.exposure_k)
     engine = CATEngine(controlled, CATConfig.from_dict({**config.to_dict(), "exposure": "sympson-hetter"}))
     # fresh simulees, not the calibration's
