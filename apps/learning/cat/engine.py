@@ -23,6 +23,15 @@ STATE_VERSION = 1
 # --------------------------------------------------------------------------- the bank
 
 
+class _ItemIndex(dict):
+    """id → bank position. A state restored against a bank that lost one of its items (retired
+    while an attempt was open) fails with the item named, not with a bare KeyError: the caller
+    must keep an attempt's administered items in the bank it builds for that attempt."""
+
+    def __missing__(self, item: object) -> int:
+        raise ValueError(f"item: {item!r} is not in the bank")
+
+
 class ItemBank:
     """The items a CAT may draw from, as parallel numpy arrays (index i = item ``ids[i]``).
 
@@ -76,7 +85,7 @@ class ItemBank:
             raise ValueError("c: every guessing parameter must be in [0, 1)")
         if np.any(self.exposure_k <= 0) or np.any(self.exposure_k > 1):
             raise ValueError("exposure_k: every K must be in (0, 1]")
-        self.index: dict[ItemId, int] = {item: i for i, item in enumerate(self.ids)}
+        self.index: dict[ItemId, int] = _ItemIndex((item, i) for i, item in enumerate(self.ids))
         if len(self.index) != n:
             raise ValueError("ids: an item id appears twice")
         self.area_names: list[str] = sorted(set(self.areas))

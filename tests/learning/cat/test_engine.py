@@ -241,6 +241,12 @@ def test_answer_must_be_for_the_pending_item_and_state_checks_its_shape() -> Non
         CATConfig.from_dict({"speed": 3})
     with pytest.raises(ValueError, match="a:"):
         ItemBank(["x"], [-1.0], [0.0], [0.2])
+    # restored against a bank without one of its items: the item is named
+    smaller = ItemBank(bank.ids[1:], bank.a[1:], bank.b[1:], bank.c[1:])
+    saved = state.to_dict()
+    saved["items"] = [bank.ids[0]]
+    with pytest.raises(ValueError, match=f"item: '{bank.ids[0]}' is not in the bank"):
+        CATEngine(smaller).next_item(CATState.from_dict(saved))
 
 
 # ------------------------------------------------------------------ results
