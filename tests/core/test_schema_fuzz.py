@@ -41,7 +41,14 @@ EXAMPLES = {GenerationMode.POSITIVE: 4, GenerationMode.NEGATIVE: 3}
 
 # Why a well-formed request may still be refused, which no schema can describe: what it
 # names does not exist, or the state of the books says no.
-REFUSED_BY_STATE = {"does_not_exist", "insufficient_funds", "rate_limited", "idempotency_conflict", "halted"}
+REFUSED_BY_STATE = {
+    "does_not_exist",
+    "insufficient_funds",
+    "rate_limited",
+    "idempotency_conflict",
+    "halted",
+    "plan_limit",
+}
 
 
 @schemathesis.check

@@ -14,6 +14,7 @@ from rest_framework.response import Response
 
 from apps.accounts.api.permissions import HasPermission
 from apps.accounts.scoping import visible_to
+from apps.core.api.body import object_body
 from apps.core.api.fields import PlausibleDateField
 from apps.core.api.viewsets import ScopedViewSet
 from apps.payments import services as payments
@@ -85,7 +86,9 @@ class GuardianLinkViewSet(ScopedViewSet, mixins.ListModelMixin):
     )
     @action(detail=True, methods=["post"])
     def decide(self, request, pk=None):
-        link = people.decide_link(self.get_object(), approve=bool(request.data.get("approve")), actor=request.user)
+        link = people.decide_link(
+            self.get_object(), approve=bool(object_body(request).get("approve")), actor=request.user
+        )
         return Response(s.GuardianLinkSerializer(link).data)
 
 
@@ -187,7 +190,7 @@ class SessionViewSet(ScopedViewSet, mixins.ListModelMixin, mixins.RetrieveModelM
         return Response(
             s.SessionSerializer(
                 schedule.cancel_session(
-                    self.get_object(), reason=str(request.data.get("reason", "")), actor=request.user
+                    self.get_object(), reason=str(object_body(request).get("reason", "")), actor=request.user
                 )
             ).data
         )
@@ -368,7 +371,7 @@ class InvoiceViewSet(ScopedViewSet, mixins.ListModelMixin, mixins.RetrieveModelM
         """Start an online payment of what is due; open `checkout_url` to pay."""
         payment = payments.start_payment(
             self.get_object(),
-            gateway=request.data.get("gateway") or None,
+            gateway=object_body(request).get("gateway") or None,
             base_url=request.build_absolute_uri("/"),
             actor=request.user,
         )

@@ -12,11 +12,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from ..models import Store, Subscription
-from .common import invalid
 
 ANALYTICS_LEVELS = ("basic", "advanced", "full")
 
@@ -79,10 +79,16 @@ def allows(feature: str, plan: Plan | None = None) -> bool:
     raise ValueError(f"unknown feature {feature!r}")
 
 
+def beyond_plan(**errors: str) -> ValidationError:
+    """What the plan does not allow, with the code `plan_limit`: the request is well formed,
+    the subscription says no (an upgrade, not a correction, is the answer)."""
+    return ValidationError({field: [ValidationError(message, code="plan_limit")] for field, message in errors.items()})
+
+
 def require(feature: str, *, field: str = "plan") -> Plan:
     plan = current()
     if not allows(feature, plan):
-        raise invalid(
+        raise beyond_plan(
             **{
                 field: _("The %(plan)s plan does not include %(feature)s; upgrade to use it.")
                 % {"plan": plan.label, "feature": FEATURE_LABELS[feature]}
@@ -96,7 +102,7 @@ def check_store_limit() -> None:
     if plan.max_stores is None:
         return
     if Store.objects.filter(archived=False).count() >= plan.max_stores:
-        raise invalid(
+        raise beyond_plan(
             plan=_("The %(plan)s plan allows %(count)d store(s); upgrade to add another.")
             % {"plan": plan.label, "count": plan.max_stores}
         )

@@ -18,6 +18,7 @@ from rest_framework.pagination import CursorPagination
 from rest_framework.response import Response
 
 from apps.accounts.api.permissions import HasPermission
+from apps.core.api.body import object_body
 from apps.core.api.errors import Unavailable, drf_detail
 from apps.core.api.schema import error_serializer
 
@@ -174,15 +175,15 @@ def withdrawals(request):
     if request.method == "GET":
         rows = Withdrawal.objects.filter(user=request.user).order_by("-id")[:100]
         return Response(WithdrawalSerializer(rows, many=True).data)
-    key = request.headers.get("Idempotency-Key") or request.data.get("idempotency_key")
+    key = request.headers.get("Idempotency-Key") or object_body(request).get("idempotency_key")
     if not key:
         raise ValidationError({"idempotency_key": ["Send an Idempotency-Key header: a retry then has one effect."]})
     try:
         withdrawal = cashier.request_withdrawal(
             user=request.user,
-            amount=request.data.get("amount"),
-            coin=request.data.get("coin", ""),
-            address=request.data.get("address", ""),
+            amount=object_body(request).get("amount"),
+            coin=object_body(request).get("coin", ""),
+            address=object_body(request).get("address", ""),
             key=f"api:{request.user.pk}:{key}",
             actor=request.user,
         )
