@@ -65,7 +65,7 @@ _INPUTS = {
             {
                 "type": "object",
                 "required": ["prompt"],
-                "properties": {"prompt": _text(), "messages": {"type": "null"}},
+                "properties": {"prompt": _text(), "messages": {"nullable": True, "enum": [None]}},
             },
         ]
     },
