@@ -12,6 +12,7 @@ import datetime
 from django.core.validators import RegexValidator
 from django.db import models
 from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -36,10 +37,13 @@ class PlausibleDateTimeField(serializers.DateTimeField):
     default_error_messages = {"implausible": MESSAGE}
 
     def to_internal_value(self, value):
-        moment = super().to_internal_value(value)
-        offset = moment.utcoffset()
+        # The offset as written, before DRF converts to Seoul time: no place is more than 14
+        # hours from UTC, and a value like +21:28 reached PostgreSQL where it is not converted.
+        written = parse_datetime(value) if isinstance(value, str) else None
+        offset = written.utcoffset() if written is not None else None
         if offset is not None and abs(offset) > MAX_UTC_OFFSET:
-            self.fail("implausible")  # no place is more than 14 hours from UTC
+            self.fail("implausible")
+        moment = super().to_internal_value(value)
         day = timezone.localtime(moment).date() if timezone.is_aware(moment) else moment.date()
         if not EARLIEST <= day <= LATEST:
             self.fail("implausible")
