@@ -1,0 +1,3 @@
+from .people import Enrollment, Klass, Organisation, ParentLink, StaffMembership, Student
+
+__all__ = ["Enrollment", "Klass", "Organisation", "ParentLink", "StaffMembership", "Student"]
