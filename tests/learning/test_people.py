@@ -123,3 +123,18 @@ def test_nickname_is_what_others_see(zone, people):
     assert student.shown_name == "수학왕"
     response = client.post("/api/v1/students/nickname/", {"nickname": "x" * 41}, content_type="application/json")
     assert response.status_code == 400
+
+
+def test_org_admin_reaches_the_users_of_their_organisation(zone, people):
+    from apps.accounts.models import User
+    from apps.accounts.scoping import visible_to
+
+    org, other = people.org(), people.org()
+    admin_user, _ = people.org_admin(org)
+    teacher, _ = people.teacher(org)
+    student, _ = people.student(org)
+    stranger, _ = people.student(other)
+    _outsider, _ = people.teacher(other)
+    seen = set(visible_to(User.objects.all(), admin_user, "user:read"))
+    assert seen == {admin_user, teacher, student.user}
+    assert stranger.user not in seen

@@ -94,7 +94,8 @@ class Command(BaseCommand):
                     name=name, tenant_type=tenant_type, domain=domain, schema_name=schema, plan=plan
                 )
             if not Domain.objects.filter(domain=domain).exists():
-                Domain.objects.create(domain=domain, tenant=tenant, is_primary=True)
+                Domain.objects.create(domain=domain, tenant=tenant, is_primary=not tenant.domains.exists())
+            services.ensure_role_hosts(tenant, domain)
             if tenant.status != Tenant.Status.ACTIVE:
                 tenant = services.build_schema(tenant)
             return tenant
