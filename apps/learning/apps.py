@@ -7,7 +7,7 @@ class LearningConfig(AppConfig):
     verbose_name = _("Learning zone")
 
     def ready(self) -> None:
-        from . import roles, scopes  # noqa: F401  the zone's roles and their row scopes
+        from . import roles, scopes, tasks  # noqa: F401  the zone's roles and their row scopes; its tasks
         from .services import people
 
         roles.register()

@@ -20,7 +20,7 @@ from django.db.models import Q
 from apps.accounts.models import User
 from apps.accounts.scoping import register_scope
 
-from .models import Klass, Organisation, ParentLink, Student
+from .models import Attempt, Exam, Klass, Organisation, ParentLink, Student
 
 
 def admin_orgs(user):
@@ -63,3 +63,10 @@ register_scope(User, "own_org")(
 register_scope(ParentLink, "own_org")(lambda user: student_rule("own_org", user))
 register_scope(ParentLink, "self")(lambda user: Q(student__user=user))
 register_scope(ParentLink, "own")(lambda user: Q(parent=user))
+
+register_scope(Exam, "own_org")(lambda user: Q(organisation__in=admin_orgs(user)))
+register_scope(Exam, "public")(lambda user: Q(is_public=True, status=Exam.Status.PUBLISHED))
+
+# Attempts are both the `attempt` and the `report` resource (a report is a finished attempt).
+for _scope in ("own_org", "assigned", "own_children", "self"):
+    register_scope(Attempt, _scope)(lambda user, scope=_scope: student_rule(scope, user))

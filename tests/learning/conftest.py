@@ -62,3 +62,31 @@ def people(member):
         grant_role(user, role)
 
     return People()
+
+
+@pytest.fixture
+def bank():
+    """bank(n, areas=...): n live 3PL items (a ~ 1.2, b spread over [-2.5, 2.5], c 0.2)."""
+    from apps.learning.services import items as svc
+
+    def make(n: int = 40, areas=("대수", "기하"), status: str = "live", prefix: str | None = None):
+        prefix = prefix or f"q{next(_n)}"
+        made = []
+        for i in range(n):
+            made.append(
+                svc.create_item(
+                    code=f"{prefix}-{i}",
+                    kind="choice",
+                    stem=f"문제 {i}: 2 + {i} = ?",
+                    choices=[str(i + 1), str(i + 2), str(i + 3), str(i + 4)],
+                    key="2",
+                    area=areas[i % len(areas)],
+                    status=status,
+                    a=1.0 + 0.4 * ((i * 7) % 5) / 4,
+                    b=-2.5 + 5.0 * i / max(n - 1, 1),
+                    c=0.2,
+                )
+            )
+        return made
+
+    return make
