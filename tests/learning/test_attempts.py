@@ -54,7 +54,7 @@ def take_to_the_end(client, exam, *, right=lambda item: True):
 
 
 def test_adaptive_exam_from_start_to_report(cat_exam, people):
-    student, client = people.student(people.org())
+    _student, client = people.student(people.org())
     attempt_id, seen = take_to_the_end(client, cat_exam, right=lambda item: item["position"] % 3 != 0)
     assert len(seen) == len(set(seen)), "an item was given twice"
     assert 5 <= len(seen) <= 12
@@ -124,7 +124,7 @@ def test_timer_submits_at_the_deadline(zone, bank, people):
 
     bank(20)
     exam = exam_svc.publish(exam_svc.create_exam(title="10분 테스트", kind="adaptive", time_limit_seconds=600))
-    student, client = people.student()
+    _student, client = people.student()
     start = post(client, f"/api/v1/exams/{exam.pk}/start/").json()
     attempt_id = start["attempt"]["id"]
     assert 590 <= start["attempt"]["remaining_seconds"] <= 600
@@ -212,13 +212,13 @@ def test_fixed_form_shuffled_gives_every_item_once(zone, bank, people):
 def test_who_sees_an_attempt(cat_exam, people, tenants):
     org = people.org()
     student, client = people.student(org)
-    other_student, other_client = people.student(org)
+    _other_student, other_client = people.student(org)
     teacher, teacher_client = people.teacher(org)
     outsider, outsider_client = people.teacher(org)
     klass = people_svc.create_class(organisation=org, name="1반", teachers=[teacher])
     people_svc.create_class(organisation=org, name="2반", teachers=[outsider])
     people_svc.enroll(klass, student)
-    parent, parent_client = people.parent()
+    _parent, parent_client = people.parent()
     attempt_id, _seen = take_to_the_end(client, cat_exam)
     report = f"/api/v1/attempts/{attempt_id}/report/"
 
