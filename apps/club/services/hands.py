@@ -19,6 +19,10 @@ from .. import engine
 from ..models import Hand, Seat, Table
 
 
+class StaleHand(Exception):
+    pass
+
+
 def book_hand(*, table_id: int, hand: dict, game: engine.Game, result: engine.Result, actor=None) -> Hand:
     """Write a finished hand. Conservation is asserted first (stacks + rake = before)."""
     setup = game.setup
@@ -28,6 +32,13 @@ def book_hand(*, table_id: int, hand: dict, game: engine.Game, result: engine.Re
         existing = Hand.objects.filter(table=table, number=setup.number).first()
         if existing is not None:  # booked already (a retry after a crash between commit and Redis)
             return existing
+        seated = dict(Seat.objects.filter(table=table, user__isnull=False).values_list("number", "user_id"))
+        if setup.number != table.hands_played + 1 or any(
+            seated.get(seat) != user for seat, user in zip(setup.seats, setup.users, strict=True)
+        ):
+            # A hand left in Redis by an earlier life of this table (a club dropped and made
+            # again under the same schema): not this table's, never booked.
+            raise StaleHand(f"table {table_id}: hand {setup.number} does not belong to the table as it is")
         phh_actions = engine.phh_actions(game)
         booked = Hand.objects.create(
             table=table,
