@@ -13,6 +13,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from apps.wallet.rake import HandRake
+from apps.wallet.services import core as wallet_core
 from apps.wallet.services import hands as wallet_hands
 
 from .. import engine
@@ -29,6 +30,9 @@ def book_hand(*, table_id: int, hand: dict, game: engine.Game, result: engine.Re
     assert sum(result.final_stacks) + result.rake == sum(setup.stacks), "chips not conserved"
     with transaction.atomic():
         table = Table.objects.select_for_update().get(pk=table_id)
+        # The wallet's books before the ledger's chain, as every money movement takes them: a
+        # hand without rake writes its ledger event first and may then cash players out.
+        wallet_core.lock_books()
         existing = Hand.objects.filter(table=table, number=setup.number).first()
         if existing is not None:  # booked already (a retry after a crash between commit and Redis)
             return existing
