@@ -1,5 +1,6 @@
 """Roles of the tenant types whose vertical is not built yet: zone (apps.learning,
-apps.kzone) and club (apps.wallet, apps.club).
+apps.kzone). The club's roles and resources moved to apps/wallet/roles.py and
+apps/club/roles.py.
 
 They are here only so that these types have their logins and permission checks before
 their apps arrive. The vertical that arrives moves its type's block into its own
@@ -188,17 +189,6 @@ ZONE_ROLES: list[Role] = [
     ),
 ]
 
-# Seed 004: the live tables' resources, until apps/club arrives (the wallet's resources and
-# the club's roles are registered by apps/wallet/roles.py).
-CLUB_RESOURCES: dict[str, tuple[str, ...]] = {
-    "room": CRUD,
-    "table": (*CRUD, "open", "close"),
-    "seat": ("take", "manage"),
-    "hand": ("read", "export"),
-    "player": (*CRUD, "ban"),
-    "report": ("read", "export"),
-}
-
 
 def register() -> None:
     """Called from the app's AppConfig.ready()."""
@@ -206,4 +196,3 @@ def register() -> None:
 
     register_resources("zone", ZONE_RESOURCES)
     register_roles("zone", *ZONE_ROLES)
-    register_resources("club", CLUB_RESOURCES)

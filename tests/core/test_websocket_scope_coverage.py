@@ -25,6 +25,12 @@ SCOPE_TESTS = {
     # a job's status and streamed tokens reach its requester only: not a neighbour in the
     # same tenant, not a user with the same id in another tenant
     "ws/inference/": "tests/inference/test_fleet.py::test_streamed_tokens_reach_the_requesters_socket_and_no_other",
+    # a table's events carry no hole cards; a player's hole cards reach their own sockets
+    # only (never another player's or a spectator's); another club hears nothing
+    "ws/club/table/<int:table_id>/": "tests/club/test_play.py::"
+    "test_a_hand_to_showdown_pays_the_best_hand_books_the_rake_and_hides_folded_cards",
+    "ws/club/lobby/": "tests/club/test_live.py::"
+    "test_another_clubs_sockets_hear_nothing_and_its_sessions_do_not_open_sockets_here",
 }
 
 
