@@ -1,3 +1,10 @@
+from django.urls import path
+
+from apps.learning.consumers import RoomConsumer
+
 from .common import websocket_urlpatterns as common
 
-websocket_urlpatterns = [*common]
+websocket_urlpatterns = [
+    *common,
+    path("ws/learning/rooms/<int:room_id>/", RoomConsumer.as_asgi()),
+]

@@ -1,0 +1,22 @@
+"""The zone's web app (app. host; /learn/ on a single development host)."""
+
+from django.urls import path
+
+from . import views
+
+app_name = "learning"
+
+urlpatterns = [
+    path("", views.dashboard, name="dashboard"),
+    path("exams/<int:pk>/start/", views.start_exam, name="start"),
+    path("attempts/<int:pk>/", views.attempt_page, name="attempt"),
+    path("attempts/<int:pk>/answer/", views.answer, name="answer"),
+    path("attempts/<int:pk>/submit/", views.submit, name="submit"),
+    path("attempts/<int:pk>/report/", views.report, name="report"),
+    path("teach/items/", views.items_page, name="items"),
+    path("teach/exams/", views.exams_page, name="exams"),
+    path("teach/exams/<int:pk>/", views.exam_results, name="exam-results"),
+    path("teach/rooms/", views.rooms_page, name="rooms"),
+    path("teach/rooms/<int:pk>/", views.room_page, name="room"),
+    path("rooms/<int:pk>/join/", views.join_room, name="join-room"),
+]
