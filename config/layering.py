@@ -39,7 +39,7 @@ FOUNDATION = [
 # tenant type → its apps; one vertical group each
 VERTICALS = {
     "academy": ["apps.academy", "apps.roster", "apps.portal"],
-    "zone": ["apps.learning", "apps.kzone"],
+    "zone": ["apps.learning", "apps.problems", "apps.kzone"],
     "store": ["apps.stores"],
     "club": ["apps.wallet", "apps.club"],
 }
@@ -47,7 +47,7 @@ VERTICALS = {
 # Inside a group: layers from the top ("a | b": a and b independent of each other).
 GROUP_LAYERS = {
     "academy": ["apps.roster | apps.portal", "apps.academy"],
-    "zone": ["apps.learning | apps.kzone"],
+    "zone": ["apps.problems | apps.kzone", "apps.learning"],
     "club": ["apps.club", "apps.wallet"],
 }
 

@@ -153,7 +153,7 @@ TENANT_TYPES = {
         "BASE_SCHEMA": "template_academy",
     },
     "zone": {
-        "APPS": [*PER_SCHEMA_APPS, *LIBRARY_APPS],
+        "APPS": [*PER_SCHEMA_APPS, *LIBRARY_APPS, "apps.problems"],
         "URLCONF": "config.urls.zone",
         "BASE_SCHEMA": "template_zone",
     },
