@@ -37,7 +37,7 @@ def llm_available() -> bool:
     return bool(fleet.ranked("llm"))
 
 
-def rule_based(submission: Submission, feedback_round: int, note: str) -> Feedback | None:
+def rule_based(submission: Submission, feedback_round: int, note: str, job=None) -> Feedback | None:
     graded = grading.grade_by_rubric(submission.answer_text, submission.problem.rubric)
     return services.store_feedback(
         submission.pk,
@@ -47,6 +47,7 @@ def rule_based(submission: Submission, feedback_round: int, note: str) -> Feedba
         backend=grading.RULE_BACKEND,
         label=_(RULE_LABEL),
         note=note,
+        job=job,
     )
 
 
@@ -87,18 +88,18 @@ def write(submission_id: int, feedback_round: int) -> str:
         dispatch.execute(job.pk)  # AtCapacity propagates: the job stays queued, the task retries
         job.refresh_from_db()
     if job.status != InferenceJob.Status.SUCCEEDED:
-        rule_based(submission, feedback_round, f"LLM job {job.pk} {job.status}: {job.error}"[:300])
+        rule_based(submission, feedback_round, f"LLM job {job.pk} {job.status}: {job.error}"[:300], job)
         return "rule-based"
     result = job.result or {}
     if not str(result.get("backend", "")).startswith("server:"):
         # Every server failed and the fleet's own CPU default (a template drafter) answered:
         # it cannot grade, the rubric's keywords can.
-        rule_based(submission, feedback_round, f"LLM servers failed; {result.get('backend')} answered")
+        rule_based(submission, feedback_round, f"LLM servers failed; {result.get('backend')} answered", job)
         return "rule-based"
     try:
         graded = grading.parse_llm_feedback(result.get("text", ""), problem.rubric)
     except grading.Unreadable as exc:
-        rule_based(submission, feedback_round, f"the LLM's answer was not usable: {exc}")
+        rule_based(submission, feedback_round, f"the LLM's answer was not usable: {exc}", job)
         return "rule-based"
     services.store_feedback(
         submission.pk,

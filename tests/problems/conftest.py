@@ -41,3 +41,19 @@ def make_problem():
         return services.create_problem(actor=actor, **{**base, **changes})
 
     return make
+
+
+# The inference sandbox fleet (real model servers on loopback) and its registry rows.
+from tests.inference.conftest import fleet, sandbox_fleet  # noqa: E402, F401
+
+
+def signed_in(t, username: str, *roles: str):
+    """A committed user of a live tenant with `roles`, signed in through allauth."""
+    from tests.utils import browser_login, grant, make_user
+
+    with t.context():
+        user = make_user(username)
+        grant(user, *roles)
+    client = t.client()
+    browser_login(client, username)
+    return user, client
