@@ -6,6 +6,8 @@ reach the requester's `ws/inference/` sockets through the inference job."""
 
 from __future__ import annotations
 
+from django.utils.translation import gettext
+
 from apps.core.websocket import broadcast_on_commit
 
 
@@ -26,7 +28,7 @@ def snapshot(submission) -> dict:
         if latest is None
         else {
             "source": latest.source,
-            "backend_label": latest.backend_label,
+            "backend_label": gettext(latest.backend_label) if latest.backend_label else "",
             "score": latest.score,
             "text": latest.text,
             "criteria": latest.criteria,

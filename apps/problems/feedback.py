@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import logging
 
-from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from apps.inference import dispatch, fleet
@@ -45,7 +44,7 @@ def rule_based(submission: Submission, feedback_round: int, note: str, job=None)
         graded,
         source=Feedback.Source.RULES,
         backend=grading.RULE_BACKEND,
-        label=_(RULE_LABEL),
+        label=RULE_LABEL,  # stored in English, translated where shown
         note=note,
         job=job,
     )

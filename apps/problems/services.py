@@ -17,6 +17,7 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from apps.audit import services as audit
 from apps.core.services import invalid, record
@@ -26,6 +27,7 @@ from .models import Feedback, Problem, Progress, Review, Submission
 
 log = logging.getLogger(__name__)
 
+ANSWER_KEY_LABEL = gettext_noop("Answer key")  # stored in English, translated where shown
 MAX_ANSWER_CHARS = 20_000
 MAX_CHOICES = 10
 MAX_CRITERIA = 12
@@ -215,7 +217,7 @@ def submit(
         _send_feedback_task(submission)
         events.submission_changed(submission)
         return submission
-    _store(submission, graded, source=Feedback.Source.KEY, backend="key", label=_("Answer key"))
+    _store(submission, graded, source=Feedback.Source.KEY, backend="key", label=ANSWER_KEY_LABEL)
     return submission
 
 

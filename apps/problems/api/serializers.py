@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from django.utils.translation import gettext
 from rest_framework import serializers
 
 from apps.core.api.fields import ModelSerializer
@@ -56,9 +57,7 @@ class ProblemWriteSerializer(serializers.Serializer):
     status = serializers.ChoiceField(choices=Problem.Status.choices, required=False)
     choices = serializers.ListField(child=serializers.CharField(max_length=500), required=False, max_length=10)
     correct_choice = serializers.IntegerField(min_value=0, max_value=9, required=False, allow_null=True)
-    accepted_answers = serializers.ListField(
-        child=serializers.CharField(max_length=200), required=False, max_length=20
-    )
+    accepted_answers = serializers.ListField(child=serializers.CharField(max_length=200), required=False, max_length=20)
     rubric = CriterionSerializer(many=True, required=False, max_length=12)
     points = serializers.IntegerField(min_value=1, max_value=100, required=False)
     language = serializers.CharField(max_length=30, required=False, allow_blank=True)
@@ -71,7 +70,16 @@ class SubmitSerializer(serializers.Serializer):
     idempotency_key = serializers.CharField(max_length=80, required=False)
 
 
+class TranslatedField(serializers.CharField):
+    """A label stored in English (its msgid), read in the request's language."""
+
+    def to_representation(self, value) -> str:
+        return gettext(str(value)) if value else ""
+
+
 class FeedbackSerializer(ModelSerializer):
+    backend_label = TranslatedField(read_only=True)
+
     class Meta:
         model = Feedback
         fields = ["id", "source", "backend", "backend_label", "score", "max_score", "criteria", "text", "note"]

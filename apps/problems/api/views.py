@@ -59,9 +59,7 @@ class ProblemViewSet(ScopedViewSet, mixins.ListModelMixin, mixins.RetrieveModelM
             return s.ProblemSerializer
         return s.StudentProblemSerializer
 
-    @extend_schema(
-        request=s.ProblemWriteSerializer, responses={201: s.ProblemSerializer}, summary="Write a problem"
-    )
+    @extend_schema(request=s.ProblemWriteSerializer, responses={201: s.ProblemSerializer}, summary="Write a problem")
     def create(self, request):
         form = s.ProblemWriteSerializer(data=request.data)
         form.is_valid(raise_exception=True)
