@@ -297,5 +297,3 @@ def _form_context(problem: Problem | None, posted) -> dict:
     else:
         values = {"kind": "essay", "status": "draft", "points": 10}
     return {"problem": problem, "values": values, "kinds": Problem.Kind.choices, "statuses": Problem.Status.choices}
-
-

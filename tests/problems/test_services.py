@@ -206,3 +206,16 @@ def test_a_bad_override_names_its_field(people, make_problem, kwargs, field):
         services.override(submission, actor=teacher, **kwargs)
     assert field in caught.value.message_dict
     assert not Review.objects.filter(submission=submission).exists()
+
+
+def test_the_demo_seeds_each_type_and_graded_work_and_runs_again(people, zone):
+    from apps.problems import demo
+
+    teacher, student = people
+    logins = list(demo.seed(zone.tenant))
+    assert logins == [(student.username, "/problems/"), (teacher.username, "/problems/review/")]
+    assert set(Problem.objects.values_list("kind", flat=True)) == {"choice", "short", "essay", "code"}
+    graded = Submission.objects.filter(student=student).order_by("pk")
+    assert [(s.problem.kind, s.status, s.score) for s in graded] == [("choice", "graded", 5), ("essay", "graded", 8)]
+    list(demo.seed(zone.tenant))
+    assert Problem.objects.count() == 4 and Submission.objects.filter(student=student).count() == 2
