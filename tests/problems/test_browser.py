@@ -16,13 +16,21 @@ from .conftest import ESSAY
 pytestmark = pytest.mark.browser
 
 GRADED = {
-    "criteria": [{"id": "c1", "score": 4, "comment": "재료를 모두 말함"}, {"id": "c2", "score": 3, "comment": "산소 빠짐"}],
+    "criteria": [
+        {"id": "c1", "score": 4, "comment": "재료를 모두 말함"},
+        {"id": "c2", "score": 3, "comment": "산소 빠짐"},
+    ],
     "feedback": "재료는 정확합니다. 산물 중 산소를 함께 쓰면 더 좋아요.",
 }
 
 
 def test_a_student_submits_an_essay_and_the_feedback_appears_live(
-    live_tenant, asgi_server, celery_worker, fleet, django, browser  # noqa: F811
+    live_tenant,
+    asgi_server,
+    celery_worker,
+    fleet,
+    django,  # noqa: F811
+    browser,  # noqa: F811
 ):
     from apps.problems import services
 
