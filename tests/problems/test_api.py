@@ -143,3 +143,31 @@ def test_another_tenants_session_reaches_nothing_here(member, tenants):
     foreign = tenants["academy"].client()
     foreign.cookies = student.cookies
     assert foreign.get(f"/api/v1/submissions/{sub['id']}/").status_code in (401, 403, 404)
+
+
+def test_asking_for_feedback_again_is_the_students_or_a_reviewers_and_is_rate_limited(member, tenants):
+    from apps.problems import feedback
+
+    _alice_user, alice = member("zone", "student")
+    _bob_user, bob = member("zone", "student")
+    essay = _problem(tenants, ESSAY)
+    sub = alice.post(f"/api/v1/problems/{essay.pk}/submit/", {"answer_text": "빛"}, content_type="application/json")
+    url = f"/api/v1/submissions/{sub.json()['id']}/feedback/"
+    pending = alice.post(url)
+    assert pending.status_code == 400 and "submission" in str(pending.json())  # still being written
+    with tenants["zone"].context():
+        feedback.write(sub.json()["id"], 1)
+    assert bob.post(url).status_code == 404
+    again = alice.post(url)
+    assert again.status_code == 202 and again.json()["status"] == "pending"
+    with tenants["zone"].context():
+        assert Submission.objects.get(pk=sub.json()["id"]).feedback_round == 2
+        feedback.write(sub.json()["id"], 2)
+    # 1 submission + 2 requests so far (the refused one counted too); 7 more fill the 10
+    codes = []
+    for _ in range(8):
+        with tenants["zone"].context():
+            row = Submission.objects.get(pk=sub.json()["id"])
+            feedback.write(row.pk, row.feedback_round)
+        codes.append(alice.post(url).status_code)
+    assert codes == [202] * 7 + [429]

@@ -19,7 +19,7 @@ from rest_framework.response import Response
 from apps.accounts.api.permissions import HasPermission
 from apps.accounts.permissions import has_permission
 from apps.core.api.viewsets import ScopedViewSet
-from apps.core.ratelimit import AI_THROTTLES
+from apps.core.ratelimit import AiAddressRateThrottle, AiRateThrottle
 
 from .. import services
 from ..models import Feedback, Problem, Progress, Review, Submission
@@ -28,9 +28,10 @@ from . import serializers as s
 
 
 def check_ai_rate(view, request) -> None:
-    """The AI limit, for requests that start AI work (DRF's throttles run per view, and a
-    choice answer on the same endpoint is not one)."""
-    for throttle in [cls() for cls in AI_THROTTLES]:
+    """The AI limits (AI_THROTTLES without the general API one, which the view's defaults
+    already counted), for requests that start AI work: DRF's throttles run per view, and a
+    choice answer on the same endpoint is not one."""
+    for throttle in (AiRateThrottle(), AiAddressRateThrottle()):
         if not throttle.allow_request(request, view):
             view.throttled(request, throttle.wait())
 
