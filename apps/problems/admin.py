@@ -4,7 +4,8 @@ reviews and progress are records, shown read-only in the viewer's scope."""
 
 from __future__ import annotations
 
-from django.contrib import admin, messages
+from django import forms
+from django.contrib import admin
 from django.core.exceptions import ValidationError
 
 from apps.accounts.admin_mixins import PermissionAdminMixin
@@ -14,8 +15,30 @@ from . import services
 from .models import Feedback, Problem, Progress, Review, Submission
 
 
+class ProblemForm(forms.ModelForm):
+    """The service's checks, run by the form: a bad rubric is shown on the form, by field."""
+
+    class Meta:
+        model = Problem
+        fields = list(services.FIELDS)
+
+    def clean(self):
+        data = super().clean()
+        fields = {name: data[name] for name in services.FIELDS if name in data}
+        try:
+            services.clean_problem(fields, current=self.instance if self.instance.pk else None)
+        except ValidationError as exc:
+            for field, errors in exc.message_dict.items():
+                if field in self.fields:
+                    self.add_error(field, errors)
+                else:
+                    self.add_error(None, [f"{field}: {message}" for message in errors])
+        return data
+
+
 @admin.register(Problem)
 class ProblemAdmin(PermissionAdminMixin, admin.ModelAdmin):
+    form = ProblemForm
     permission_resource = "problem"
     scope_rows = False  # a problem is the zone's; who may write it is the permission
     list_display = ["title", "kind", "topic", "status", "updated_at"]
@@ -28,16 +51,11 @@ class ProblemAdmin(PermissionAdminMixin, admin.ModelAdmin):
 
     def save_model(self, request, obj, form, change):
         data = {name: form.cleaned_data[name] for name in services.FIELDS if name in form.cleaned_data}
-        try:
-            if change:
-                services.update_problem(obj, actor=request.user, **data)
-            else:
-                obj.pk = services.create_problem(actor=request.user, **data).pk
-            obj.refresh_from_db()
-        except ValidationError as exc:
-            for message in exc.messages:
-                messages.error(request, message)
-            raise
+        if change:
+            services.update_problem(obj, actor=request.user, **data)
+        else:
+            obj.pk = services.create_problem(actor=request.user, **data).pk
+        obj.refresh_from_db()
 
 
 class FeedbackInline(ReadOnlyInline):
