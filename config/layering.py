@@ -47,7 +47,7 @@ VERTICALS = {
 # Inside a group: layers from the top ("a | b": a and b independent of each other).
 GROUP_LAYERS = {
     "academy": ["apps.roster | apps.portal", "apps.academy"],
-    "zone": ["apps.problems | apps.kzone", "apps.learning"],
+    "zone": ["apps.problems", "apps.learning | apps.kzone"],
     "club": ["apps.club", "apps.wallet"],
 }
 

@@ -29,6 +29,7 @@ SESSION_TENANTS = {
     "academy": ("academy", "t_academy_a", "a.academy.test"),
     "academy_b": ("academy", "t_academy_b", "b.academy.test"),
     "zone": ("zone", "t_zone_a", "a.zone.test"),
+    "zone_b": ("zone", "t_zone_b", "b.zone.test"),
     "store": ("store", "t_store_a", "a.store.test"),
     "store_b": ("store", "t_store_b", "b.store.test"),
     "club": ("club", "t_club_a", "a.club.test"),

@@ -5,7 +5,8 @@
   `Cross-Origin-Opener-Policy` come from Django's SecurityMiddleware and
   XFrameOptionsMiddleware, the CSP from django-csp.
 - `AdminAllowListMiddleware`: when ADMIN_IP_ALLOWLIST (CIDRs) is set, the admin — its
-  paths on every host (ADMIN_PATHS) and whole admin hosts (ADMIN_HOSTS) — answers only
+  paths on every host (ADMIN_PATHS) and whole admin hosts (ADMIN_HOSTS, and every tenant's
+  `admin.` host) — answers only
   clients inside it; anyone else gets the 403 page, and the refusal is audited.
 """
 
@@ -63,6 +64,8 @@ class AdminAllowListMiddleware:
 
     @staticmethod
     def _is_admin(request) -> bool:
+        if getattr(request, "host_role", None) == "admin":  # a tenant's admin. host (apps.tenancy.host_roles)
+            return True
         host = request.get_host().split(":")[0].lower()
         if host in {h.lower() for h in getattr(settings, "ADMIN_HOSTS", ())}:
             return True

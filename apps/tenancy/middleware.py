@@ -2,7 +2,7 @@ from django.db import connection
 from django.shortcuts import render
 from django_tenants.middleware.main import TenantMainMiddleware
 
-from . import hosts
+from . import host_roles, hosts
 
 
 class TenantMiddleware(TenantMainMiddleware):
@@ -30,4 +30,5 @@ class TenantMiddleware(TenantMainMiddleware):
             response = render(request, "tenancy/unavailable.html", {"tenant": tenant}, status=503)
             response["Retry-After"] = "30"
             return response
+        host_roles.apply(request)
         return None

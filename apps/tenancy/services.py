@@ -25,7 +25,7 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django_tenants.utils import schema_context, schema_exists
 
-from . import hosts
+from . import host_roles, hosts
 from .models import Domain, Plan, Tenant, TenantType, template_schema_name
 
 SCHEMA_NAME_RE = re.compile(r"^[a-z][a-z0-9_]{0,47}$")
@@ -66,8 +66,8 @@ def validate_new_tenant(*, name: str, tenant_type: str, domain: str, schema_name
         }
     if not HOSTNAME_RE.match(domain):
         errors["domain"] = _("%(domain)r is not a valid host name.") % {"domain": domain}
-    elif Domain.objects.filter(domain=domain).exists():
-        errors["domain"] = _("The domain %(domain)s already belongs to a tenant.") % {"domain": domain}
+    elif taken := Domain.objects.filter(domain__in=[domain, *host_roles.role_hosts(tenant_type, domain)]).first():
+        errors["domain"] = _("The domain %(domain)s already belongs to a tenant.") % {"domain": taken.domain}
     if (
         not SCHEMA_NAME_RE.match(schema_name)
         or schema_name in RESERVED_SCHEMAS
@@ -108,7 +108,20 @@ def register_tenant(
             name=name.strip(), type=tenant_type, schema_name=schema_name, plan=plan, status=Tenant.Status.PROVISIONING
         )
         Domain.objects.create(domain=domain, tenant=tenant, is_primary=True)
+        ensure_role_hosts(tenant, domain)
     return tenant
+
+
+def ensure_role_hosts(tenant: Tenant, domain: str) -> list[str]:
+    """Give `tenant` the role hosts of its type on `domain` (app., api., admin. for a
+    zone: apps.tenancy.host_roles) that it lacks; returns the hosts added."""
+    added = []
+    with schema_context("public"):
+        for host in host_roles.role_hosts(tenant.type, domain):
+            _row, created = Domain.objects.get_or_create(domain=host, defaults={"tenant": tenant, "is_primary": False})
+            if created:
+                added.append(host)
+    return added
 
 
 def build_schema(tenant: Tenant, *, method: str = Tenant.Method.CLONE) -> Tenant:

@@ -115,6 +115,7 @@ LIBRARY_APPS = [
     "drf_spectacular_sidecar",
     "channels",
     "pgtrigger",
+    "corsheaders",
     "apps.core",
     "apps.ops",
 ]
@@ -153,9 +154,18 @@ TENANT_TYPES = {
         "BASE_SCHEMA": "template_academy",
     },
     "zone": {
-        "APPS": [*PER_SCHEMA_APPS, *LIBRARY_APPS, "apps.problems"],
+        # apps.learning before apps.problems: seed_demo seeds the people first.
+        "APPS": [*PER_SCHEMA_APPS, *LIBRARY_APPS, "apps.learning", "apps.problems"],
         "URLCONF": "config.urls.zone",
         "BASE_SCHEMA": "template_zone",
+        # Seed 003's hosts per zone domain (apps.tenancy.host_roles); the bare domain keeps
+        # URLCONF, which serves all of them on one host.
+        "HOSTS": {
+            "www": "config.urls.zone_www",
+            "app": "config.urls.zone_app",
+            "api": "config.urls.zone_api",
+            "admin": "config.urls.zone_admin",
+        },
     },
     "store": {
         "APPS": [*PER_SCHEMA_APPS, *LIBRARY_APPS, "apps.payments", "apps.stores"],
@@ -192,6 +202,9 @@ MIDDLEWARE = [
     # they never touch the database.
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "apps.tenancy.middleware.TenantMiddleware",
+    # After the tenant (an api. host allows its own tenant's app./www. origins:
+    # apps.tenancy.host_roles.cors_allowed); answers preflights before sessions are read.
+    "corsheaders.middleware.CorsMiddleware",
     "apps.ops.middleware.TenantLogContextMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -266,6 +279,20 @@ ADMIN_IP_ALLOWLIST = env.list("ADMIN_IP_ALLOWLIST", default=[])
 ADMIN_PATHS = ["/admin/"]
 # Hosts that serve nothing but the admin (e.g. admin.example.com): every path is checked.
 ADMIN_HOSTS = env.list("ADMIN_HOSTS", default=[])
+# CORS (django-cors-headers): no origin is allowed by these lists; a tenant's api. host
+# allows its own app./www. hosts (apps.tenancy.host_roles.cors_allowed), for the API and
+# the app-token sign-in only.
+CORS_ALLOWED_ORIGINS: list[str] = []
+CORS_URLS_REGEX = r"^/(api|_allauth)/"
+CORS_ALLOW_HEADERS = (
+    "accept",
+    "accept-language",
+    "authorization",
+    "content-type",
+    "x-csrftoken",
+    "x-requested-with",
+    "x-session-token",
+)
 
 TEMPLATES = [
     {

@@ -15,21 +15,39 @@ common_api = [
 ]
 
 
-def tenant_urlpatterns(tenant_type: str, urlconf: str, api: list | None = None) -> list:
-    return [
-        path("", views.home, name="home"),
-        path("admin/", admin_site_for(tenant_type).urls),
-        # allauth's TOTP activation, returning to ?next= (apps.accounts.mfa_views)
-        path("accounts/2fa/totp/activate/", mfa_views.activate_totp, name="mfa_activate_totp"),
-        path("accounts/", include("allauth.urls")),
-        path("_allauth/", include("allauth.headless.urls")),
+ALL_PARTS = frozenset({"home", "admin", "accounts", "api"})
+
+
+def tenant_urlpatterns(tenant_type: str, urlconf: str, api: list | None = None, parts=ALL_PARTS) -> list:
+    """The shared URLs of a tenant host. A type served on several role hosts
+    (apps.tenancy.host_roles) takes only the `parts` each host serves: the core home page,
+    the admin, the sign-in pages (allauth's browser pages), the API (with allauth's app
+    sign-in, the schema and its docs)."""
+    patterns = []
+    if "home" in parts:
+        patterns.append(path("", views.home, name="home"))
+    if "admin" in parts:
+        patterns.append(path("admin/", admin_site_for(tenant_type).urls))
+    if "accounts" in parts:
+        patterns += [
+            # allauth's TOTP activation, returning to ?next= (apps.accounts.mfa_views)
+            path("accounts/2fa/totp/activate/", mfa_views.activate_totp, name="mfa_activate_totp"),
+            path("accounts/", include("allauth.urls")),
+        ]
+    if "accounts" in parts or "api" in parts:
+        patterns.append(path("_allauth/", include("allauth.headless.urls")))
+    patterns += [
         path("i18n/", include("django.conf.urls.i18n")),
         path("_ops/sentry-check/", views.sentry_check, name="sentry-check"),
-        path("api/v1/", include([*common_api, *(api or [])])),
-        path("api/schema/", SpectacularAPIView.as_view(urlconf=urlconf), name="schema"),
-        # The split view serves its start-up script as a file: the CSP allows no inline script.
-        path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="api-docs"),
     ]
+    if "api" in parts:
+        patterns += [
+            path("api/v1/", include([*common_api, *(api or [])])),
+            path("api/schema/", SpectacularAPIView.as_view(urlconf=urlconf), name="schema"),
+            # The split view serves its start-up script as a file: the CSP allows no inline script.
+            path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="api-docs"),
+        ]
+    return patterns
 
 
 handler400 = "apps.core.views.bad_request"

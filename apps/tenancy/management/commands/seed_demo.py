@@ -12,10 +12,21 @@ from apps.tenancy.models import Domain, Plan, Tenant
 DEMO_TENANTS = [
     # (type, schema, name, domain, plan)
     ("academy", "academy", "온리쌤 아카데미", "academy.localhost", "standard"),
-    ("zone", "univ", "UnivPrepAI", "univ.localhost", "standard"),
+    # Seed 003's learning zones, each on its own domain with www./app./api./admin. hosts;
+    # K-Zone answers on two domains (EXTRA_DOMAINS).
+    ("zone", "univ", "UnivPrepAI", "univprepai.localhost", "standard"),
+    ("zone", "college", "CollegePrepAI", "collegeprepai.localhost", "standard"),
+    ("zone", "skill", "SkillPrepAI", "skillprepai.localhost", "standard"),
+    ("zone", "medi", "MediPrepAI", "mediprepai.localhost", "standard"),
+    ("zone", "major", "MajorPrepAI", "majorprepai.localhost", "standard"),
+    ("zone", "kzone", "K-Zone", "my-ktube.localhost", "standard"),
+    ("zone", "mpc", "MPC Study", "mpcstudy.localhost", "standard"),
+    ("zone", "dreamseed", "DreamSeedAI", "dreamseedai.localhost", "standard"),
     ("store", "store", "우리가게 도우미", "store.localhost", "free"),
     ("club", "club", "MegaCity Club", "club.localhost", "standard"),
 ]
+# schema → more domains of the same tenant
+EXTRA_DOMAINS = {"kzone": ["my-ktube.ai.localhost"]}
 PLANS = [
     ("free", "Free", 0, 5),
     ("standard", "Standard", 99_000, 50),
@@ -71,7 +82,7 @@ class Command(BaseCommand):
                 ensure_superuser("admin", f"admin@{domain}", password, f"{name} admin")
                 rows.append((tenant_type, "admin", f"http://{domain}:{port}/admin/"))
                 for login, path in self.seed_apps(tenant):
-                    rows.append((tenant_type, login, f"http://{domain}:{port}{path}"))
+                    rows.append((tenant_type, login, self.url(domain, port, path)))
 
         self.stdout.write(self.style.SUCCESS("\nMegaCity demo is ready.\n"))
         self.stdout.write(f"  {'where':<10} {'login':<22} url")
@@ -85,19 +96,38 @@ class Command(BaseCommand):
             )
         return None
 
+    @staticmethod
+    def url(domain: str, port: int, path: str) -> str:
+        """A demo's path, or `@role/path` for the role host of a type served on several
+        (apps.tenancy.host_roles: `@app/` is http://app.<domain>:<port>/)."""
+        if path.startswith("@"):
+            role, _sep, rest = path[1:].partition("/")
+            return f"http://{role}.{domain}:{port}/{rest}"
+        return f"http://{domain}:{port}{path}"
+
     def ensure_tenant(self, tenant_type, schema, name, domain, plan) -> Tenant:
         with schema_context("public"):
             tenant = Tenant.objects.filter(schema_name=schema).first()
             if tenant is None:
                 self.stdout.write(f"Provisioning {tenant_type} tenant {name} on {domain} …")
-                return services.provision_tenant(
+                tenant = services.provision_tenant(
                     name=name, tenant_type=tenant_type, domain=domain, schema_name=schema, plan=plan
                 )
+                self.extra_domains(tenant, schema)
+                return tenant
+            self.extra_domains(tenant, schema)
             if not Domain.objects.filter(domain=domain).exists():
-                Domain.objects.create(domain=domain, tenant=tenant, is_primary=True)
+                Domain.objects.create(domain=domain, tenant=tenant, is_primary=not tenant.domains.exists())
+            services.ensure_role_hosts(tenant, domain)
             if tenant.status != Tenant.Status.ACTIVE:
                 tenant = services.build_schema(tenant)
             return tenant
+
+    @staticmethod
+    def extra_domains(tenant: Tenant, schema: str) -> None:
+        for extra in EXTRA_DOMAINS.get(schema, []):
+            Domain.objects.get_or_create(domain=extra, defaults={"tenant": tenant, "is_primary": False})
+            services.ensure_role_hosts(tenant, extra)
 
     def seed_apps(self, tenant: Tenant):
         """Each app of the tenant's type may ship `demo.py` with `seed(tenant)` returning

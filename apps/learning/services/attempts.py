@@ -1,0 +1,387 @@
+"""Attempts (issue 14, item 4): start, the current item, answer, submit, time-out.
+
+- **State.** The attempt row holds the engine's state (`Attempt.state`: {"cat": CATState,
+  "order": fixed form's item ids}) and a `version` bumped by every write; it is the truth.
+  After each commit the state in progress is copied to Redis (`cached_state`), so a web
+  process serving "what is my current item" reads the small row and the Redis copy
+  instead of the state column; a missing or older copy falls back to the row.
+- **One active attempt per student and exam** is a partial UNIQUE index; starting again
+  returns the attempt in progress (resume after a lost connection).
+- **Answers are immutable**: one Response row per item, append-only in the database, and
+  only the item being asked may be answered (the engine's `pending`).
+- **Timer.** `deadline` = start + the exam's time limit (+ time a live room's teacher
+  added). Every call checks it first (`expire_if_due`, lazily) and a Celery task sent on
+  commit for the deadline does the same; both are idempotent, whichever runs first submits
+  it as timed out.
+- Every event (started, answered, submitted, timed out) is one ledger event in the same
+  transaction and one audit-log entry.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from django.core.cache import cache
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from apps.audit.services import record as audit
+from apps.core.services import invalid, record
+
+from ..cat import CATState
+from ..models import Attempt, Enrollment, Exam, Item, Response, Student
+from ..rendering import markdown
+from . import items as item_services
+
+CACHE_TTL = 6 * 3600
+
+
+def _key(attempt_id: int) -> str:
+    return f"learning:attempt:{attempt_id}"
+
+
+# ---------------------------------------------------------------------------- state
+
+
+def load_state(attempt: Attempt) -> tuple[CATState, list[int] | None]:
+    data = attempt.state or {}
+    return CATState.from_dict(data["cat"]), data.get("order")
+
+
+def _dump(state: CATState, order: list[int] | None) -> dict[str, Any]:
+    data: dict[str, Any] = {"cat": state.to_dict()}
+    if order is not None:
+        data["order"] = order
+    return data
+
+
+def _cache_after_commit(attempt: Attempt) -> None:
+    payload = {"version": attempt.version, "status": attempt.status, "state": attempt.state}
+
+    def put() -> None:
+        if payload["status"] == Attempt.Status.ACTIVE:
+            cache.set(_key(attempt.pk), payload, CACHE_TTL)
+        else:
+            cache.delete(_key(attempt.pk))
+
+    transaction.on_commit(put)
+
+
+def cached_state(attempt: Attempt) -> dict[str, Any]:
+    """The attempt's state: the Redis copy when it is of the row's version, else the row's
+    own (loaded now if the caller deferred it)."""
+    payload = cache.get(_key(attempt.pk))
+    if payload and payload.get("version") == attempt.version:
+        return payload["state"]
+    state = Attempt.objects.filter(pk=attempt.pk).values_list("state", flat=True).get()
+    if attempt.is_active:
+        cache.set(_key(attempt.pk), {"version": attempt.version, "status": attempt.status, "state": state}, CACHE_TTL)
+    return state
+
+
+# ---------------------------------------------------------------------------- who may take what
+
+
+def may_take(exam: Exam, student: Student) -> bool:
+    if exam.status != Exam.Status.PUBLISHED:
+        return False
+    if exam.organisation_id is not None and exam.organisation_id != student.organisation_id:
+        return False
+    if exam.klass_id is not None:
+        return Enrollment.objects.filter(klass_id=exam.klass_id, student=student, is_active=True).exists()
+    return True
+
+
+# ---------------------------------------------------------------------------- items as shown
+
+
+def item_payload(item: Item, position: int) -> dict[str, Any]:
+    """What the student sees of an item: never its key or explanation."""
+    return {
+        "id": item.pk,
+        "position": position,
+        "kind": item.kind,
+        "area": item.area,
+        "stem_html": markdown(item.stem),
+        "choices": list(item.choices),
+        "image_url": item.image.url if item.image else None,
+    }
+
+
+@dataclass
+class Step:
+    """An attempt after a call: the item to show now (None when it is over)."""
+
+    attempt: Attempt
+    item: dict[str, Any] | None
+    correct: bool | None = None
+
+    @property
+    def finished(self) -> bool:
+        return not self.attempt.is_active
+
+
+def _pending_payload(state: CATState) -> dict[str, Any] | None:
+    if state.pending is None:
+        return None
+    item = Item.objects.get(pk=state.pending)
+    return item_payload(item, len(state.items) + 1)
+
+
+# ---------------------------------------------------------------------------- the calls
+
+
+def _select_next(engine, state: CATState, order: list[int] | None):
+    """Set the next pending item (None: the attempt stops; state.stop_reason says why)."""
+    if order is None:
+        return engine.next_item(state)
+    if state.pending is not None:
+        return state.pending
+    position = len(state.items)
+    if position >= len(order):
+        state.stop_reason = state.stop_reason or "completed"
+        return None
+    state.pending = order[position]
+    state.pending_scored = True
+    return state.pending
+
+
+def start(exam: Exam, student: Student, *, actor, request=None) -> tuple[Step, bool]:
+    """Start the exam, or resume the attempt in progress: (step, created)."""
+    from ..engine import engine_for
+
+    if not may_take(exam, student):
+        raise invalid(exam=_("This exam is not open to you."))
+    existing = Attempt.objects.filter(exam=exam, student=student, status=Attempt.Status.ACTIVE).first()
+    if existing is not None:
+        existing = expire_if_due(existing)
+        if existing.is_active:
+            state, _order = load_state(existing)
+            return Step(existing, _pending_payload(state)), False
+    engine = engine_for(exam)
+    try:
+        with transaction.atomic():
+            state = engine.start()
+            order = None
+            if exam.kind == Exam.Kind.FIXED:
+                order = list(engine.bank.ids)
+                if exam.order == Exam.Order.SHUFFLED:
+                    random.SystemRandom().shuffle(order)
+            now = timezone.now()
+            deadline = now + timedelta(seconds=exam.time_limit_seconds) if exam.time_limit_seconds else None
+            first = _select_next(engine, state, order)
+            attempt = Attempt.objects.create(
+                exam=exam,
+                student=student,
+                started_at=now,
+                deadline=deadline,
+                state=_dump(state, order),
+                version=1,
+                theta=state.theta,
+                se=state.se,
+            )
+            if first is not None:
+                item_services.count_exposure(first)
+            record("learning.attempt.started", attempt, actor=actor, exam=exam.pk, student=student.pk)
+            audit("learning.attempt.started", actor=actor, resource=attempt, request=request, details={"exam": exam.pk})
+            _cache_after_commit(attempt)
+            if deadline is not None:
+                _schedule_expiry(attempt)
+            if first is None:
+                _finish(attempt, engine, state, order, Attempt.Status.SUBMITTED, actor=actor, request=request)
+                return Step(attempt, None), True
+    except IntegrityError:
+        # Another request started the same exam at the same moment: resume that one.
+        existing = Attempt.objects.get(exam=exam, student=student, status=Attempt.Status.ACTIVE)
+        state, _order = load_state(existing)
+        return Step(existing, _pending_payload(state)), False
+    return Step(attempt, _pending_payload(state)), True
+
+
+def current(attempt: Attempt) -> Step:
+    """The item being asked now (resume): the same item until it is answered."""
+    attempt = expire_if_due(attempt)
+    if not attempt.is_active:
+        return Step(attempt, None)
+    state = CATState.from_dict(cached_state(attempt)["cat"])
+    return Step(attempt, _pending_payload(state))
+
+
+def answer(attempt: Attempt, *, item_id: int, answer: str, actor, request=None) -> Step:
+    """Record the answer to the item being asked and pick the next one."""
+    from ..engine import engine_for
+
+    attempt = expire_if_due(attempt)
+    if not attempt.is_active:
+        raise invalid(status=_("The attempt is over (%(status)s).") % {"status": attempt.get_status_display()})
+    answer = (answer or "").strip()
+    if not answer:
+        raise invalid(answer=_("Give an answer."))
+    if len(answer) > 500:
+        raise invalid(answer=_("At most 500 characters."))
+    with transaction.atomic():
+        attempt = Attempt.objects.select_for_update().select_related("exam").get(pk=attempt.pk)
+        if not attempt.is_active:
+            raise invalid(status=_("The attempt is over (%(status)s).") % {"status": attempt.get_status_display()})
+        state, order = load_state(attempt)
+        if state.pending is None or int(item_id) != state.pending:
+            raise invalid(item=_("This is not the item being asked (it may have been answered already)."))
+        item = Item.objects.get(pk=state.pending)
+        if item.kind == Item.Kind.CHOICE and not (answer.isdigit() and 1 <= int(answer) <= len(item.choices)):
+            raise invalid(answer=_("Choose one of 1 to %(n)d.") % {"n": len(item.choices)})
+        engine = engine_for(attempt.exam)
+        correct = item_services.is_correct(item, answer)
+        scored = state.pending_scored
+        engine.answer(state, item.pk, int(correct))
+        Response.objects.create(
+            attempt=attempt,
+            item=item,
+            position=len(state.items),
+            answer=answer,
+            correct=correct,
+            scored=scored,
+            theta_after=state.theta,
+            se_after=state.se,
+        )
+        item_services.count_response(item.pk, correct)
+        attempt.n_answered += 1
+        attempt.n_correct += int(correct)
+        attempt.theta, attempt.se = state.theta, state.se
+        following = _select_next(engine, state, order)
+        if following is not None:
+            item_services.count_exposure(following)
+        record(
+            "learning.attempt.answered",
+            attempt,
+            actor=actor,
+            item=item.pk,
+            position=len(state.items),
+            correct=correct,
+            scored=scored,
+        )
+        audit(
+            "learning.attempt.answered",
+            actor=actor,
+            resource=attempt,
+            request=request,
+            details={"item": item.pk, "position": len(state.items)},
+        )
+        if following is None:
+            _finish(attempt, engine, state, order, Attempt.Status.SUBMITTED, actor=actor, request=request)
+            return Step(attempt, None, correct)
+        _save(attempt, state, order)
+        return Step(attempt, item_payload(Item.objects.get(pk=following), len(state.items) + 1), correct)
+
+
+def submit(attempt: Attempt, *, actor, request=None) -> Attempt:
+    """The student hands in now (idempotent: a finished attempt is returned as it is)."""
+    from ..engine import engine_for
+
+    attempt = expire_if_due(attempt)
+    with transaction.atomic():
+        attempt = Attempt.objects.select_for_update().select_related("exam").get(pk=attempt.pk)
+        if not attempt.is_active:
+            return attempt
+        state, order = load_state(attempt)
+        _finish(
+            attempt,
+            engine_for(attempt.exam),
+            state,
+            order,
+            Attempt.Status.SUBMITTED,
+            actor=actor,
+            request=request,
+            reason="submitted",
+        )
+    return attempt
+
+
+def expire_if_due(attempt: Attempt, *, now=None) -> Attempt:
+    """Submit the attempt as timed out if its deadline has passed (idempotent)."""
+    from ..engine import engine_for
+
+    now = now or timezone.now()
+    if not attempt.is_active or attempt.deadline is None or now < attempt.deadline:
+        return attempt
+    with transaction.atomic():
+        locked = Attempt.objects.select_for_update().select_related("exam").get(pk=attempt.pk)
+        if not locked.is_active or locked.deadline is None or now < locked.deadline:
+            return locked
+        state, order = load_state(locked)
+        _finish(locked, engine_for(locked.exam), state, order, Attempt.Status.TIMED_OUT, actor=None, reason="time")
+    return locked
+
+
+def extend(attempt: Attempt, seconds: int, *, actor, request=None) -> Attempt:
+    """Give an attempt in progress more time (a live room's teacher)."""
+    if not 1 <= seconds <= 6 * 3600:
+        raise invalid(seconds=_("Between 1 second and 6 hours."))
+    with transaction.atomic():
+        attempt = Attempt.objects.select_for_update().get(pk=attempt.pk)
+        if not attempt.is_active:
+            return attempt
+        if attempt.deadline is None:
+            attempt.deadline = timezone.now() + timedelta(seconds=seconds)
+        else:
+            attempt.deadline += timedelta(seconds=seconds)
+        attempt.extra_seconds += seconds
+        attempt.version += 1
+        attempt.save(update_fields=["deadline", "extra_seconds", "version", "updated_at"])
+        record("learning.attempt.extended", attempt, actor=actor, seconds=seconds)
+        audit("learning.attempt.extended", actor=actor, resource=attempt, request=request, details={"seconds": seconds})
+        _cache_after_commit(attempt)
+        _schedule_expiry(attempt)
+    return attempt
+
+
+# ---------------------------------------------------------------------------- inside
+
+
+def _save(attempt: Attempt, state: CATState, order: list[int] | None) -> None:
+    attempt.state = _dump(state, order)
+    attempt.version += 1
+    attempt.save(update_fields=["state", "version", "theta", "se", "n_answered", "n_correct", "updated_at"])
+    _cache_after_commit(attempt)
+
+
+def _finish(attempt, engine, state: CATState, order, status: str, *, actor, request=None, reason: str | None = None):
+    from ..engine import population_for, scale_for
+
+    engine.finish(state, reason or "completed")
+    result = engine.result(state, scale=scale_for(attempt.exam), population=population_for(attempt.exam, engine))
+    codes = dict(Item.objects.filter(pk__in=state.items).values_list("pk", "code"))
+    data = result.to_dict()
+    for row in data["log"]:
+        row["code"] = codes.get(row["item"], "")
+    attempt.status = status
+    attempt.finished_at = timezone.now()
+    attempt.theta, attempt.se = result.theta, result.se
+    attempt.scaled_score, attempt.percentile = result.scaled_score, result.percentile
+    attempt.stop_reason = result.stop_reason or ""
+    attempt.result = data
+    attempt.state = _dump(state, order)
+    attempt.version += 1
+    attempt.save()
+    kind = "learning.attempt.timed_out" if status == Attempt.Status.TIMED_OUT else "learning.attempt.submitted"
+    record(kind, attempt, actor=actor, theta=result.theta, se=result.se, reason=attempt.stop_reason)
+    audit(kind, actor=actor, resource=attempt, request=request, details={"reason": attempt.stop_reason})
+    _cache_after_commit(attempt)
+    _after_finish(attempt)
+
+
+def _after_finish(attempt: Attempt) -> None:
+    """What follows a finished attempt once it commits: leaderboards, the live room."""
+    from . import hooks
+
+    for hook in hooks.FINISHED:
+        hook(attempt)
+
+
+def _schedule_expiry(attempt: Attempt) -> None:
+    from ..tasks import expire_attempt
+
+    expire_attempt.apply_async_on_commit(args=[attempt.pk], eta=attempt.deadline)
