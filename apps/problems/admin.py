@@ -69,6 +69,9 @@ class ReviewInline(ReadOnlyInline):
 
 
 class Records(PermissionAdminMixin, admin.ModelAdmin):
+    def get_queryset(self, request):
+        return super().get_queryset(request).distinct()  # scopes through class enrolments
+
     def role_permission(self, admin_action: str) -> str | None:
         return f"{self.permission_resource}:read" if admin_action == "view" else None
 

@@ -52,6 +52,15 @@ class Problem(models.Model):
     points = models.PositiveSmallIntegerField(_("points (choice and short answer)"), default=10)
     language = models.CharField(_("programming language"), max_length=30, blank=True)
     explanation = models.TextField(_("explanation (shown after grading)"), blank=True)
+    # The school whose staff wrote it (its org_admin manages it); none: the zone's own.
+    organisation = models.ForeignKey(
+        "learning.Organisation",
+        verbose_name=_("organisation"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="problems",
+    )
     author = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -198,7 +207,9 @@ class Review(models.Model):
 
 class Progress(models.Model):
     """One student's standing in one topic, recomputed from their graded submissions (the
-    latest per problem counts) whenever one of them is graded or overridden."""
+    latest per problem counts) whenever one of them is graded or overridden, and from the
+    scored answers of their finished exams (apps.learning) on items of that content area
+    whenever an attempt finishes."""
 
     student = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="problem_progress")
     topic = models.CharField(_("topic"), max_length=100)
@@ -207,6 +218,8 @@ class Progress(models.Model):
     points = models.PositiveIntegerField(_("points"), default=0)
     max_points = models.PositiveIntegerField(_("out of"), default=0)
     mastery = models.PositiveSmallIntegerField(_("mastery (%)"), default=0)
+    exam_answered = models.PositiveIntegerField(_("exam items answered"), default=0)
+    exam_correct = models.PositiveIntegerField(_("exam items correct"), default=0)
     last_activity = models.DateTimeField(_("last activity"), null=True, blank=True)
 
     class Meta:

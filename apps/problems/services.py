@@ -145,11 +145,42 @@ def clean_problem(data: dict, current: Problem | None = None) -> dict:
     return merged
 
 
+def _organisation_for(actor, organisation):
+    """The problem's school: the one given (the actor must be its staff, unless the actor
+    writes for the whole zone), else the actor's only school, else none (the zone's own)."""
+    from apps.learning.models import Organisation, StaffMembership
+
+    staff_of = (
+        set(StaffMembership.objects.filter(user=actor).values_list("organisation_id", flat=True))
+        if getattr(actor, "is_authenticated", False)
+        else set()
+    )
+    if organisation is None:
+        return Organisation.objects.get(pk=staff_of.pop()) if len(staff_of) == 1 else None
+    pk = organisation.pk if isinstance(organisation, Organisation) else organisation
+    found = Organisation.objects.filter(pk=pk).first() if isinstance(pk, int) and not isinstance(pk, bool) else None
+    if found is None or (staff_of and found.pk not in staff_of):
+        raise invalid(organisation=_("Not an organisation you teach in."))
+    return found
+
+
 @transaction.atomic
-def create_problem(*, actor, **data) -> Problem:
+def create_problem(*, actor, organisation=None, **data) -> Problem:
     fields = clean_problem(data)
-    problem = Problem.objects.create(author=actor if getattr(actor, "is_authenticated", False) else None, **fields)
-    record("problem.created", problem, actor=actor, type=problem.kind, topic=problem.topic, status=problem.status)
+    problem = Problem.objects.create(
+        author=actor if getattr(actor, "is_authenticated", False) else None,
+        organisation=_organisation_for(actor, organisation),
+        **fields,
+    )
+    record(
+        "problem.created",
+        problem,
+        actor=actor,
+        type=problem.kind,
+        topic=problem.topic,
+        status=problem.status,
+        organisation=problem.organisation_id,
+    )
     return problem
 
 
@@ -392,9 +423,36 @@ def override(
 # ---------------------------------------------------------------------------- progress
 
 
+def _exam_answers(student_id: int, topic: str) -> tuple[int, int, object]:
+    """Scored answers of the student's finished exams on items of content area `topic`:
+    (answered, correct, last answered)."""
+    from django.db.models import Count, Q
+
+    from apps.learning.models import Attempt, Response
+
+    row = Response.objects.filter(
+        attempt__student__user_id=student_id,
+        attempt__status__in=[Attempt.Status.SUBMITTED, Attempt.Status.TIMED_OUT],
+        scored=True,
+        item__area=topic,
+    ).aggregate(n=Count("pk"), correct=Count("pk", filter=Q(correct=True)), last=Max("answered_at"))
+    return row["n"], row["correct"], row["last"]
+
+
+def record_exam_progress(attempt) -> None:
+    """learning's attempt-finished hook (apps.learning.services.hooks.FINISHED, in the
+    finishing transaction): the student's progress in each content area the exam touched."""
+    areas = set(attempt.responses.filter(scored=True).values_list("item__area", flat=True))
+    for area in sorted(a for a in areas if a):
+        recompute_progress(attempt.student.user_id, area[:100])
+
+
 def recompute_progress(student_id: int, topic: str) -> Progress:
-    """A student's standing in a topic from their graded submissions: per problem, the
-    latest graded submission counts. Inside the caller's transaction."""
+    """A student's standing in a topic. Problems: per problem, the latest graded submission
+    counts (points, attempted, solved at 60 %). Exams: the scored answers of finished
+    attempts on items of that content area. Mastery is the problems' share of points, or the
+    exams' share of correct answers, or the mean of the two when there are both. Inside the
+    caller's transaction."""
     latest = (
         Submission.objects.filter(student_id=student_id, problem__topic=topic)
         .values("problem")
@@ -420,11 +478,17 @@ def recompute_progress(student_id: int, topic: str) -> Progress:
     # Two gradings of one student and topic at once: the row is made once, then locked.
     Progress.objects.bulk_create([Progress(student_id=student_id, topic=topic)], ignore_conflicts=True)
     progress = Progress.objects.select_for_update().get(student_id=student_id, topic=topic)
+    answered, correct, last_answer = _exam_answers(student_id, topic)
+    shares = [points / out_of] if out_of else []
+    shares += [correct / answered] if answered else []
     progress.attempted = attempted
     progress.solved = solved
     progress.points = points
     progress.max_points = out_of
-    progress.mastery = round(points * 100 / out_of) if out_of else 0
-    progress.last_activity = last_activity or timezone.now()
+    progress.exam_answered = answered
+    progress.exam_correct = correct
+    progress.mastery = round(100 * sum(shares) / len(shares)) if shares else 0
+    moments = [m for m in (last_activity, last_answer) if m is not None]
+    progress.last_activity = max(moments) if moments else timezone.now()
     progress.save()
     return progress

@@ -135,7 +135,7 @@ def _problem_context(request, problem: Problem, may_answer: bool) -> dict:
 def submission_page(request, pk: int):
     _need(request, "submission:read")
     rows = visible_to(Submission.objects.select_related("problem", "student"), request.user, "submission:read")
-    submission = rows.filter(pk=pk).first()
+    submission = rows.filter(pk=pk).distinct().first()
     if submission is None:
         raise Http404
     may_review = has_permission(request.user, "submission:review")
@@ -197,7 +197,7 @@ def review_queue(request):
     _need(request, "submission:review")
     rows = visible_to(Submission.objects.select_related("problem", "student"), request.user, "submission:read")
     reviewed = request.GET.get("reviewed") == "1"
-    rows = rows.filter(reviewed=reviewed).exclude(status=Submission.Status.PENDING)
+    rows = rows.filter(reviewed=reviewed).exclude(status=Submission.Status.PENDING).distinct()
     if request.GET.get("kind") in Problem.Kind.values:
         rows = rows.filter(problem__kind=request.GET["kind"])
     page = Paginator(rows.order_by("submitted_at", "id"), 50).get_page(request.GET.get("page"))
@@ -207,7 +207,7 @@ def review_queue(request):
 @login_required
 def progress_page(request):
     _need(request, "progress:read")
-    rows = visible_to(Progress.objects.select_related("student"), request.user, "progress:read")
+    rows = visible_to(Progress.objects.select_related("student"), request.user, "progress:read").distinct()
     page = Paginator(rows.order_by("student__username", "topic"), 100).get_page(request.GET.get("page"))
     return render(request, "problems/progress.html", {"page": page})
 

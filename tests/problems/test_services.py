@@ -213,7 +213,7 @@ def test_the_demo_seeds_each_type_and_graded_work_and_runs_again(people, zone):
 
     teacher, student = people
     logins = list(demo.seed(zone.tenant))
-    assert logins == [(student.username, "/problems/"), (teacher.username, "/problems/review/")]
+    assert logins == [(student.username, "@app/problems/"), (teacher.username, "@app/problems/review/")]
     assert set(Problem.objects.values_list("kind", flat=True)) == {"choice", "short", "essay", "code"}
     graded = Submission.objects.filter(student=student).order_by("pk")
     assert [(s.problem.kind, s.status, s.score) for s in graded] == [("choice", "graded", 5), ("essay", "graded", 8)]

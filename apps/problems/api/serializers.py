@@ -25,7 +25,7 @@ class ProblemSerializer(ModelSerializer):
         model = Problem
         fields = ["id", "kind", "title", "statement", "topic", "tags", "status", "choices", "correct_choice"]
         fields += ["accepted_answers", "rubric", "points", "max_score", "language", "explanation"]
-        fields += ["author", "created_at", "updated_at"]
+        fields += ["organisation", "author", "created_at", "updated_at"]
         read_only_fields = fields
 
 
@@ -62,6 +62,9 @@ class ProblemWriteSerializer(serializers.Serializer):
     points = serializers.IntegerField(min_value=1, max_value=100, required=False)
     language = serializers.CharField(max_length=30, required=False, allow_blank=True)
     explanation = serializers.CharField(max_length=20_000, required=False, allow_blank=True)
+    organisation = serializers.IntegerField(
+        min_value=1, required=False, help_text="Your school's id; by default your only school, or none."
+    )
 
 
 class SubmitSerializer(serializers.Serializer):
@@ -122,6 +125,6 @@ class OverrideSerializer(serializers.Serializer):
 class ProgressSerializer(ModelSerializer):
     class Meta:
         model = Progress
-        fields = ["id", "student", "topic", "attempted", "solved", "points", "max_points", "mastery"]
-        fields += ["last_activity"]
+        fields = ["id", "student", "topic", "attempted", "solved", "points", "max_points", "exam_answered"]
+        fields += ["exam_correct", "mastery", "last_activity"]
         read_only_fields = fields

@@ -72,7 +72,9 @@ class ProblemViewSet(ScopedViewSet, mixins.ListModelMixin, mixins.RetrieveModelM
         problem = self.get_object()
         form = s.ProblemWriteSerializer(data=request.data, partial=True)
         form.is_valid(raise_exception=True)
-        problem = services.update_problem(problem, actor=request.user, **form.validated_data)
+        data = dict(form.validated_data)
+        data.pop("organisation", None)  # a problem stays with the school that wrote it
+        problem = services.update_problem(problem, actor=request.user, **data)
         return Response(s.ProblemSerializer(problem).data)
 
     @extend_schema(
@@ -112,6 +114,9 @@ class SubmissionViewSet(ScopedViewSet, mixins.ListModelMixin, mixins.RetrieveMod
     filterset_class = f.SubmissionFilter
     ordering_fields = ["id", "submitted_at", "score"]
     ordering = ["-submitted_at", "-id"]
+
+    def get_queryset(self):
+        return super().get_queryset().distinct()  # a student in two of a teacher's classes: once
 
     @extend_schema(
         request=None,
@@ -155,3 +160,6 @@ class ProgressViewSet(ScopedViewSet, mixins.ListModelMixin, mixins.RetrieveModel
     filterset_class = f.ProgressFilter
     ordering_fields = ["topic", "mastery", "last_activity"]
     ordering = ["student", "topic"]
+
+    def get_queryset(self):
+        return super().get_queryset().distinct()
