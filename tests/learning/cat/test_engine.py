@@ -88,14 +88,16 @@ def test_sympson_hetter_keeps_maximum_exposure_under_its_target_in_simulation() 
     assert plain.exposure.max() > 0.9  # unconstrained: the best items go to everybody
 
     calibration = calibrate_sympson_hetter(
-        bank, config, target=target, simulees=400, iterations=15, rng=np.random.default_rng(7)
+        bank, config, target=target, simulees=600, iterations=12, rng=np.random.default_rng(7)
     )
+    assert np.all(bank.exposure_k == 1.0)  # the bank given is left alone
+    assert calibration.exposure_k.min() < 0.5 and calibration.exposure_k.max() == 1.0
     controlled = ItemBank(bank.ids, bank.a, bank.b, bank.c, exposure_k=calibration.exposure_k)
     engine = CATEngine(controlled, CATConfig.from_dict({**config.to_dict(), "exposure": "sympson-hetter"}))
     # fresh simulees, not the calibration's
     sim = simulate(engine, np.random.default_rng(8).normal(size=1000), rng=np.random.default_rng(9))
-    assert sim.exposure.max() <= target + 0.03  # sampling noise of 1,000 simulees (sd ≈ 0.015)
-    assert sim.rmse < plain.rmse + 0.1
+    assert sim.exposure.max() <= target
+    assert sim.rmse < plain.rmse + 0.05
 
 
 def test_content_balance_stays_within_one_item_of_the_targets() -> None:
@@ -239,6 +241,12 @@ def test_answer_must_be_for_the_pending_item_and_state_checks_its_shape() -> Non
         CATConfig.from_dict({"speed": 3})
     with pytest.raises(ValueError, match="a:"):
         ItemBank(["x"], [-1.0], [0.0], [0.2])
+    # restored against a bank without one of its items: the item is named
+    smaller = ItemBank(bank.ids[1:], bank.a[1:], bank.b[1:], bank.c[1:])
+    saved = state.to_dict()
+    saved["items"] = [bank.ids[0]]
+    with pytest.raises(ValueError, match=f"item: '{bank.ids[0]}' is not in the bank"):
+        CATEngine(smaller).next_item(CATState.from_dict(saved))
 
 
 # ------------------------------------------------------------------ results

@@ -127,6 +127,12 @@ def test_item_information_matches_the_closed_form(D: float) -> None:
         for k, item in enumerate(ITEMS):
             assert got[k] == pytest.approx(info_hand(theta, *item, D), rel=1e-6)
             assert probability(theta, a, b, c, D)[k] == pytest.approx(p_hand(theta, *item, D), rel=1e-12)
+    # the bank's faster form used by the selection
+    small = bank(D)
+    for theta in (-6.0, -1.0, 0.0, 2.2, 6.0):
+        assert small.information(theta) == pytest.approx(
+            [info_hand(theta, *item, D) for item in ITEMS], rel=1e-6, abs=1e-9
+        )
     # 2PL: maximum information D² a² / 4 at θ = b
     assert information(0.5, np.array([1.3]), np.array([0.5]), np.array([0.0]), D)[0] == pytest.approx(
         D * D * 1.3 * 1.3 / 4
