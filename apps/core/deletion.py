@@ -27,3 +27,13 @@ def SET_NULL_WHERE_PRESENT(collector, field, sub_objs, using):
 
 # Like SET_NULL: the collector must not evaluate the related rows before calling us.
 SET_NULL_WHERE_PRESENT.lazy_sub_objs = True
+
+
+def CASCADE_WHERE_PRESENT(collector, field, sub_objs, using):
+    """CASCADE from a user only where the referencing table exists (a zone's memberships,
+    say, exist only in zone schemas; users are deleted in every schema)."""
+    if _table_here(using, field.model._meta.db_table):
+        models.CASCADE(collector, field, sub_objs, using)
+
+
+CASCADE_WHERE_PRESENT.lazy_sub_objs = True

@@ -82,3 +82,75 @@ class ParentLinkAdmin(ReadOnlyAdminMixin, PermissionAdminMixin, admin.ModelAdmin
 
     def role_permission(self, admin_action: str) -> str | None:
         return "link:approve" if admin_action == "change" else super().role_permission(admin_action)
+
+
+@admin.register(m.Item)
+class ItemAdmin(ReadOnlyAdminMixin, PermissionAdminMixin, admin.ModelAdmin):
+    """Items are written through the API and the spreadsheet import (one rule, services/items.py)."""
+
+    permission_resource = "item"
+    list_display = ["code", "area", "kind", "status", "a", "b", "c", "exposure_k", "exposure_count", "response_count"]
+    list_filter = ["status", "area", "kind"]
+    search_fields = ["code", "stem"]
+
+
+class ExamItemInline(ReadOnlyInline):
+    model = m.ExamItem
+    fields = ["position", "item"]
+
+
+@admin.register(m.Exam)
+class ExamAdmin(ReadOnlyAdminMixin, PermissionAdminMixin, admin.ModelAdmin):
+    permission_resource = "exam"
+    list_display = ["title", "kind", "status", "organisation", "klass", "time_limit_seconds"]
+    list_filter = ["kind", "status"]
+    inlines = [ExamItemInline]
+
+
+class ResponseInline(ReadOnlyInline):
+    model = m.Response
+    fields = ["position", "item", "answer", "correct", "scored", "theta_after", "se_after", "answered_at"]
+
+
+@admin.register(m.Attempt)
+class AttemptAdmin(ReadOnlyAdminMixin, PermissionAdminMixin, admin.ModelAdmin):
+    permission_resource = "attempt"
+    list_display = [
+        "student",
+        "exam",
+        "status",
+        "n_answered",
+        "theta",
+        "se",
+        "scaled_score",
+        "percentile",
+        "started_at",
+    ]
+    list_filter = ["status", "exam"]
+    exclude = ["state"]
+    inlines = [ResponseInline]
+
+
+@admin.register(m.LiveRoom)
+class LiveRoomAdmin(ReadOnlyAdminMixin, PermissionAdminMixin, admin.ModelAdmin):
+    permission_resource = "exam"
+    list_display = ["exam", "klass", "status", "started_at", "ends_at"]
+    list_filter = ["status"]
+
+
+@admin.register(m.ZoneSite)
+class ZoneSiteAdmin(PermissionAdminMixin, admin.ModelAdmin):
+    """The landing page's text (title, description, OpenGraph)."""
+
+    permission_resource = "zone"
+    permissions = {"view": "zone:read", "add": "zone:update", "change": "zone:update", "delete": "zone:update"}
+    scope_rows = False
+    list_display = ["title", "tagline", "field"]
+
+    def save_model(self, request, obj, form, change):
+        from .services.site import save_site
+
+        save_site(obj, actor=request.user)
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False

@@ -20,7 +20,7 @@ from django.db.models import Q
 from apps.accounts.models import User
 from apps.accounts.scoping import register_scope
 
-from .models import Attempt, Exam, Klass, Organisation, ParentLink, Student
+from .models import Attempt, Exam, Klass, LiveRoom, Organisation, ParentLink, Student
 
 
 def admin_orgs(user):
@@ -70,3 +70,6 @@ register_scope(Exam, "public")(lambda user: Q(is_public=True, status=Exam.Status
 # Attempts are both the `attempt` and the `report` resource (a report is a finished attempt).
 for _scope in ("own_org", "assigned", "own_children", "self"):
     register_scope(Attempt, _scope)(lambda user, scope=_scope: student_rule(scope, user))
+
+register_scope(LiveRoom, "own_org")(lambda user: Q(klass__organisation__in=admin_orgs(user)))
+register_scope(LiveRoom, "public")(lambda user: Q(pk__in=[]))  # guests see no rooms

@@ -8,4 +8,12 @@ app_name = "learning"
 
 urlpatterns = [
     path("", views.dashboard, name="dashboard"),
+    path("exams/<int:pk>/start/", views.start_exam, name="start"),
+    path("attempts/<int:pk>/", views.attempt_page, name="attempt"),
+    path("attempts/<int:pk>/answer/", views.answer, name="answer"),
+    path("attempts/<int:pk>/submit/", views.submit, name="submit"),
+    path("attempts/<int:pk>/report/", views.report, name="report"),
+    path("teach/items/", views.items_page, name="items"),
+    path("teach/exams/", views.exams_page, name="exams"),
+    path("teach/exams/<int:pk>/", views.exam_results, name="exam-results"),
 ]

@@ -1,27 +1,182 @@
-"""The zone's web app, server-rendered: what each role starts from."""
+"""The zone's web app (app. host), server-rendered: a student takes exams and reads the
+report with its chart of θ and SE over the items; a teacher sees their classes, the item
+bank (with the spreadsheet import) and each exam's results; a parent reads the reports of
+the children of approved links. Every write calls the services; every read goes through
+the same row scopes as the API."""
 
 from __future__ import annotations
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.shortcuts import render
+from django.core.exceptions import ValidationError
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
 from apps.accounts.permissions import has_permission
-from apps.accounts.scoping import visible_to
+from apps.accounts.scoping import get_visible_or_404, visible_to
 
-from .models import Klass, Student
+from .charts import theta_chart
+from .models import Attempt, Exam, Item, Klass, Student
+from .services import attempts, items_io
 from .services.links import children_of
+
+
+def _student(request) -> Student | None:
+    return Student.objects.filter(user=request.user).first()
+
+
+def _open_exams(student: Student):
+    return [exam for exam in Exam.objects.filter(status=Exam.Status.PUBLISHED) if attempts.may_take(exam, student)]
 
 
 @login_required
 def dashboard(request):
     user = request.user
-    student = Student.objects.filter(user=user).first()
+    student = _student(request)
     context = {
         "student": student,
+        "exams": _open_exams(student) if student else [],
+        "my_attempts": student.attempts.select_related("exam")[:20] if student else [],
         "classes": list(visible_to(Klass.objects.all(), user, "class:read"))
         if has_permission(user, "class:read")
         else [],
         "children": children_of(user) if has_permission(user, "link:create") else [],
         "pending_links": student.parent_links.filter(status="pending").select_related("parent") if student else [],
+        "can_teach": has_permission(user, "item:read") or has_permission(user, "exam:update"),
     }
+    if context["children"]:
+        context["child_attempts"] = (
+            visible_to(Attempt.objects.select_related("exam", "student"), user, "report:read")
+            .exclude(status=Attempt.Status.ACTIVE)
+            .order_by("-finished_at")[:30]
+        )
     return render(request, "learning/dashboard.html", context)
+
+
+@login_required
+@require_POST
+def start_exam(request, pk: int):
+    student = _student(request)
+    if student is None:
+        raise Http404
+    exam = get_object_or_404(Exam, pk=pk)
+    try:
+        step, _created = attempts.start(exam, student, actor=request.user, request=request)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+        return redirect("learning:dashboard")
+    return redirect("learning:attempt", pk=step.attempt.pk)
+
+
+def _own_attempt(request, pk: int) -> Attempt:
+    attempt = get_visible_or_404(Attempt.objects.select_related("exam", "student"), request.user, "attempt:read", pk=pk)
+    if attempt.student.user_id != request.user.pk:
+        raise Http404
+    return attempt
+
+
+@login_required
+def attempt_page(request, pk: int):
+    """The item being asked now (the same one after a reload or a lost connection)."""
+    attempt = _own_attempt(request, pk)
+    step = attempts.current(attempt)
+    if step.finished:
+        return redirect("learning:report", pk=attempt.pk)
+    remaining = None
+    if step.attempt.deadline is not None:
+        remaining = max(0, int((step.attempt.deadline - timezone.now()).total_seconds()))
+    return render(
+        request, "learning/attempt.html", {"attempt": step.attempt, "item": step.item, "remaining": remaining}
+    )
+
+
+@login_required
+@require_POST
+def answer(request, pk: int):
+    attempt = _own_attempt(request, pk)
+    try:
+        step = attempts.answer(
+            attempt,
+            item_id=int(request.POST.get("item") or 0),
+            answer=request.POST.get("answer", ""),
+            actor=request.user,
+            request=request,
+        )
+    except (ValidationError, ValueError) as exc:
+        messages.error(request, " ".join(getattr(exc, "messages", [str(exc)])))
+        return redirect("learning:attempt", pk=pk)
+    if step.finished:
+        return redirect("learning:report", pk=pk)
+    return redirect("learning:attempt", pk=pk)
+
+
+@login_required
+@require_POST
+def submit(request, pk: int):
+    attempts.submit(_own_attempt(request, pk), actor=request.user, request=request)
+    return redirect("learning:report", pk=pk)
+
+
+@login_required
+def report(request, pk: int):
+    """θ, SE, scaled score, percentile, areas, the item log and the chart — for the student,
+    their teachers, their organisation and their parents (approved links): report:read."""
+    attempt = get_visible_or_404(Attempt.objects.select_related("exam", "student"), request.user, "report:read", pk=pk)
+    attempt = attempts.expire_if_due(attempt)
+    if attempt.is_active:
+        if attempt.student.user_id == request.user.pk:
+            return redirect("learning:attempt", pk=pk)
+        raise Http404
+    result = attempt.result or {}
+    log = result.get("log", [])
+    return render(
+        request,
+        "learning/report.html",
+        {"attempt": attempt, "areas": result.get("areas", []), "log": log, "chart": theta_chart(log)},
+    )
+
+
+# ---------------------------------------------------------------------------- teachers
+
+
+@login_required
+def items_page(request):
+    if not has_permission(request.user, "item:read"):
+        raise Http404
+    rows = visible_to(Item.objects.all(), request.user, "item:read").order_by("area", "code")
+    report = None
+    if request.method == "POST":
+        if not has_permission(request.user, "item:create"):
+            raise Http404
+        upload = request.FILES.get("file")
+        if upload is None:
+            messages.error(request, _("Choose a file."))
+        else:
+            report = items_io.import_items(
+                upload.read(), filename=upload.name, dry_run=bool(request.POST.get("dry_run")), actor=request.user
+            )
+            if not report.errors and not report.dry_run:
+                messages.success(
+                    request, _("Imported: %(c)d new, %(u)d updated.") % {"c": report.created, "u": report.updated}
+                )
+    return render(request, "learning/items.html", {"items": rows[:500], "count": rows.count(), "report": report})
+
+
+@login_required
+def exam_results(request, pk: int):
+    exam = get_visible_or_404(Exam.objects.all(), request.user, "exam:read", pk=pk)
+    if not has_permission(request.user, "report:read"):
+        raise Http404
+    rows = visible_to(Attempt.objects.filter(exam=exam).select_related("student"), request.user, "report:read")
+    return render(request, "learning/exam_results.html", {"exam": exam, "attempts": rows.order_by("-started_at")[:200]})
+
+
+@login_required
+def exams_page(request):
+    if not has_permission(request.user, "exam:update"):
+        raise Http404
+    rows = visible_to(Exam.objects.all(), request.user, "exam:read")
+    return render(request, "learning/exams.html", {"exams": rows})

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from django.db.models import Avg, Count, Q
-from drf_spectacular.utils import extend_schema, inline_serializer
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers
 from rest_framework.decorators import api_view, permission_classes
 from rest_framework.response import Response
@@ -68,3 +68,48 @@ def dashboard(request):
             ],
         }
     )
+
+
+LeaderboardSerializer = inline_serializer(
+    "LearningLeaderboard",
+    {
+        "board": serializers.CharField(),
+        "period": serializers.CharField(),
+        "rows": serializers.ListField(child=serializers.DictField()),
+    },
+)
+
+
+@extend_schema(
+    tags=["learning: analytics"],
+    parameters=[
+        OpenApiParameter("exam", int, required=False, description="An exam's board; the zone's when absent."),
+        OpenApiParameter("period", str, enum=["all", "week"], required=False),
+    ],
+    responses=LeaderboardSerializer,
+)
+@api_view(["GET"])
+@permission_classes([HasPermission("leaderboard:read")])
+def leaderboard(request):
+    """The top 20 by best scaled score, all-time or this week, shown by nickname."""
+    from django.utils import timezone
+    from django.utils.translation import gettext as _
+    from rest_framework.exceptions import ValidationError
+
+    from ..models import Exam
+    from ..services import leaderboards
+
+    exam = request.query_params.get("exam")
+    period = request.query_params.get("period", "all")
+    if period not in ("all", "week"):
+        raise ValidationError({"period": [_("all or week.")]})
+    board = "zone"
+    if exam:
+        if (
+            not (exam.isascii() and exam.isdigit())
+            or not visible_to(Exam.objects.all(), request.user, "exam:read").filter(pk=int(exam)).exists()
+        ):
+            raise ValidationError({"exam": [_("No such exam.")]})
+        board = f"exam.{int(exam)}"
+    key = "all" if period == "all" else leaderboards.week_of(timezone.now())
+    return Response({"board": board, "period": key, "rows": leaderboards.top(board, key)})

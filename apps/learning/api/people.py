@@ -9,6 +9,7 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
+from rest_framework.parsers import JSONParser
 from rest_framework.response import Response
 
 from apps.accounts.api.permissions import HasPermission
@@ -45,6 +46,7 @@ def _teachers(organisation: Organisation, ids: list[int]) -> list:
 
 @extend_schema(tags=["learning: people"])
 class OrganisationViewSet(ScopedViewSet, mixins.ListModelMixin, mixins.RetrieveModelMixin):
+    parser_classes = [JSONParser]  # JSON bodies only: a form's empty field is not an omitted one
     resource = "org"
     base_queryset = Organisation.objects.all()
     serializer_class = s.OrganisationSerializer
@@ -59,6 +61,7 @@ class OrganisationViewSet(ScopedViewSet, mixins.ListModelMixin, mixins.RetrieveM
 
 @extend_schema(tags=["learning: people"])
 class ClassViewSet(ScopedViewSet, mixins.ListModelMixin, mixins.RetrieveModelMixin):
+    parser_classes = [JSONParser]  # JSON bodies only: a form's empty field is not an omitted one
     resource = "class"
     base_queryset = Klass.objects.prefetch_related("teachers", "enrollments")
     serializer_class = s.ClassSerializer
@@ -123,6 +126,7 @@ class ClassViewSet(ScopedViewSet, mixins.ListModelMixin, mixins.RetrieveModelMix
 
 @extend_schema(tags=["learning: people"])
 class StudentViewSet(ScopedViewSet, mixins.ListModelMixin, mixins.RetrieveModelMixin):
+    parser_classes = [JSONParser]  # JSON bodies only: a form's empty field is not an omitted one
     resource = "student"
     base_queryset = Student.objects.select_related("user")
     serializer_class = s.StudentSerializer
@@ -146,6 +150,7 @@ class LinkViewSet(ScopedViewSet, mixins.ListModelMixin, mixins.RetrieveModelMixi
     """Parent–student links: a parent asks (POST, by e-mail or phone), the student or the
     organisation's administrator (a child under 14) approves or rejects."""
 
+    parser_classes = [JSONParser]  # JSON bodies only: a form's empty field is not an omitted one
     resource = "link"
     base_queryset = ParentLink.objects.select_related("student", "parent")
     serializer_class = s.LinkSerializer

@@ -15,6 +15,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from apps.core.deletion import SET_NULL_WHERE_PRESENT
 from apps.core.triggers import append_only
 
 from .items import Item
@@ -75,7 +76,7 @@ class Exam(Timestamped):
         verbose_name=_("created by"),
         null=True,
         blank=True,
-        on_delete=models.SET_NULL,
+        on_delete=SET_NULL_WHERE_PRESENT,
         related_name="+",
     )
 
@@ -120,6 +121,14 @@ class Attempt(Timestamped):
     started_at = models.DateTimeField(_("started"))
     deadline = models.DateTimeField(_("deadline"), null=True, blank=True)
     finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+    room = models.ForeignKey(
+        "learning.LiveRoom",
+        verbose_name=_("live room"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="attempts",
+    )
     # extra seconds granted (a live room's teacher extending the time)
     extra_seconds = models.PositiveIntegerField(_("extra time (seconds)"), default=0)
     state = models.JSONField(_("engine state"), default=dict)

@@ -2,8 +2,8 @@
 tags, a status (draft → pretest → live → retired), 3PL parameters and exposure counts.
 
 IRT model: P(θ) = c + (1 − c) / (1 + exp(−D·a·(θ − b))) with **D = 1.0** (ITEM_D: the
-logistic metric of the CAT engine, catsim, girth and mirt; parameters from a normal-ogive
-source are converted by multiplying a by 1.702 on import).
+logistic metric of the CAT engine, catsim, girth and mirt; parameters estimated in the
+normal-ogive metric must be converted before import: a × 1.702).
 """
 
 from __future__ import annotations
@@ -14,6 +14,8 @@ from django.core.validators import FileExtensionValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+
+from apps.core.deletion import SET_NULL_WHERE_PRESENT
 
 from .people import Organisation, Timestamped
 
@@ -79,7 +81,7 @@ class Item(Timestamped):
         verbose_name=_("created by"),
         null=True,
         blank=True,
-        on_delete=models.SET_NULL,
+        on_delete=SET_NULL_WHERE_PRESENT,
         related_name="+",
     )
 

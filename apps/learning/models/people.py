@@ -17,6 +17,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from apps.core.deletion import CASCADE_WHERE_PRESENT, SET_NULL_WHERE_PRESENT
 from apps.core.pii import EncryptedDateField, EncryptedTextField
 
 
@@ -55,7 +56,7 @@ class StaffMembership(Timestamped):
         Organisation, verbose_name=_("organisation"), on_delete=models.CASCADE, related_name="staff"
     )
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.CASCADE, related_name="learning_staff"
+        settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=CASCADE_WHERE_PRESENT, related_name="learning_staff"
     )
     kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
 
@@ -75,7 +76,10 @@ class Student(Timestamped):
     leaderboards, and what a parent may find them by (e-mail of the login, phone)."""
 
     user = models.OneToOneField(
-        settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.CASCADE, related_name="learning_student"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("user"),
+        on_delete=CASCADE_WHERE_PRESENT,
+        related_name="learning_student",
     )
     organisation = models.ForeignKey(
         Organisation,
@@ -121,7 +125,11 @@ class Klass(Timestamped):
     )
     name = models.CharField(_("name"), max_length=100)
     teachers = models.ManyToManyField(
-        settings.AUTH_USER_MODEL, verbose_name=_("teachers"), blank=True, related_name="learning_classes"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("teachers"),
+        blank=True,
+        related_name="learning_classes",
+        through="ClassTeacher",
     )
     is_active = models.BooleanField(_("active"), default=True)
 
@@ -133,6 +141,22 @@ class Klass(Timestamped):
 
     def __str__(self) -> str:
         return self.name
+
+
+class ClassTeacher(models.Model):
+    """A teacher of a class (the through table, so that deleting a user in a schema without
+    zone tables does not touch this one: apps.core.deletion)."""
+
+    klass = models.ForeignKey(Klass, verbose_name=_("class"), on_delete=models.CASCADE)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("teacher"), on_delete=CASCADE_WHERE_PRESENT)
+
+    class Meta:
+        verbose_name = _("class teacher")
+        verbose_name_plural = _("class teachers")
+        constraints = [models.UniqueConstraint(fields=["klass", "user"], name="learning_class_teacher_once")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} @ {self.klass_id}"
 
 
 class Enrollment(Timestamped):
@@ -167,7 +191,10 @@ class ParentLink(Timestamped):
         STAFF = "staff", _("Made by staff")
 
     parent = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("parent"), on_delete=models.CASCADE, related_name="learning_links"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("parent"),
+        on_delete=CASCADE_WHERE_PRESENT,
+        related_name="learning_links",
     )
     student = models.ForeignKey(
         Student, verbose_name=_("student"), on_delete=models.CASCADE, related_name="parent_links"
@@ -180,7 +207,7 @@ class ParentLink(Timestamped):
         verbose_name=_("decided by"),
         null=True,
         blank=True,
-        on_delete=models.SET_NULL,
+        on_delete=SET_NULL_WHERE_PRESENT,
         related_name="+",
     )
 

@@ -26,6 +26,7 @@ from typing import Any
 
 from django.core.cache import cache
 from django.db import IntegrityError, transaction
+from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -150,8 +151,9 @@ def _select_next(engine, state: CATState, order: list[int] | None):
     return state.pending
 
 
-def start(exam: Exam, student: Student, *, actor, request=None) -> tuple[Step, bool]:
-    """Start the exam, or resume the attempt in progress: (step, created)."""
+def start(exam: Exam, student: Student, *, actor, request=None, room=None) -> tuple[Step, bool]:
+    """Start the exam, or resume the attempt in progress: (step, created). In a live room
+    the room's end is the deadline."""
     from ..engine import engine_for
 
     if not may_take(exam, student):
@@ -159,6 +161,11 @@ def start(exam: Exam, student: Student, *, actor, request=None) -> tuple[Step, b
     existing = Attempt.objects.filter(exam=exam, student=student, status=Attempt.Status.ACTIVE).first()
     if existing is not None:
         existing = expire_if_due(existing)
+        if existing.is_active and room is not None and existing.room_id is None:
+            # Started alone before the room: it joins the room and its clock.
+            Attempt.objects.filter(pk=existing.pk).update(room=room, deadline=room.ends_at, version=F("version") + 1)
+            existing.refresh_from_db()
+            reschedule(existing)
         if existing.is_active:
             state, _order = load_state(existing)
             return Step(existing, _pending_payload(state)), False
@@ -172,7 +179,12 @@ def start(exam: Exam, student: Student, *, actor, request=None) -> tuple[Step, b
                 if exam.order == Exam.Order.SHUFFLED:
                     random.SystemRandom().shuffle(order)
             now = timezone.now()
-            deadline = now + timedelta(seconds=exam.time_limit_seconds) if exam.time_limit_seconds else None
+            if room is not None:
+                deadline = room.ends_at
+            elif exam.time_limit_seconds:
+                deadline = now + timedelta(seconds=exam.time_limit_seconds)
+            else:
+                deadline = None
             first = _select_next(engine, state, order)
             attempt = Attempt.objects.create(
                 exam=exam,
@@ -180,17 +192,19 @@ def start(exam: Exam, student: Student, *, actor, request=None) -> tuple[Step, b
                 started_at=now,
                 deadline=deadline,
                 state=_dump(state, order),
+                room=room,
                 version=1,
                 theta=state.theta,
                 se=state.se,
             )
             if first is not None:
-                item_services.count_exposure(first)
+                transaction.on_commit(lambda: item_services.count_exposure(first))
             record("learning.attempt.started", attempt, actor=actor, exam=exam.pk, student=student.pk)
             audit("learning.attempt.started", actor=actor, resource=attempt, request=request, details={"exam": exam.pk})
             _cache_after_commit(attempt)
             if deadline is not None:
                 _schedule_expiry(attempt)
+            _report(attempt)
             if first is None:
                 _finish(attempt, engine, state, order, Attempt.Status.SUBMITTED, actor=actor, request=request)
                 return Step(attempt, None), True
@@ -224,9 +238,11 @@ def answer(attempt: Attempt, *, item_id: int, answer: str, actor, request=None) 
     if len(answer) > 500:
         raise invalid(answer=_("At most 500 characters."))
     with transaction.atomic():
-        attempt = Attempt.objects.select_for_update().select_related("exam").get(pk=attempt.pk)
+        attempt = Attempt.objects.select_for_update(of=("self",)).select_related("exam").get(pk=attempt.pk)
         if not attempt.is_active:
             raise invalid(status=_("The attempt is over (%(status)s).") % {"status": attempt.get_status_display()})
+        if _paused(attempt):
+            raise invalid(status=_("The exam room is paused: wait for your teacher."))
         state, order = load_state(attempt)
         if state.pending is None or int(item_id) != state.pending:
             raise invalid(item=_("This is not the item being asked (it may have been answered already)."))
@@ -247,13 +263,22 @@ def answer(attempt: Attempt, *, item_id: int, answer: str, actor, request=None) 
             theta_after=state.theta,
             se_after=state.se,
         )
-        item_services.count_response(item.pk, correct)
         attempt.n_answered += 1
         attempt.n_correct += int(correct)
         attempt.theta, attempt.se = state.theta, state.se
         following = _select_next(engine, state, order)
+        _count_after_commit(item.pk, correct, following)
+        audit(
+            "learning.attempt.answered",
+            actor=actor,
+            resource=attempt,
+            request=request,
+            details={"item": item.pk, "position": len(state.items)},
+        )
         if following is not None:
-            item_services.count_exposure(following)
+            _save(attempt, state, order)
+        # The ledger event last: appending takes the tenant's chain lock until commit, so
+        # it is held for as little of the transaction as possible.
         record(
             "learning.attempt.answered",
             attempt,
@@ -263,18 +288,23 @@ def answer(attempt: Attempt, *, item_id: int, answer: str, actor, request=None) 
             correct=correct,
             scored=scored,
         )
-        audit(
-            "learning.attempt.answered",
-            actor=actor,
-            resource=attempt,
-            request=request,
-            details={"item": item.pk, "position": len(state.items)},
-        )
         if following is None:
             _finish(attempt, engine, state, order, Attempt.Status.SUBMITTED, actor=actor, request=request)
             return Step(attempt, None, correct)
-        _save(attempt, state, order)
+        _report(attempt)
         return Step(attempt, item_payload(Item.objects.get(pk=following), len(state.items) + 1), correct)
+
+
+def _count_after_commit(answered: int, correct: bool, served: int | None) -> None:
+    """Items' answer and exposure counts, after commit: statistics, not worth holding the
+    popular items' rows locked for the rest of the answer's transaction."""
+
+    def count() -> None:
+        item_services.count_response(answered, correct)
+        if served is not None:
+            item_services.count_exposure(served)
+
+    transaction.on_commit(count)
 
 
 def submit(attempt: Attempt, *, actor, request=None) -> Attempt:
@@ -283,7 +313,7 @@ def submit(attempt: Attempt, *, actor, request=None) -> Attempt:
 
     attempt = expire_if_due(attempt)
     with transaction.atomic():
-        attempt = Attempt.objects.select_for_update().select_related("exam").get(pk=attempt.pk)
+        attempt = Attempt.objects.select_for_update(of=("self",)).select_related("exam").get(pk=attempt.pk)
         if not attempt.is_active:
             return attempt
         state, order = load_state(attempt)
@@ -308,8 +338,8 @@ def expire_if_due(attempt: Attempt, *, now=None) -> Attempt:
     if not attempt.is_active or attempt.deadline is None or now < attempt.deadline:
         return attempt
     with transaction.atomic():
-        locked = Attempt.objects.select_for_update().select_related("exam").get(pk=attempt.pk)
-        if not locked.is_active or locked.deadline is None or now < locked.deadline:
+        locked = Attempt.objects.select_for_update(of=("self",)).select_related("exam").get(pk=attempt.pk)
+        if not locked.is_active or locked.deadline is None or now < locked.deadline or _paused(locked):
             return locked
         state, order = load_state(locked)
         _finish(locked, engine_for(locked.exam), state, order, Attempt.Status.TIMED_OUT, actor=None, reason="time")
@@ -370,6 +400,7 @@ def _finish(attempt, engine, state: CATState, order, status: str, *, actor, requ
     record(kind, attempt, actor=actor, theta=result.theta, se=result.se, reason=attempt.stop_reason)
     audit(kind, actor=actor, resource=attempt, request=request, details={"reason": attempt.stop_reason})
     _cache_after_commit(attempt)
+    _report(attempt)
     _after_finish(attempt)
 
 
@@ -379,6 +410,27 @@ def _after_finish(attempt: Attempt) -> None:
 
     for hook in hooks.FINISHED:
         hook(attempt)
+
+
+def _paused(attempt: Attempt) -> bool:
+    from ..models import LiveRoom
+
+    return bool(attempt.room_id) and LiveRoom.objects.filter(pk=attempt.room_id, status=LiveRoom.Status.PAUSED).exists()
+
+
+def _report(attempt: Attempt) -> None:
+    if attempt.room_id:
+        from .rooms import report_progress
+
+        report_progress(attempt)
+
+
+def reschedule(attempt: Attempt) -> None:
+    """After a deadline moved (a room resumed or extended): the Redis copy and the timer."""
+    attempt.refresh_from_db(fields=["deadline", "version", "status", "state"])
+    _cache_after_commit(attempt)
+    if attempt.deadline is not None:
+        _schedule_expiry(attempt)
 
 
 def _schedule_expiry(attempt: Attempt) -> None:

@@ -92,7 +92,7 @@ def _unscoped(user) -> bool:
 
 @transaction.atomic
 def decide_link(link: ParentLink, *, approve: bool, actor, request=None) -> ParentLink:
-    link = ParentLink.objects.select_for_update().select_related("student").get(pk=link.pk)
+    link = ParentLink.objects.select_for_update(of=("self",)).select_related("student").get(pk=link.pk)
     if not can_decide(link, actor):
         who = (
             _("the administrator of the child's organisation")
@@ -115,7 +115,7 @@ def decide_link(link: ParentLink, *, approve: bool, actor, request=None) -> Pare
 @transaction.atomic
 def revoke_link(link: ParentLink, *, actor, request=None) -> ParentLink:
     """End an open link: the parent, the student, or whoever may decide it."""
-    link = ParentLink.objects.select_for_update().select_related("student").get(pk=link.pk)
+    link = ParentLink.objects.select_for_update(of=("self",)).select_related("student").get(pk=link.pk)
     allowed = link.parent_id == actor.pk or link.student.user_id == actor.pk or can_decide(link, actor)
     if not allowed:
         raise invalid(status=_("You may not revoke this link."))

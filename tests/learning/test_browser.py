@@ -1,0 +1,126 @@
+"""A student takes the adaptive exam to the end in a real browser (Debian's chromium driven
+by Playwright) on the zone's app. host, served by the real ASGI server, and reads the report
+with its chart of θ and SE. Halfway, the page is left and the exam started again: the same
+question comes back (resume). Screenshots go to var/screenshots/learning-*.png."""
+
+from __future__ import annotations
+
+import re
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+
+from tests.utils import PASSWORD
+
+pytestmark = pytest.mark.browser
+SHOTS = Path(__file__).resolve().parents[2] / "var" / "screenshots"
+
+
+@pytest.fixture
+def django():
+    from django.db import connection
+
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        yield lambda fn, *args: pool.submit(fn, *args).result()
+        pool.submit(lambda: connection.close()).result()
+
+
+@pytest.fixture
+def browser(django):
+    sync_api = pytest.importorskip("playwright.sync_api")
+    if not Path("/usr/bin/chromium").exists():
+        pytest.skip("Debian's chromium is not installed")
+    with sync_api.sync_playwright() as playwright:
+        launched = playwright.chromium.launch(
+            executable_path="/usr/bin/chromium",
+            args=[
+                "--headless",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--host-resolver-rules=MAP *.test 127.0.0.1",
+            ],
+        )
+        yield launched
+        launched.close()
+
+
+def shot(page, name: str) -> None:
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / f"learning-{name}.png"), full_page=True)
+
+
+def build(t):
+    from apps.learning.services import exams, items, people
+
+    with t.context():
+        org = people.create_organisation(name="한빛고", code="hanbit")
+        student = people.create_student(
+            username="minjun", name="김민준", email="minjun@example.com", organisation=org, password=PASSWORD
+        )
+        for i in range(30):
+            items.create_item(
+                code=f"m-{i}",
+                kind="choice",
+                stem=f"**{i} + 1** 의 값은?",
+                choices=[str(i), str(i + 1), str(i + 2)],
+                key="2",
+                area="수학" if i % 2 else "영어",
+                status="live",
+                a=1.0 + (i % 4) * 0.2,
+                b=-2 + 4 * i / 29,
+                c=0.2,
+            )
+        exam = exams.create_exam(
+            title="적응형 진단",
+            kind="adaptive",
+            time_limit_seconds=1800,
+            cat_settings={"se_target": 0.5, "min_length": 4, "max_length": 8},
+        )
+        exams.publish(exam)
+        return student.pk, exam.pk
+
+
+def test_a_student_takes_the_adaptive_exam_to_the_end_and_reads_the_report(live_tenant, asgi_server, django, browser):
+    t = django(live_tenant, "zone")
+    _student, exam_id = django(build, t)
+    app = f"http://app.{t.domain}:{asgi_server.port}"
+    page = browser.new_context(locale="ko-KR").new_page()
+    page.set_default_timeout(20_000)
+
+    page.goto(f"{app}/")
+    assert "/accounts/login/" in page.url
+    page.fill("input[name=login]", "minjun")
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{app}/")
+    assert "적응형 진단" in page.content()
+    page.click(f"button[data-exam='{exam_id}']")
+    page.wait_for_url(re.compile(r"/attempts/\d+/$"))
+    shot(page, "question")
+
+    answered = 0
+    resumed = False
+    while "/report/" not in page.url:
+        question = page.text_content("#attempt .muted")
+        if answered == 2 and not resumed:
+            # The connection is lost: the student comes back and starts again.
+            resumed = True
+            page.goto(f"{app}/")
+            page.click(f"button[data-exam='{exam_id}']")
+            page.wait_for_url(re.compile(r"/attempts/\d+/$"))
+            assert page.text_content("#attempt .muted").split("·")[0] == question.split("·")[0]
+        page.check("input[name=answer][value='2']" if answered % 3 else "input[name=answer][value='1']")
+        page.click("#answer-button")
+        page.wait_for_load_state()
+        answered += 1
+        assert answered <= 8, "the CAT did not stop at its maximum length"
+    assert answered >= 4
+
+    shot(page, "report")
+    assert -4 <= float(page.text_content("#theta")) <= 4
+    assert 0 < float(page.text_content("#se")) < 1.5
+    assert page.locator("#theta-chart circle").count() == answered
+    assert page.locator("#log tbody tr").count() == answered
+    assert page.locator("#areas tbody tr").count() >= 1
