@@ -18,7 +18,18 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from apps.core.deletion import CASCADE_WHERE_PRESENT, SET_NULL_WHERE_PRESENT, _table_here
 from apps.core.triggers import append_only
+
+
+def PROTECT_WHERE_PRESENT(collector, field, sub_objs, using):
+    """PROTECT where the problems' tables exist (zone schemas). Users are deleted in every
+    schema: in an academy's there is nothing to protect and no table to look in."""
+    if _table_here(using, field.model._meta.db_table) and sub_objs:
+        models.PROTECT(collector, field, sub_objs, using)
+
+
+PROTECT_WHERE_PRESENT.lazy_sub_objs = True
 
 
 class Problem(models.Model):
@@ -62,7 +73,7 @@ class Problem(models.Model):
         related_name="problems",
     )
     author = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=SET_NULL_WHERE_PRESENT, related_name="+"
     )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
@@ -100,7 +111,10 @@ class Submission(models.Model):
         TEACHER = "teacher", _("Teacher")
 
     problem = models.ForeignKey(Problem, on_delete=models.PROTECT, related_name="submissions")
-    student = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="problem_submissions")
+    # Answers are records: a user who has any cannot be deleted.
+    student = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=PROTECT_WHERE_PRESENT, related_name="problem_submissions"
+    )
     answer_text = models.TextField(_("answer"), blank=True)
     choice = models.PositiveSmallIntegerField(_("choice"), null=True, blank=True)
     submitted_at = models.DateTimeField(_("submitted"), auto_now_add=True, db_index=True)
@@ -164,8 +178,15 @@ class Feedback(models.Model):
     text = models.TextField(_("feedback"), blank=True)
     # Why the LLM was not used or not believed, when it was not (shown to the teacher).
     note = models.CharField(_("note"), max_length=300, blank=True)
+    # The job that wrote it, kept as a record: feedback rows are append-only (no SET NULL),
+    # and a job's table is in every schema while this one is in zones only.
     job = models.ForeignKey(
-        "inference_jobs.InferenceJob", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        "inference_jobs.InferenceJob",
+        null=True,
+        blank=True,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        related_name="+",
     )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
@@ -183,7 +204,7 @@ class Review(models.Model):
     """A teacher's review of a submission: confirms or overrides the score (audited)."""
 
     submission = models.ForeignKey(Submission, on_delete=models.PROTECT, related_name="reviews")
-    reviewer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    reviewer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=PROTECT_WHERE_PRESENT, related_name="+")
     previous_score = models.PositiveSmallIntegerField(_("previous score"), null=True, blank=True)
     previous_graded_by = models.CharField(_("previously graded by"), max_length=12, blank=True)
     score = models.PositiveSmallIntegerField(_("score"))
@@ -211,7 +232,9 @@ class Progress(models.Model):
     scored answers of their finished exams (apps.learning) on items of that content area
     whenever an attempt finishes."""
 
-    student = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="problem_progress")
+    student = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=CASCADE_WHERE_PRESENT, related_name="problem_progress"
+    )
     topic = models.CharField(_("topic"), max_length=100)
     attempted = models.PositiveIntegerField(_("problems attempted"), default=0)
     solved = models.PositiveIntegerField(_("problems solved"), default=0)

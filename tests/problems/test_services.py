@@ -219,3 +219,19 @@ def test_the_demo_seeds_each_type_and_graded_work_and_runs_again(people, zone):
     assert [(s.problem.kind, s.status, s.score) for s in graded] == [("choice", "graded", 5), ("essay", "graded", 8)]
     list(demo.seed(zone.tenant))
     assert Problem.objects.count() == 4 and Submission.objects.filter(student=student).count() == 2
+
+
+def test_users_are_deleted_in_other_types_and_protected_by_their_answers_here(people, make_problem, tenants):
+    from django.db.models import ProtectedError
+
+    from tests.utils import make_user
+
+    teacher, student = people
+    services.submit(make_problem(SHORT, actor=teacher), actor=student, answer_text="H2O")
+    with pytest.raises(ProtectedError):
+        student.delete()  # their answers are records
+    bystander = make_user("p_bystander")
+    bystander.delete()  # nothing of theirs here: gone
+    with tenants["academy"].context():
+        # the problems' tables do not exist in an academy's schema: nothing to look in
+        make_user("p_academy_user").delete()
