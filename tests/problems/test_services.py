@@ -235,3 +235,23 @@ def test_users_are_deleted_in_other_types_and_protected_by_their_answers_here(pe
     with tenants["academy"].context():
         # the problems' tables do not exist in an academy's schema: nothing to look in
         make_user("p_academy_user").delete()
+
+
+def test_the_demo_after_the_zones_people_places_problems_in_the_demo_school(zone):
+    from apps.accounts import demo as accounts_demo
+    from apps.learning import demo as learning_demo
+    from apps.problems import demo
+
+    list(accounts_demo.seed(zone.tenant))
+    list(learning_demo.seed(zone.tenant))
+    assert list(demo.seed(zone.tenant)) == [("student", "@app/problems/"), ("teacher", "@app/problems/review/")]
+    assert set(Problem.objects.values_list("organisation__code", flat=True)) == {"demo"}
+    essay = Submission.objects.get(student__username="student", problem__kind="essay")
+    assert (essay.status, essay.graded_by) == ("graded", "rule_based")
+    # the demo teacher's review queue has it: the student is in the teacher's class
+    from django.contrib.auth import get_user_model
+
+    from apps.accounts.scoping import visible_to
+
+    teacher = get_user_model().objects.get(username="teacher")
+    assert essay in visible_to(Submission.objects.all(), teacher, "submission:read")
