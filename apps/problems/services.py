@@ -27,6 +27,11 @@ from .models import Feedback, Problem, Progress, Review, Submission
 
 log = logging.getLogger(__name__)
 
+# Row locks here are FOR NO KEY UPDATE of the row itself (`no_key=True`, `of=("self",)`):
+# a plain FOR UPDATE, or one over a join, also blocks the foreign-key checks other
+# transactions run at COMMIT (Django's keys are deferred) while they hold the ledger's
+# chain lock, and the two wait for each other (bench/problems found that deadlock).
+
 ANSWER_KEY_LABEL = gettext_noop("Answer key")  # stored in English, translated where shown
 MAX_ANSWER_CHARS = 20_000
 MAX_CHOICES = 10
@@ -186,7 +191,7 @@ def create_problem(*, actor, organisation=None, **data) -> Problem:
 
 @transaction.atomic
 def update_problem(problem: Problem, *, actor, **data) -> Problem:
-    problem = Problem.objects.select_for_update().get(pk=problem.pk)
+    problem = Problem.objects.select_for_update(no_key=True).get(pk=problem.pk)
     fields = clean_problem(data, current=problem)
     changed = sorted(f for f in FIELDS if getattr(problem, f) != fields[f])
     for field in FIELDS:
@@ -264,7 +269,7 @@ def _send_feedback_task(submission: Submission) -> None:
 def request_feedback(submission: Submission, *, actor) -> Submission:
     """Ask for AI feedback again (after a failure, or a rubric the teacher improved): a new
     round. The score counts from it only while no teacher has reviewed the submission."""
-    submission = Submission.objects.select_for_update().get(pk=submission.pk)
+    submission = Submission.objects.select_for_update(no_key=True).get(pk=submission.pk)
     if not submission.problem.needs_ai:
         raise invalid(submission=_("Only essays and code get AI feedback."))
     if submission.status == Submission.Status.PENDING:
@@ -337,7 +342,9 @@ def store_feedback(
 ) -> Feedback | None:
     """Store one round's feedback, once: None if that round already has its feedback or a
     newer round was asked for (a redelivered or late task stores nothing)."""
-    submission = Submission.objects.select_for_update().select_related("problem").get(pk=submission_id)
+    submission = (
+        Submission.objects.select_for_update(of=("self",), no_key=True).select_related("problem").get(pk=submission_id)
+    )
     if submission.feedback_round != feedback_round or submission.status != Submission.Status.PENDING:
         return None
     return _store(submission, graded, source=source, backend=backend, label=label, note=note, job=job)
@@ -345,7 +352,7 @@ def store_feedback(
 
 @transaction.atomic
 def mark_feedback_failed(submission_id: int, feedback_round: int, *, error: str) -> None:
-    submission = Submission.objects.select_for_update().get(pk=submission_id)
+    submission = Submission.objects.select_for_update(no_key=True).get(pk=submission_id)
     if submission.feedback_round != feedback_round or submission.status != Submission.Status.PENDING:
         return
     submission.status = Submission.Status.FAILED
@@ -369,7 +376,9 @@ def override(
 ) -> Review:
     """A teacher's score for the submission (confirming the current one, or overriding it).
     Written to the audit log and the ledger; the student's progress follows."""
-    submission = Submission.objects.select_for_update().select_related("problem").get(pk=submission.pk)
+    submission = (
+        Submission.objects.select_for_update(of=("self",), no_key=True).select_related("problem").get(pk=submission.pk)
+    )
     if not isinstance(score, int) or isinstance(score, bool) or not 0 <= score <= submission.max_score:
         raise invalid(score=_("A whole number from 0 to %(n)d.") % {"n": submission.max_score})
     if submission.status == Submission.Status.PENDING:
@@ -477,7 +486,7 @@ def recompute_progress(student_id: int, topic: str) -> Progress:
         last_activity = max(last_activity, row["last"]) if last_activity else row["last"]
     # Two gradings of one student and topic at once: the row is made once, then locked.
     Progress.objects.bulk_create([Progress(student_id=student_id, topic=topic)], ignore_conflicts=True)
-    progress = Progress.objects.select_for_update().get(student_id=student_id, topic=topic)
+    progress = Progress.objects.select_for_update(no_key=True).get(student_id=student_id, topic=topic)
     answered, correct, last_answer = _exam_answers(student_id, topic)
     shares = [points / out_of] if out_of else []
     shares += [correct / answered] if answered else []
