@@ -56,7 +56,9 @@ register_scope(Klass, "assigned")(lambda user: Q(teachers=user))
 
 register_scope(User, "own_org")(
     lambda user: (
-        Q(learning_staff__organisation__in=admin_orgs(user)) | Q(learning_student__organisation__in=admin_orgs(user))
+        Q(pk=user.pk)
+        | Q(learning_staff__organisation__in=admin_orgs(user))
+        | Q(learning_student__organisation__in=admin_orgs(user))
     )
 )
 

@@ -123,8 +123,9 @@ def submit(request, pk: int):
 @login_required
 def report(request, pk: int):
     """θ, SE, scaled score, percentile, areas, the item log and the chart — for the student,
-    their teachers, their organisation and their parents (approved links): report:read."""
-    attempt = get_visible_or_404(Attempt.objects.select_related("exam", "student"), request.user, "report:read", pk=pk)
+    their teachers, their organisation and their parents (approved links)."""
+    # attempt:read: every role that reads reports holds it (a student only for their own).
+    attempt = get_visible_or_404(Attempt.objects.select_related("exam", "student"), request.user, "attempt:read", pk=pk)
     attempt = attempts.expire_if_due(attempt)
     if attempt.is_active:
         if attempt.student.user_id == request.user.pk:

@@ -52,7 +52,8 @@ def test_calibration_recovers_the_parameters_and_promotes_pretest_items(zone, ba
     a_hat = np.array([fitted[item.pk].a for item in items])
     b_true = np.array([b for _a, b in truth])
     a_true = np.array([a for a, _b in truth])
-    assert np.abs(b_hat - b_true).max() < 0.3
+    # 600 simulees: b within 0.4 of the truth (SE ≈ 0.1–0.2 at the ends), a's order kept
+    assert np.abs(b_hat - b_true).max() < 0.4 and np.abs(b_hat - b_true).mean() < 0.2
     assert np.corrcoef(a_hat, a_true)[0, 1] > 0.8
     assert all(fitted[item.pk].status == "live" for item in items)  # the pretest pair promoted
     assert all(fitted[item.pk].calibration_n == 600 for item in items)

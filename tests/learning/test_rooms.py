@@ -5,6 +5,8 @@ progress and presence; another class, a parent and another zone cannot join or l
 
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 from channels.db import database_sync_to_async
 from django.core.exceptions import ValidationError
@@ -32,7 +34,9 @@ def build(t):
             grant(users[name], role)
         people.add_staff(org, users["t1"], "teacher")
         people.add_staff(org, users["t2"], "teacher")
-        s1 = people.create_student(username="s1", name="학생1", email="s1@x.test", organisation=org, password=PASSWORD)
+        s1 = people.create_student(
+            username="s1", name="학생1", email="s1@x.test", organisation=org, password=PASSWORD, birth_date=date(2008, 1, 1)
+        )
         s2 = people.create_student(username="s2", name="학생2", email="s2@x.test", organisation=org, password=PASSWORD)
         users["s1"], users["s2"] = s1.user, s2.user
         c1 = people.create_class(organisation=org, name="1반", teachers=[users["t1"]])
