@@ -8,8 +8,6 @@ services as the API, in the same scopes; the AI limit applies to the pages too."
 
 from __future__ import annotations
 
-from functools import cache
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -22,20 +20,15 @@ from django.utils.translation import gettext as _
 from apps.accounts.permissions import has_permission
 from apps.accounts.scoping import visible_to
 from apps.core.ratelimit import AiAddressRateThrottle, AiRateThrottle
+from apps.learning.rendering import markdown
 
 from . import services
 from .models import Problem, Progress, Submission
 
 
-@cache
-def _markdown():
-    from markdown_it import MarkdownIt
-
-    return MarkdownIt("commonmark", {"html": False, "linkify": False})
-
-
 def render_markdown(text: str) -> str:
-    return mark_safe(_markdown().render(text or ""))  # noqa: S308 (raw HTML is off: markdown-it escapes it)
+    """learning's renderer (raw HTML escaped, script links refused): statements read like items."""
+    return mark_safe(markdown(text))  # noqa: S308 (markdown-it escapes raw HTML)
 
 
 def _need(request, perm: str) -> None:
