@@ -123,12 +123,7 @@ class RoomConsumer(TenantJsonConsumer):
             attempt = rooms.join(room, student, actor=self.user)
         except ValidationError as exc:
             return {"type": "error", "code": "invalid", "message": " ".join(exc.messages)}
-        return {
-            "type": "joined",
-            "attempt": attempt.pk if attempt else None,
-            **rooms.state(room),
-            "status": room.status,
-        }
+        return {**rooms.state(room), "type": "joined", "attempt": attempt.pk if attempt else None}
 
     async def disconnect(self, code):
         if getattr(self, "role", None) == "student":

@@ -35,7 +35,12 @@ def build(t):
         people.add_staff(org, users["t1"], "teacher")
         people.add_staff(org, users["t2"], "teacher")
         s1 = people.create_student(
-            username="s1", name="학생1", email="s1@x.test", organisation=org, password=PASSWORD, birth_date=date(2008, 1, 1)
+            username="s1",
+            name="학생1",
+            email="s1@x.test",
+            organisation=org,
+            password=PASSWORD,
+            birth_date=date(2008, 1, 1),
         )
         s2 = people.create_student(username="s2", name="학생2", email="s2@x.test", organisation=org, password=PASSWORD)
         users["s1"], users["s2"] = s1.user, s2.user
@@ -61,11 +66,11 @@ def zones(live_tenant):
     return [build(live_tenant("zone")) for _ in range(2)]
 
 
-async def until(ws, kind: str, timeout: float = 5) -> dict:
-    """The next message of type `kind` (others before it are skipped)."""
+async def until(ws, kind: str, timeout: float = 15, where=lambda message: True) -> dict:
+    """The next message of type `kind` for which `where` holds (others before it are skipped)."""
     for _ in range(10):
         message = await ws.receive_json_from(timeout=timeout)
-        if message.get("type") == kind:
+        if message.get("type") == kind and where(message):
             return message
     raise AssertionError(f"no {kind} message")
 
@@ -112,6 +117,8 @@ async def test_only_the_rooms_class_and_its_teachers_can_join_or_listen(zones):
             attempts.answer(attempt, item_id=step.item["id"], answer="2", actor=attempt.student.user)
 
     await database_sync_to_async(answer_once)()
+    started = await until(teacher, "progress")  # the attempt started on joining
+    assert started["student"] == a["s1"] and started["answered"] == 0 and started["attempt"] == attempt_id
     progress = await until(teacher, "progress")
     assert progress["student"] == a["s1"] and progress["answered"] == 1 and progress["se"] > 0
     assert 0 < progress["remaining_seconds"] <= 600
@@ -142,8 +149,8 @@ async def test_only_the_rooms_class_and_its_teachers_can_join_or_listen(zones):
 
     await teacher.send_json_to({"action": "end"})
     assert (await until(student, "state"))["status"] == "ended"
-    done = await until(teacher, "progress")
-    assert done["status"] == "submitted"
+    done = await until(teacher, "progress", where=lambda message: message["status"] != "active")
+    assert done["status"] == "submitted" and done["answered"] == 1
     assert await other.receive_nothing(timeout=0.5)  # zone B's room heard none of it
     for ws in (teacher, student, other):
         await ws.disconnect()
