@@ -1,6 +1,6 @@
 """The club's roles (seed 004: floor manager, cashier, player) and the wallet's resources,
 registered from WalletConfig.ready(). The live tables' resources (room, table, seat, hand,
-player, report) wait in apps/accounts/pending_roles.py until apps/club takes them over."""
+player, report) are apps/club/roles.py's."""
 
 from __future__ import annotations
 

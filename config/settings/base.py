@@ -173,7 +173,7 @@ TENANT_TYPES = {
         "BASE_SCHEMA": "template_store",
     },
     "club": {
-        "APPS": [*PER_SCHEMA_APPS, *LIBRARY_APPS, "apps.wallet"],
+        "APPS": [*PER_SCHEMA_APPS, *LIBRARY_APPS, "apps.wallet", "apps.club"],
         "URLCONF": "config.urls.club",
         "BASE_SCHEMA": "template_club",
     },
@@ -496,6 +496,18 @@ WEBSOCKET_LIMITS = {
     "max_frame_bytes": env.int("WEBSOCKET_MAX_FRAME_BYTES", default=65536),
     "max_json_depth": env.int("WEBSOCKET_MAX_JSON_DEPTH", default=32),
 }
+
+# The club's live tables (apps.club; README "Club tables"). The driver (clocks, next
+# hand, lobby digest) runs inside every ASGI process; a Redis lease per table makes exactly
+# one of them drive each table, and another takes over CLUB_LEASE_SECONDS after it dies.
+CLUB_DRIVER_IN_PROCESS = env.bool("CLUB_DRIVER_IN_PROCESS", default=True)
+CLUB_DRIVER_INTERVAL = env.float("CLUB_DRIVER_INTERVAL", default=0.25)
+CLUB_LEASE_SECONDS = env.float("CLUB_LEASE_SECONDS", default=5.0)
+CLUB_AUTO_DEAL = env.bool("CLUB_AUTO_DEAL", default=True)
+CLUB_NEXT_HAND_DELAY = env.float("CLUB_NEXT_HAND_DELAY", default=3.0)
+CLUB_MISSED_HANDS_LIMIT = env.int("CLUB_MISSED_HANDS_LIMIT", default=3)
+CLUB_HEARTBEAT_SECONDS = env.float("CLUB_HEARTBEAT_SECONDS", default=60.0)  # seed 004
+CLUB_MAX_SOCKETS_PER_PROCESS = env.int("CLUB_MAX_SOCKETS_PER_PROCESS", default=600)  # seed 004
 
 # ---------------------------------------------------------------------------- celery
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", default=REDIS_URL)

@@ -36,6 +36,9 @@ WHITENOISE_USE_FINDERS = True
 # Nothing is collected outside production; WhiteNoise serves from the finders.
 STATIC_ROOT = None
 SANDBOX_ENABLED = True
+# Tests drive the club's clocks and deals themselves (apps.club.live.tick, start_hand with
+# scripted decks); a server process a test starts turns the driver on in its environment.
+CLUB_DRIVER_IN_PROCESS = env.bool("CLUB_DRIVER_IN_PROCESS", default=False)
 NOTIFICATIONS_CONSOLE_FALLBACK = True
 NOTIFICATIONS_RETRY_BASE_SECONDS = 0.2
 

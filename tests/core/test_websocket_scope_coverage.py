@@ -33,6 +33,12 @@ SCOPE_TESTS = {
     # not another class's student, not a parent, not another zone
     "ws/learning/rooms/<int:room_id>/": "tests/learning/test_rooms.py::"
     "test_only_the_rooms_class_and_its_teachers_can_join_or_listen",
+    # a table's events carry no hole cards; a player's hole cards reach their own sockets
+    # only (never another player's or a spectator's); another club hears nothing
+    "ws/club/table/<int:table_id>/": "tests/club/test_play.py::"
+    "test_a_hand_to_showdown_pays_the_best_hand_books_the_rake_and_hides_folded_cards",
+    "ws/club/lobby/": "tests/club/test_live.py::"
+    "test_another_clubs_sockets_hear_nothing_and_its_sessions_do_not_open_sockets_here",
 }
 
 

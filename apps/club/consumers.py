@@ -1,0 +1,229 @@
+"""The club's websockets: `ws/club/lobby/` and `ws/club/table/<id>/`.
+
+`ClubSocket` is the consumer base with a negotiated protocol (websocket subprotocol):
+`club.msgpack.v1` — binary frames, one MessagePack map each — or `club.json.v1` — text
+frames, one JSON object each (also what a client offering no subprotocol gets). Channels'
+JSON consumer refuses binary frames, so this base decodes both itself; everything else
+(tenant, authentication, per-user socket limit with the oldest closed, message rate and
+frame size limits) is apps.core.websocket.TenantJsonConsumer's.
+
+On top of that: a heartbeat (a socket silent for CLUB_HEARTBEAT_SECONDS, 60 s, is closed
+with 4000; any message, `{"t": "ping"}` included, counts) and at most
+CLUB_MAX_SOCKETS_PER_PROCESS (600) club sockets per server process (the next is refused
+with 4503: the client reconnects, through the load balancer, to another process). The
+message catalogue is in the README ("Club tables").
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from typing import Any
+
+import msgpack
+from django.conf import settings
+
+from apps.core.websocket import CloseCode, TenantJsonConsumer, tenant_database_sync_to_async
+
+from . import driver
+
+MSGPACK = "club.msgpack.v1"
+JSON = "club.json.v1"
+HEARTBEAT_CLOSE = 4000
+
+
+class ClubSocket(TenantJsonConsumer):
+    permission_required = "table:read"
+    protocol = JSON
+    open_here = 0  # club sockets open in this process
+    _watchdog: asyncio.Task | None = None
+    _holds_slot = False
+
+    async def websocket_connect(self, message):
+        if ClubSocket.open_here >= settings.CLUB_MAX_SOCKETS_PER_PROCESS:
+            await self._refuse(CloseCode.UNAVAILABLE, "server full: reconnect")
+            return
+        offered = self.scope.get("subprotocols") or []
+        self.protocol = MSGPACK if MSGPACK in offered else JSON
+        self._subprotocol = self.protocol if self.protocol in offered else None
+        await super().websocket_connect(message)
+
+    async def accept(self, subprotocol=None, headers=None):
+        await super().accept(subprotocol or self._subprotocol, headers)
+        if not self._holds_slot:
+            self._holds_slot = True
+            ClubSocket.open_here += 1
+        self._last_seen = time.monotonic()
+        self._watchdog = asyncio.ensure_future(self._heartbeat())
+        driver.ensure_started()
+
+    async def websocket_disconnect(self, message):
+        if self._holds_slot:
+            self._holds_slot = False
+            ClubSocket.open_here -= 1
+        if self._watchdog is not None:
+            self._watchdog.cancel()
+        await super().websocket_disconnect(message)
+
+    async def _heartbeat(self) -> None:
+        limit = settings.CLUB_HEARTBEAT_SECONDS
+        while not self._stopped:
+            await asyncio.sleep(min(limit / 4, 5.0))
+            if time.monotonic() - self._last_seen > limit:
+                await self.stop(HEARTBEAT_CLOSE, f"silent for {limit:g} s")
+                return
+
+    async def receive(self, text_data=None, bytes_data=None, **kwargs):
+        self._last_seen = time.monotonic()
+        try:
+            if bytes_data is not None:
+                if self.protocol != MSGPACK:
+                    await self.send_error("binary_frame", "this socket speaks club.json.v1: send JSON text frames")
+                    return
+                content = msgpack.unpackb(bytes_data, raw=False, strict_map_key=True)
+            else:
+                content = json.loads(text_data)
+        except (ValueError, msgpack.ExtraData, msgpack.FormatError, msgpack.StackError):
+            await self.send_error("malformed", "the frame could not be decoded")
+            return
+        if not isinstance(content, dict) or not isinstance(content.get("t"), str):
+            await self.send_error("bad_message", 'every message is a map with a "t" (type)')
+            return
+        await self.receive_message(content)
+
+    async def receive_message(self, content: dict) -> None:
+        if content["t"] == "ping":
+            await self.send_message({"t": "pong", "at": time.time()})
+        else:
+            await self.send_error("unknown_type", f"unknown message type {content['t']!r}")
+
+    async def send_message(self, content: dict[str, Any]) -> None:
+        if self.protocol == MSGPACK:
+            await self.send(bytes_data=msgpack.packb(content, use_bin_type=True))
+        else:
+            await self.send(text_data=json.dumps(content, separators=(",", ":"), ensure_ascii=False))
+
+    async def send_json(self, content, close=False):
+        await self.send_message(content)
+        if close:
+            await self.close(close)
+
+    async def send_error(self, code: str, message: str) -> None:
+        await self.send_message({"t": "error", "code": code, "message": message})
+
+
+class LobbySocket(ClubSocket):
+    """The lobby: the digest on connect, then whenever it changes (≤ 2/s)."""
+
+    async def connect(self):
+        await self.join("lobby")
+        await self.accept()
+        driver.register_schema(self.scope["schema_name"])
+        await self.send_message({"t": "lobby", "tables": await self._digest()})
+
+    @tenant_database_sync_to_async
+    def _digest(self):
+        from .lobby import digest
+
+        return digest()
+
+    async def club_lobby(self, event):
+        await self.send_message(event["msg"])
+
+
+class TableSocket(ClubSocket):
+    """One table: its events (with their sequence numbers) for everyone watching, the
+    player's own hole cards for the player only, and the player's actions."""
+
+    async def connect(self):
+        self.table_id = int(self.scope["url_route"]["kwargs"]["table_id"])
+        if not await self._table_exists():
+            await self._refuse(CloseCode.NOT_FOUND, "no such table")
+            return
+        await self.join(f"table.{self.table_id}")
+        await self.join(f"user.{self.user.pk}")
+        await self.accept()
+        await self._register()
+        await self.send_message(await self._snapshot())
+
+    @tenant_database_sync_to_async
+    def _table_exists(self) -> bool:
+        from .models import Table
+
+        return Table.objects.filter(pk=self.table_id).exists()
+
+    @tenant_database_sync_to_async
+    def _register(self) -> None:
+        driver.register_schema(self.scope["schema_name"])
+
+    @tenant_database_sync_to_async
+    def _snapshot(self) -> dict:
+        from . import live
+
+        return live.snapshot(self.table_id, self.user)
+
+    async def receive_message(self, content: dict) -> None:
+        kind = content["t"]
+        if kind == "act":
+            if content.get("table") not in (None, self.table_id):
+                await self.send_message(
+                    {"t": "ack", "id": content.get("id"), "ok": False, "code": "stale", "reason": "another table"}
+                )
+                return
+            await self.send_message(await self._act(content))
+        elif kind == "snapshot":
+            await self.send_message(await self._snapshot())
+        elif kind in ("sit", "leave", "sit_out", "sit_in", "wait"):
+            await self.send_message(await self._seat(kind, content))
+        else:
+            await super().receive_message(content)
+
+    @tenant_database_sync_to_async
+    def _act(self, content: dict) -> dict:
+        from . import live
+
+        return live.act(self.table_id, self.user, content)
+
+    @tenant_database_sync_to_async
+    def _seat(self, kind: str, content: dict) -> dict:
+        """Seat requests from the socket go through the same services as the REST API."""
+        from django.core.exceptions import ValidationError
+
+        from apps.accounts.permissions import has_permission
+
+        from .models import Table
+        from .services import seating
+
+        table = Table.objects.get(pk=self.table_id)
+        reply = {"t": "seat_result", "request": kind, "ok": True}
+        try:
+            if kind == "sit":
+                if not has_permission(self.user, "seat:take"):
+                    return {**reply, "ok": False, "errors": {"seat": ["permission denied"]}}
+                seating.take_seat(
+                    table=table,
+                    user=self.user,
+                    seat_number=content.get("seat"),
+                    amount=content.get("amount"),
+                    key=str(content.get("key") or ""),
+                    actor=self.user,
+                )
+            elif kind == "leave":
+                seating.stand_up(table=table, user=self.user, actor=self.user)
+            elif kind in ("sit_out", "sit_in"):
+                seating.set_sitting_out(table=table, user=self.user, sitting_out=kind == "sit_out", actor=self.user)
+            elif kind == "wait":
+                seating.join_waiting_list(table=table, user=self.user, actor=self.user)
+        except ValidationError as error:
+            errors = error.message_dict if hasattr(error, "error_dict") else {"detail": error.messages}
+            return {**reply, "ok": False, "errors": errors}
+        return reply
+
+    async def club_table(self, event):
+        await self.send_message(event["msg"])
+
+    async def club_private(self, event):
+        message = event["msg"]
+        if message.get("table") in (None, self.table_id):
+            await self.send_message(message)

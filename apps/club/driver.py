@@ -1,0 +1,133 @@
+"""The table driver: the clock of every table in play, the next hand's deal, and the lobby
+digest, run as an asyncio task inside each ASGI process (or alone: `manage.py club_driver`).
+
+Exactly one process drives a table at a time: it holds the table's lease in Redis
+(`SET NX PX`, renewed each pass by its holder only, atomically in Lua). A process that dies
+stops renewing; after `CLUB_LEASE_SECONDS` another process's driver takes the lease on its
+next pass and the table's clock goes on from the deadline stored with the hand. Every
+action is applied under the table's lock, so a driver that lost its lease mid-pass cannot
+act twice on the same turn (the deadline moved).
+
+The lobby digest is built by the holder of the club's lobby lease at most twice a second
+and only when something changed (a hand started or ended, a seat changed).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import socket
+import uuid
+
+from asgiref.sync import sync_to_async
+from django.conf import settings
+from django.db import close_old_connections, connection
+from django_tenants.utils import schema_context
+
+log = logging.getLogger("megacity.club")
+
+PROCESS = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+
+# KEYS[1] lease; ARGV: holder, ms. Take a free lease or renew our own; 1 if held by us.
+_LEASE = """
+local holder = redis.call('GET', KEYS[1])
+if holder == false then
+  redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+  return 1
+elseif holder == ARGV[1] then
+  redis.call('PEXPIRE', KEYS[1], ARGV[2])
+  return 1
+end
+return 0
+"""
+
+
+def _redis():
+    from .live import redis
+
+    return redis()
+
+
+def lease_key(name: str) -> str:
+    return ":".join([settings.REDIS_KEY_PREFIX, "club", connection.schema_name, "lease", name])
+
+
+def holds_lease(table_id: int | str, holder: str | None = None) -> bool:
+    """Take or renew this process's lease on a table (in the current schema)."""
+    return bool(
+        _redis().eval(_LEASE, 1, lease_key(str(table_id)), holder or PROCESS, int(settings.CLUB_LEASE_SECONDS * 1000))
+    )
+
+
+def lease_holder(table_id: int | str) -> str | None:
+    value = _redis().get(lease_key(str(table_id)))
+    return value.decode() if isinstance(value, bytes) else value
+
+
+def schemas_key() -> str:
+    return ":".join([settings.REDIS_KEY_PREFIX, "club", "schemas"])
+
+
+def register_schema(schema: str) -> None:
+    """A club with tables in play: the drivers look at it."""
+    _redis().sadd(schemas_key(), schema)
+
+
+def tick_all() -> None:
+    """One pass over every registered club (sync; runs in a worker thread)."""
+    from . import live
+
+    close_old_connections()
+    for raw in _redis().smembers(schemas_key()):
+        schema = raw.decode() if isinstance(raw, bytes) else raw
+        try:
+            with schema_context(schema):
+                live.tick()
+        except Exception:  # one club's failure must not stop the others' clocks
+            log.exception("club driver pass failed", extra={"schema": schema})
+
+
+def lobby_pass() -> None:
+    """Publish the digest of every club whose lobby changed (the lobby lease holder only)."""
+    from . import lobby
+
+    close_old_connections()
+    redis = _redis()
+    dirty_key = ":".join([settings.REDIS_KEY_PREFIX, "club", "lobby-dirty"])
+    for raw in redis.smembers(dirty_key):
+        schema = raw.decode() if isinstance(raw, bytes) else raw
+        with schema_context(schema):
+            if not holds_lease("lobby"):
+                continue
+            redis.srem(dirty_key, schema)
+            lobby.publish_digest()
+
+
+async def run(stop: asyncio.Event | None = None) -> None:
+    interval = settings.CLUB_DRIVER_INTERVAL
+    lobby_every = max(1, round(0.5 / interval))  # the lobby: at most twice a second
+    passes = 0
+    while stop is None or not stop.is_set():
+        try:
+            await sync_to_async(tick_all, thread_sensitive=False)()
+            if passes % lobby_every == 0:
+                await sync_to_async(lobby_pass, thread_sensitive=False)()
+        except Exception:
+            log.exception("club driver pass failed")
+        passes += 1
+        await asyncio.sleep(interval)
+
+
+_task: asyncio.Task | None = None
+
+
+def ensure_started() -> None:
+    """Start this process's driver on the running loop (once)."""
+    global _task
+    if not settings.CLUB_DRIVER_IN_PROCESS:
+        return
+    if _task is None or _task.done():
+        with contextlib.suppress(RuntimeError):
+            _task = asyncio.get_running_loop().create_task(run())

@@ -1,0 +1,453 @@
+"""Tables in play: the live state in Redis, the seat → socket messages, and hand end.
+
+Where things live (seed 004's write-behind):
+
+- Between hands the database is the truth: seats, stacks, the button, hands played.
+- A hand in play is one Redis hash per table (`<prefix>:club:<schema>:t:<id>`): field
+  `hand` holds the hand's setup (positions, stacks, deck, salt) and the player actions so
+  far, as JSON; `seq` is the table's message sequence. The pokerkit state is rebuilt from
+  them by replay (the same code as `verify_hands`), and kept per process while its version
+  matches, so a busy table replays only when another process acted last.
+- At hand end one transaction writes the `Hand` (its events in order, PHH actions), the
+  seats' new stacks and the wallet's rake transfer; then the Redis hand is cleared.
+  After a restart Redis still holds hands in play; if Redis itself lost them, the hand in
+  play is void and the stacks stand as the database has them (nothing was booked).
+
+Every change to a table happens under the table's Redis lock, and every message to the
+table's group gets the next `seq` under that lock, so sockets see them in order and a gap
+means a lost message (the client asks for a snapshot). Hole cards go only to their owner's
+`user:<id>` group, never to the table's group.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import secrets
+import time
+from collections.abc import Iterator
+from typing import Any
+
+from asgiref.sync import async_to_sync
+from channels.layers import get_channel_layer
+from django.conf import settings
+from django.db import connection, transaction
+from django.utils import timezone
+
+from apps.core.websocket import group_name
+
+from . import engine
+
+LOCK_SECONDS = 10
+
+
+def redis():
+    from django_redis import get_redis_connection
+
+    return get_redis_connection("default")
+
+
+def _key(*parts: Any) -> str:
+    return ":".join([settings.REDIS_KEY_PREFIX, "club", connection.schema_name, *map(str, parts)])
+
+
+def table_key(table_id: int) -> str:
+    return _key("t", table_id)
+
+
+def active_key() -> str:
+    """The tables of this club a driver looks after."""
+    return _key("active")
+
+
+# --------------------------------------------------------------------------- messages
+
+
+def _send(group: str, event: dict) -> None:
+    layer = get_channel_layer()
+    if layer is not None:
+        async_to_sync(layer.group_send)(group_name(group), event)
+
+
+def publish(table_id: int, message: dict) -> int:
+    """Send `message` to every socket of the table with the table's next sequence number
+    (under the table's lock, so numbers go out in order). Returns the number."""
+    seq = int(redis().hincrby(table_key(table_id), "seq", 1))
+    _send(f"table.{table_id}", {"type": "club.table", "msg": {**message, "seq": seq, "table": table_id}})
+    return seq
+
+
+def tell_user(user_id: int, message: dict) -> None:
+    """A message for one user's sockets only (their hole cards, a seat that opened)."""
+    _send(f"user.{user_id}", {"type": "club.private", "msg": message})
+
+
+def mark_lobby_dirty() -> None:
+    redis().sadd(_lobby_dirty_key(), connection.schema_name)
+
+
+def _lobby_dirty_key() -> str:
+    return ":".join([settings.REDIS_KEY_PREFIX, "club", "lobby-dirty"])
+
+
+def seats_changed(table_id: int) -> None:
+    """After a seat change commits: the table's sockets get the seats, the lobby is due a
+    digest, and the table is on the drivers' list."""
+    redis().sadd(active_key(), table_id)
+    # Not under the table's lock (a service may still hold it when its transaction commits):
+    # the number is still taken atomically, and a message overtaken by another looks to the
+    # client like a gap, which a snapshot resolves.
+    publish(table_id, {"t": "seats", "seats": seats_view(table_id)})
+    mark_lobby_dirty()
+
+
+# --------------------------------------------------------------------------- state
+
+
+@contextlib.contextmanager
+def table_lock(table_id: int) -> Iterator[None]:
+    lock = redis().lock(_key("lock", table_id), timeout=LOCK_SECONDS, blocking_timeout=LOCK_SECONDS)
+    if not lock.acquire():
+        raise TimeoutError(f"table {table_id} is locked")
+    try:
+        yield
+    finally:
+        with contextlib.suppress(Exception):
+            lock.release()
+
+
+def load(table_id: int) -> dict | None:
+    raw = redis().hget(table_key(table_id), "hand")
+    return json.loads(raw) if raw else None
+
+
+def save(table_id: int, hand: dict | None) -> None:
+    if hand is None:
+        redis().hdel(table_key(table_id), "hand")
+    else:
+        redis().hset(table_key(table_id), "hand", json.dumps(hand, separators=(",", ":")))
+
+
+# (schema, table) -> (version, Game): a process that acted last on a table keeps its state.
+_games: dict[tuple[str, int], tuple[int, engine.Game]] = {}
+
+
+def game_of(table_id: int, hand: dict) -> engine.Game:
+    cache_key = (connection.schema_name, table_id)
+    cached = _games.get(cache_key)
+    if cached and cached[0] == hand["version"] and cached[1].setup.number == hand["setup"]["number"]:
+        return cached[1]
+    game = engine.replay(engine.Setup.from_dict(hand["setup"]), hand["actions"])
+    _games[cache_key] = (hand["version"], game)
+    return game
+
+
+def _keep(table_id: int, hand: dict, game: engine.Game) -> None:
+    _games[(connection.schema_name, table_id)] = (hand["version"], game)
+
+
+def in_hand(table_id: int, user_id: int) -> bool:
+    hand = load(table_id)
+    return bool(hand) and user_id in hand["setup"]["users"]
+
+
+# --------------------------------------------------------------------------- views
+
+
+def seats_view(table_id: int) -> list[dict]:
+    from .models import Seat
+
+    hand = load(table_id)
+    live_stacks = {}
+    if hand:
+        game = game_of(table_id, hand)
+        live_stacks = dict(zip(hand["setup"]["seats"], game.state.stacks, strict=True))
+    rows = Seat.objects.filter(table_id=table_id).select_related("user").order_by("number")
+    return [
+        {
+            "seat": seat.number,
+            "player": seat.user.display_name or seat.user.username if seat.user_id else None,
+            "user": seat.user_id,
+            "stack": live_stacks.get(seat.number, seat.stack),
+            "status": seat.status,
+        }
+        for seat in rows
+    ]
+
+
+def hand_view(table_id: int, hand: dict, game: engine.Game) -> dict:
+    """The hand as every seat and spectator may see it (no hole cards)."""
+    state = game.state
+    setup = hand["setup"]
+    actor = state.actor_index
+    return {
+        "number": setup["number"],
+        "button": hand["button"],
+        "positions": setup["seats"],
+        "blinds": [setup["small_blind"], setup["big_blind"]],
+        "street": engine.street(state),
+        "board": engine.board(state),
+        "stacks": dict(zip(map(str, setup["seats"]), state.stacks, strict=True)),
+        "bets": dict(zip(map(str, setup["seats"]), state.bets, strict=True)),
+        "folded": [setup["seats"][i] for i, live in enumerate(state.statuses) if not live],
+        "pot": state.total_pot_amount,
+        "actor": setup["seats"][actor] if actor is not None else None,
+        "deadline": hand.get("deadline"),
+        "legal": engine.legal(game),
+        "hash": hand["hash"],
+    }
+
+
+def snapshot(table_id: int, user) -> dict:
+    """What a socket gets on connect and after a gap: the table, the seats, the hand in
+    play, and the user's own hole cards (only theirs)."""
+    from .models import Table
+
+    table = Table.objects.get(pk=table_id)
+    with table_lock(table_id):
+        seq = int(redis().hget(table_key(table_id), "seq") or 0)
+        hand = load(table_id)
+        view = None
+        mine = None
+        if hand:
+            game = game_of(table_id, hand)
+            view = hand_view(table_id, hand, game)
+            position = game.position_of.get(getattr(user, "pk", None))
+            if position is not None:
+                mine = {"seat": hand["setup"]["seats"][position], "hole": engine.hole(game.state, position)}
+        seats = seats_view(table_id)
+    return {
+        "t": "snapshot",
+        "seq": seq,
+        "table": table_id,
+        "info": {
+            "name": table.name,
+            "blinds": [table.small_blind, table.big_blind],
+            "max_seats": table.max_seats,
+            "buy_in": [table.min_buy_in, table.max_buy_in],
+            "status": table.status,
+            "action_seconds": table.action_seconds,
+        },
+        "seats": seats,
+        "hand": view,
+        "you": mine,
+    }
+
+
+# --------------------------------------------------------------------------- hands
+
+
+def start_hand(table_id: int, *, deck: list[str] | None = None, now: float | None = None) -> dict | None:
+    """Deal the next hand if two or more players are in (None otherwise). `deck` only from
+    tests (scripted decks); a live hand is always shuffled by `engine.new_deck()`."""
+    from apps.wallet.rake import rule_for
+
+    from .models import Seat, Table
+
+    with table_lock(table_id):
+        if load(table_id):
+            return None
+        table = Table.objects.get(pk=table_id)
+        if table.status != Table.Status.OPEN:
+            return None
+        seats = list(
+            Seat.objects.filter(table=table, status=Seat.Status.ACTIVE, stack__gt=0, leaving=False).order_by("number")
+        )
+        if len(seats) < 2:
+            return None
+        _count_missed_hands(table)
+        by_number = {seat.number: seat for seat in seats}
+        button = engine.next_button(list(by_number), table.button_seat)
+        order = engine.positions(list(by_number), button)
+        salt = secrets.token_hex(16)
+        deck = deck or engine.new_deck()
+        setup = engine.Setup(
+            number=table.hands_played + 1,
+            small_blind=table.small_blind,
+            big_blind=table.big_blind,
+            seats=order,
+            users=[by_number[n].user_id for n in order],
+            stacks=[by_number[n].stack for n in order],
+            deck=deck,
+            salt=salt,
+            rule=rule_for(table.small_blind, table.big_blind),
+        )
+        game = engine.start(setup)
+        now = now if now is not None else time.time()
+        hand = {
+            "setup": setup.to_dict(),
+            "actions": [],
+            "client_ids": [],
+            "timed_out": [],
+            "events": [],
+            "button": button,
+            "hash": engine.deck_hash(deck, salt),
+            "started_at": timezone.now().isoformat(),
+            "deadline": now + table.action_seconds,
+            "version": 0,
+        }
+        hand["events"].append(
+            {"op": "start", "button": button, "positions": order, "stacks": setup.stacks, "hash": hand["hash"]}
+        )
+        save(table_id, hand)
+        _keep(table_id, hand, game)
+        redis().sadd(active_key(), table_id)
+        publish(table_id, {"t": "hand_start", "hand": hand_view(table_id, hand, game)})
+        for position, user_id in enumerate(setup.users):
+            tell_user(
+                user_id,
+                {
+                    "t": "hole",
+                    "table": table_id,
+                    "hand": setup.number,
+                    "seat": order[position],
+                    "cards": engine.hole(game.state, position),
+                },
+            )
+    mark_lobby_dirty()
+    return hand
+
+
+def _count_missed_hands(table) -> None:
+    """Players sitting out miss this hand; after CLUB_MISSED_HANDS_LIMIT they stand up."""
+    from .models import Seat
+    from .services import seating
+
+    limit = settings.CLUB_MISSED_HANDS_LIMIT
+    for seat in Seat.objects.filter(table=table, status=Seat.Status.SITTING_OUT).select_related("user"):
+        if seat.missed_hands + 1 >= limit:
+            with transaction.atomic():
+                seating._cash_out(Seat.objects.select_for_update().get(pk=seat.pk), actor=None)
+        else:
+            Seat.objects.filter(pk=seat.pk).update(missed_hands=seat.missed_hands + 1)
+
+
+def act(table_id: int, user, message: dict, *, now: float | None = None) -> dict:
+    """A player's action from a socket: {"hand", "street", "id", "action", "amount"?}.
+    Returns the acknowledgement for that socket (ok, or refused with a code and a reason);
+    a refused action changes nothing."""
+    client_id = message.get("id")
+    if not isinstance(client_id, str | int) or isinstance(client_id, bool) or len(str(client_id)) > 64:
+        return _refusal(client_id, "bad_id", "Every action needs an id (a string or number).")
+    with table_lock(table_id):
+        hand = load(table_id)
+        if not hand:
+            return _refusal(client_id, "no_hand", "No hand is in play.")
+        game = game_of(table_id, hand)
+        if str(client_id) in hand["client_ids"]:
+            return _refusal(client_id, "repeated", "This action was already received.")
+        if message.get("hand") != hand["setup"]["number"] or message.get("street") != engine.street(game.state):
+            return _refusal(client_id, "stale", "This action is for another hand or street.")
+        action = {"user": user.pk, "action": message.get("action")}
+        if "amount" in message:
+            action["amount"] = message["amount"]
+        try:
+            engine.apply(game, action)
+        except engine.Refused as refused:
+            return _refusal(client_id, refused.code, refused.message)
+        hand["client_ids"].append(str(client_id))
+        _advance(table_id, hand, game, action, now=now)
+    return {"t": "ack", "id": client_id, "ok": True}
+
+
+def _refusal(client_id, code: str, reason: str) -> dict:
+    return {"t": "ack", "id": client_id, "ok": False, "code": code, "reason": reason}
+
+
+def _advance(table_id: int, hand: dict, game: engine.Game, action: dict, *, now: float | None) -> None:
+    """After an applied action (under the lock): record, tell the table, finish or rearm."""
+    from .models import Table
+
+    before = len(hand["events"])
+    hand["actions"].append(action)
+    hand["version"] += 1
+    # The operations this action caused (the action, bets collected, the board, showdown).
+    operations = game.state.operations
+    seen = hand.get("ops_seen", 0)
+    new_events = [event for event in map(engine.describe, operations[seen:]) if event]
+    hand["ops_seen"] = len(operations)
+    seats = hand["setup"]["seats"]
+    for event in new_events:
+        if "pos" in event:
+            event["seat"] = seats[event.pop("pos")]
+        if action.get("timeout") and event.get("seat") == seats[game.position_of[action["user"]]]:
+            event["timeout"] = True
+    hand["events"].extend(new_events)
+    if game.state.status:
+        table = Table.objects.only("action_seconds").get(pk=table_id)
+        hand["deadline"] = (now if now is not None else time.time()) + table.action_seconds
+        save(table_id, hand)
+        _keep(table_id, hand, game)
+        publish(table_id, {"t": "update", "events": hand["events"][before:], "hand": hand_view(table_id, hand, game)})
+        return
+    _finish(table_id, hand, game, before)
+
+
+def _finish(table_id: int, hand: dict, game: engine.Game, before: int) -> None:
+    """Hand end: book it (one transaction), then tell the table and reveal the deck."""
+    from .services import hands as hand_services
+
+    result = engine.result(game)
+    booked = hand_services.book_hand(table_id=table_id, hand=hand, game=game, result=result)
+    save(table_id, None)
+    _games.pop((connection.schema_name, table_id), None)
+    setup = hand["setup"]
+    publish(
+        table_id,
+        {
+            "t": "hand_end",
+            "events": hand["events"][before:],
+            "hand": setup["number"],
+            "hand_id": booked.pk,
+            "board": engine.board(game.state),
+            "stacks": dict(zip(map(str, setup["seats"]), result.final_stacks, strict=True)),
+            "won": dict(zip(map(str, setup["seats"]), result.winnings, strict=True)),
+            "shown": {str(setup["seats"][p]): cards for p, cards in result.shown.items()},
+            "rake": result.rake,
+            "deck": setup["deck"],
+            "salt": setup["salt"],
+            "hash": hand["hash"],
+        },
+    )
+    publish(table_id, {"t": "seats", "seats": seats_view(table_id)})
+    redis().hset(table_key(table_id), "next_hand_at", time.time() + settings.CLUB_NEXT_HAND_DELAY)
+    mark_lobby_dirty()
+
+
+def timeout(table_id: int, *, now: float | None = None) -> bool:
+    """The clock: past the deadline, the player to act checks or folds (and sits out from
+    the next hand). True if it acted."""
+    now = now if now is not None else time.time()
+    with table_lock(table_id):
+        hand = load(table_id)
+        if not hand or hand.get("deadline") is None or hand["deadline"] > now:
+            return False
+        game = game_of(table_id, hand)
+        if game.state.actor_index is None:
+            return False
+        action = engine.timeout_action(game)
+        engine.apply(game, {k: v for k, v in action.items() if k != "timeout"})
+        hand["timed_out"].append(action["user"])
+        _advance(table_id, hand, game, action, now=now)
+    return True
+
+
+def tick(*, now: float | None = None) -> None:
+    """One pass of the driver over this club's tables (inside the club's schema): clocks
+    that ran out, and the next hand where one is due. Only the holder of a table's lease
+    drives it (apps.club.driver)."""
+    from .driver import holds_lease
+
+    now = now if now is not None else time.time()
+    for raw in redis().smembers(active_key()):
+        table_id = int(raw)
+        if not holds_lease(table_id):
+            continue
+        hand = load(table_id)
+        if hand:
+            if hand.get("deadline") and hand["deadline"] <= now:
+                timeout(table_id, now=now)
+        elif settings.CLUB_AUTO_DEAL:
+            due = float(redis().hget(table_key(table_id), "next_hand_at") or 0)
+            if due <= now and start_hand(table_id, now=now) is None:
+                redis().hset(table_key(table_id), "next_hand_at", now + 1)

@@ -1,0 +1,90 @@
+"""Hand end, booked in one transaction (the write-behind of the live state): the `Hand`
+row with its events in order and its PHH actions, the seats' new stacks, and the hand's
+result posted to the wallet (`settle_hand`: the rake from the table's escrow to the house,
+with each player's attributed share and the stack changes in the ledger event). Chips
+never leave the escrow except as rake or a cash-out, so the escrow's balance is always the
+sum of the seats' stacks (`verify_hands` checks it)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.db import transaction
+from django.utils import timezone
+
+from apps.wallet.rake import HandRake
+from apps.wallet.services import hands as wallet_hands
+
+from .. import engine
+from ..models import Hand, Seat, Table
+
+
+def book_hand(*, table_id: int, hand: dict, game: engine.Game, result: engine.Result, actor=None) -> Hand:
+    """Write a finished hand. Conservation is asserted first (stacks + rake = before)."""
+    setup = game.setup
+    assert sum(result.final_stacks) + result.rake == sum(setup.stacks), "chips not conserved"
+    with transaction.atomic():
+        table = Table.objects.select_for_update().get(pk=table_id)
+        existing = Hand.objects.filter(table=table, number=setup.number).first()
+        if existing is not None:  # booked already (a retry after a crash between commit and Redis)
+            return existing
+        phh_actions = engine.phh_actions(game)
+        booked = Hand.objects.create(
+            table=table,
+            number=setup.number,
+            started_at=datetime.fromisoformat(hand["started_at"]),
+            ended_at=timezone.now(),
+            button_seat=hand["button"],
+            small_blind=setup.small_blind,
+            big_blind=setup.big_blind,
+            seats=[{"seat": s, "user": u} for s, u in zip(setup.seats, setup.users, strict=True)],
+            starting_stacks=setup.stacks,
+            final_stacks=result.final_stacks,
+            rake=result.rake,
+            rake_per_pot=result.rake_per_pot,
+            deck_hash=hand["hash"],
+            deck="".join(setup.deck),
+            salt=setup.salt,
+            events=hand["events"],
+            actions=phh_actions,
+        )
+        booked.players.set(setup.users)
+        rake = HandRake(
+            result.rake,
+            tuple(result.rake_per_pot),
+            {user: part for user, part in zip(setup.users, result.rake_by_position, strict=True) if part},
+        )
+        wallet_hands.settle_hand(
+            table_ref=table.escrow_ref,
+            hand_ref=booked.ref,
+            rake=rake,
+            actor=actor,
+            summary={
+                "hand_id": booked.pk,
+                "deltas": {
+                    str(user): final - start
+                    for user, start, final in zip(setup.users, setup.stacks, result.final_stacks, strict=True)
+                },
+            },
+        )
+        seats = {seat.number: seat for seat in Seat.objects.select_for_update().filter(table=table)}
+        timed_out = set(hand.get("timed_out", []))
+        for number, user, stack in zip(setup.seats, setup.users, result.final_stacks, strict=True):
+            seat = seats[number]
+            if seat.user_id != user:
+                continue
+            seat.stack = stack
+            if user in timed_out and seat.status == Seat.Status.ACTIVE:
+                seat.status = Seat.Status.SITTING_OUT
+            if stack == 0 and seat.status == Seat.Status.ACTIVE:
+                seat.status = Seat.Status.SITTING_OUT
+            seat.save(update_fields=["stack", "status"])
+        table.hands_played = setup.number
+        table.button_seat = hand["button"]
+        table.save(update_fields=["hands_played", "button_seat"])
+        from .seating import _cash_out
+
+        for seat in seats.values():
+            if seat.user_id and (seat.leaving or table.status == Table.Status.CLOSED):
+                _cash_out(seat, actor=actor)
+    return booked

@@ -1,0 +1,160 @@
+"""The REST API and services in one club's transaction (no sockets): tables, seats with
+idempotent buy-ins, hands scoped to the players dealt in, PHH, verify_hands, archiving."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.core.management import call_command
+
+from apps.club import live
+from apps.club.models import Hand, HandArchive, Seat
+from apps.club.services import archive, seating, verify
+from apps.wallet.services import core
+
+from .conftest import scripted_deck
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def club(tenants, member):
+    t = tenants["club"]
+    players = []
+    for _ in range(3):
+        user, client = member("club", "player")
+        with t.context():
+            core.transfer(
+                key=f"fund:{user.pk}",
+                kind="adjustment",
+                legs=[(core.house_account("equity"), -1_000_000), (core.player_account(user), 1_000_000)],
+            )
+        players.append((user, client))
+    with t.context():
+        room = seating.create_room(name="API room")
+        table = seating.open_table(room=room, name="A1", small_blind=5_000, big_blind=10_000, max_seats=9)
+    t.table = table
+    t.players = players
+    yield t
+    with t.context():
+        live.redis().delete(live.table_key(table.pk))
+
+
+def play_hand(t, deck, script):
+    """Deal and play `script` [(user, action, amount)] through live.act."""
+    with t.context():
+        hand = live.start_hand(t.table.pk, deck=deck)
+        for i, (user, action, amount) in enumerate(script):
+            current = live.load(t.table.pk)
+            street = live.engine.street(live.game_of(t.table.pk, current).state)
+            message = {"hand": hand["setup"]["number"], "street": street, "id": i, "action": action}
+            if amount:
+                message["amount"] = amount
+            ack = live.act(t.table.pk, user, message)
+            assert ack["ok"], ack
+        assert live.load(t.table.pk) is None, "the hand did not end"
+        return hand
+
+
+def test_seat_with_an_idempotent_buy_in_and_clear_refusals(club):
+    (user, client), (other, other_client), _ = club.players
+    url = f"/api/v1/club/tables/{club.table.pk}/seat/"
+    assert client.post(url, {"seat": 2, "amount": 500_000}, content_type="application/json").status_code == 400
+    for _ in range(2):
+        response = client.post(
+            url, {"seat": 2, "amount": 500_000}, content_type="application/json", HTTP_IDEMPOTENCY_KEY="k1"
+        )
+        assert response.status_code == 200, response.content
+        assert response.json() == {"seat": 2, "status": "active"}
+    with club.context():
+        assert core.player_account(user).balance == 500_000  # charged once
+    low = other_client.post(
+        url, {"seat": 3, "amount": 100_000}, content_type="application/json", HTTP_IDEMPOTENCY_KEY="x"
+    )
+    assert (
+        low.status_code == 400 and "amount" in low.json()["errors"]
+        if "errors" in low.json()
+        else "amount" in str(low.json())
+    )
+    taken = other_client.post(
+        url, {"seat": 2, "amount": 400_000}, content_type="application/json", HTTP_IDEMPOTENCY_KEY="y"
+    )
+    assert taken.status_code == 400 and "seat" in str(taken.json())
+    poor = other_client.post(
+        url, {"seat": 3, "amount": 1_000_000}, content_type="application/json", HTTP_IDEMPOTENCY_KEY="z"
+    )
+    assert poor.status_code == 200
+    with club.context():
+        assert core.player_account(other).balance == 0
+        with pytest.raises(ValidationError):  # nothing left: refused, nothing written
+            seating.take_seat(table=club.table, user=other, seat_number=4, amount=400_000, key="again")
+    detail = client.get(f"/api/v1/club/tables/{club.table.pk}/").json()
+    assert [s["stack"] for s in detail["seats"] if s["player"]] == [500_000, 1_000_000]
+    listed = client.get("/api/v1/club/tables/").json()
+    rows = listed["results"] if isinstance(listed, dict) else listed
+    assert {row["id"]: row["seated"] for row in rows}[club.table.pk] == 2
+    assert client.post(f"/api/v1/club/tables/{club.table.pk}/leave/").status_code == 200
+    with club.context():
+        assert core.player_account(user).balance == 1_000_000
+        assert Seat.objects.get(table=club.table, number=2).user is None
+
+
+def test_hands_are_scoped_to_their_players_replay_clean_and_archive(club):
+    (a, a_client), (b, _), (_, c_client) = club.players
+    with club.context():
+        seating.take_seat(table=club.table, user=a, seat_number=1, amount=1_000_000, key="a")
+        seating.take_seat(table=club.table, user=b, seat_number=2, amount=500_000, key="b")
+    # heads-up, button seat 1 (a: small blind, acts first): a raises, b calls, checks down
+    play_hand(
+        club,
+        scripted_deck(["7c2s", "AhAd"], "KdQc3s8h9d"),
+        [(a, "raise", 30_000), (b, "call", None)] + [(b, "check", None), (a, "check", None)] * 3,
+    )
+    # second hand: the button moves to seat 2; a (seat 1) is the big blind; b folds
+    play_hand(club, scripted_deck(["7c2s", "AhAd"]), [(b, "fold", None)])
+    hands = a_client.get("/api/v1/club/hands/").json()
+    rows = hands["results"] if isinstance(hands, dict) else hands
+    assert len(rows) == 2 and rows[0]["number"] == 2
+    assert rows[1]["rake"] == 3_000  # 5 % of ₩60,000
+    other = c_client.get("/api/v1/club/hands/").json()
+    assert (other["results"] if isinstance(other, dict) else other) == []
+    hand_id = rows[1]["id"]
+    assert c_client.get(f"/api/v1/club/hands/{hand_id}/").status_code == 404
+    phh = a_client.get(f"/api/v1/club/hands/{hand_id}/phh/").json()["phh"]
+    assert "currency = 'KRW'" in phh and "d dh p1 7c2s" in phh
+    page = a_client.get(f"/club/hands/{hand_id}/phh/")
+    assert page.status_code == 200 and page.content.decode() == phh
+    with club.context():
+        assert verify.problems() == (2, [])
+        call_command("verify_hands", schema=club.schema)
+        assert archive.archive_hands(older_than_days=-1) == 2
+        assert Hand.objects.filter(table=club.table).count() == 0
+        assert HandArchive.objects.get(table=club.table).count == 2
+        assert verify.problems() == (2, [])
+
+
+def test_verify_hands_finds_a_hand_that_does_not_replay_to_what_was_booked(club):
+    (a, _), (b, _), _ = club.players
+    with club.context():
+        seating.take_seat(table=club.table, user=a, seat_number=1, amount=1_000_000, key="a")
+        seating.take_seat(table=club.table, user=b, seat_number=2, amount=500_000, key="b")
+    play_hand(club, scripted_deck(["7c2s", "AhAd"]), [(a, "fold", None)])
+    with club.context():
+        real = Hand.objects.get(table=club.table)
+        fields = {f.name: getattr(real, f.name) for f in Hand._meta.concrete_fields if f.name not in ("id",)}
+        forged = Hand.objects.create(**{**fields, "number": 99, "final_stacks": [1_000_000, 500_000]})
+        checked, found = verify.problems()
+        assert checked == 2
+        assert any("hand 99" in line and "replayed stacks" in line for line in found)
+        assert any("hand 99" in line and "wallet booked rake" not in line for line in found)
+        forged.players.clear()
+
+
+def test_another_tenants_session_reads_no_club_tables(club, tenants, member):
+    _, store_client = member("store", "owner")
+    response = store_client.get("/api/v1/club/tables/")
+    assert response.status_code == 404
+    _, client = club.players[0]
+    cross = tenants["store"].client()
+    cross.cookies = client.cookies
+    assert cross.get("/api/v1/club/tables/").status_code in (401, 403, 404)

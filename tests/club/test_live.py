@@ -1,0 +1,237 @@
+"""More hands through the real consumers: all-ins and side pots, a split pot, the clock,
+reconnecting, sequence gaps, connection limits, the heartbeat, the driver's lease, and
+another club's sockets."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+from channels.db import database_sync_to_async
+
+from apps.club import driver, live
+from apps.club.lobby import publish_digest
+from apps.club.models import Hand, Seat
+from apps.core.websocket import CloseCode
+
+from .conftest import connect, scripted_deck
+from .test_play import act, cards_in, deal, sit
+
+
+def in_club(t, func):
+    def run():
+        with t.context():
+            return func()
+
+    return database_sync_to_async(run)()
+
+
+async def table_socks(t, *names, protocol="club.json.v1"):
+    socks = {}
+    for name in names:
+        socks[name] = await connect(t.domain, f"/ws/club/table/{t.table.pk}/", t.cookies[name], protocol)
+        await socks[name].until("snapshot")
+    return socks
+
+
+async def test_all_ins_make_a_side_pot_that_pokerkit_splits_and_the_rake_is_capped_per_hand(club_table):
+    t = club_table
+    p0, p1, p2, _ = t.users
+    socks = await table_socks(t, "p0", "p1", "p2")
+    await sit(t, p0, 1, 200_000)
+    await sit(t, p1, 3, 80_000)
+    await sit(t, p2, 5, 120_000)
+    # positions: SB seat 3 (p1, AA), BB seat 5 (p2, KK), button seat 1 (p0, QQ)
+    hand = await deal(t, scripted_deck(["AhAd", "KhKd", "QhQd"], "2c7s9cJs3c"))
+    n = hand["setup"]["number"]
+    assert (await act(socks["p0"], n, "preflop", 1, "raise", 200_000))["ok"]
+    assert (await act(socks["p1"], n, "preflop", 2, "call"))["ok"]
+    assert (await act(socks["p2"], n, "preflop", 3, "call"))["ok"]
+    end = await socks["p0"].until("hand_end")
+    # main pot ₩240,000 (all three) to AA, side pot ₩80,000 (p0, p2) to KK, p0's uncalled
+    # ₩80,000 back unraked; rake 5 % of ₩320,000 capped at ₩6,000 for the hand, split
+    # ₩4,500 / ₩1,500 across the pots (pokerkit's own rake would have capped each pot).
+    assert end["stacks"] == {"1": 80_000, "3": 235_500, "5": 78_500}
+    assert end["rake"] == 6_000
+    row = await in_club(t, lambda: Hand.objects.get(table=t.table, number=n))
+    assert row.rake_per_pot == [4_500, 1_500]
+
+
+async def test_a_split_pot_heads_up(club_table):
+    t = club_table
+    p0, p1, _, _ = t.users
+    socks = await table_socks(t, "p0", "p1")
+    await sit(t, p0, 1)
+    await sit(t, p1, 3)
+    # heads-up: the button (seat 1, p0) posts the small blind and acts first preflop
+    hand = await deal(t, scripted_deck(["AhKd", "AcKs"], "2c7d9hJsQh"))
+    n = hand["setup"]["number"]
+    assert hand["setup"]["seats"] == [3, 1]
+    assert (await act(socks["p0"], n, "preflop", "a", "call"))["ok"]
+    assert (await act(socks["p1"], n, "preflop", "b", "check"))["ok"]
+    for street in ("flop", "turn", "river"):
+        assert (await act(socks["p1"], n, street, f"b{street}", "check"))["ok"]
+        assert (await act(socks["p0"], n, street, f"a{street}", "check"))["ok"]
+    end = await socks["p1"].until("hand_end")
+    assert end["rake"] == 200 and end["stacks"] == {"1": 99_900, "3": 99_900}
+
+
+async def test_the_clock_checks_or_folds_and_sits_the_player_out(club_table, settings):
+    t = club_table
+    p0, p1, p2, _ = t.users
+    socks = await table_socks(t, "p0", "p2")
+    for user, seat in ((p0, 1), (p1, 3), (p2, 5)):
+        await sit(t, user, seat)
+    hand = await deal(t, scripted_deck(["AhAd", "KhKd", "QhQd"]))
+    deadline = hand["deadline"]
+    await in_club(t, lambda: live.tick(now=deadline - 1))
+    assert (await in_club(t, lambda: live.load(t.table.pk)))["actions"] == []  # not yet
+    await in_club(t, lambda: live.tick(now=deadline + 0.1))  # button p0 faces the blind: folds
+    update = await socks["p2"].until("update")
+    assert update["events"][0] == {"op": "fold", "seat": 1, "timeout": True}
+    await in_club(t, lambda: live.tick(now=time.time() + 3600))  # SB p1 folds too
+    end = await socks["p2"].until("hand_end")
+    assert end["rake"] == 0  # no flop, no drop
+    statuses = await in_club(t, lambda: dict(Seat.objects.filter(table=t.table).values_list("number", "status")))
+    assert statuses[1] == statuses[3] == Seat.Status.SITTING_OUT and statuses[5] == Seat.Status.ACTIVE
+
+
+async def test_reconnecting_restores_the_seat_and_the_players_own_cards_only(club_table):
+    t = club_table
+    p0, p1, _, _ = t.users
+    socks = await table_socks(t, "p0", "p1")
+    await sit(t, p0, 1)
+    await sit(t, p1, 3)
+    hand = await deal(t, scripted_deck(["7c2s", "AhKd"]))  # heads-up: seat 3 (p1) is position 0
+    n = hand["setup"]["number"]
+    assert (await act(socks["p0"], n, "preflop", "a", "call"))["ok"]
+    await socks["p1"].close()
+    again = await connect(t.domain, f"/ws/club/table/{t.table.pk}/", t.cookies["p1"], "club.msgpack.v1")
+    snap = await again.until("snapshot")
+    assert snap["you"] == {"seat": 3, "hole": ["7c", "2s"]}
+    assert snap["hand"]["number"] == n and snap["hand"]["actor"] == 3
+    spectator = await connect(t.domain, f"/ws/club/table/{t.table.pk}/", t.cookies["p3"])
+    watched = await spectator.until("snapshot")
+    assert watched["you"] is None and not cards_in(watched)
+    assert (await act(again, n, "preflop", "b", "check"))["ok"]
+
+
+async def test_a_client_that_sees_a_gap_asks_for_a_snapshot_and_catches_up(club_table):
+    t = club_table
+    p0, p1, _, _ = t.users
+    socks = await table_socks(t, "p0", "p1")
+    await sit(t, p0, 1)
+    await sit(t, p1, 3)
+    hand = await deal(t, scripted_deck(["7c2s", "AhKd"]))
+    n = hand["setup"]["number"]
+    await socks["p1"].drain()
+    last = max(m["seq"] for m in socks["p1"].seen if "seq" in m)
+    assert (await act(socks["p0"], n, "preflop", "a", "call"))["ok"]
+    assert (await act(socks["p1"], n, "preflop", "b", "check"))["ok"]
+    await socks["p1"].drain()
+    # The client lost the first of these (pub/sub may drop on a reconnect): it sees a gap.
+    updates = [m for m in socks["p1"].seen if m.get("t") == "update" and m["seq"] > last]
+    assert updates[-1]["seq"] == last + 2
+    received = [last, updates[-1]["seq"]]
+    assert received[1] - received[0] > 1
+    await socks["p1"].send({"t": "snapshot"})
+    snap = await socks["p1"].until("snapshot")
+    assert snap["seq"] == updates[-1]["seq"] and snap["hand"]["street"] == "flop"
+    assert snap["you"]["hole"] == ["7c", "2s"]
+
+
+async def test_a_fourth_socket_closes_the_oldest_and_a_full_process_refuses(club_table, settings):
+    from apps.club.consumers import ClubSocket
+
+    t = club_table
+    path = f"/ws/club/table/{t.table.pk}/"
+    socks = [await connect(t.domain, path, t.cookies["p3"]) for _ in range(3)]
+    for sock in socks:
+        await sock.until("snapshot")
+    fourth = await connect(t.domain, path, t.cookies["p3"])
+    await fourth.until("snapshot")
+    closed = await socks[0].ws.receive_output(timeout=5)
+    assert closed == {"type": "websocket.close", "code": CloseCode.REPLACED, "reason": closed.get("reason")}
+    settings.CLUB_MAX_SOCKETS_PER_PROCESS = ClubSocket.open_here
+    from channels.testing.websocket import WebsocketCommunicator
+
+    from config.asgi import application
+
+    refused = WebsocketCommunicator(
+        application, path, headers=[(b"host", t.domain.encode()), (b"cookie", f"mc_session={t.cookies['p2']}".encode())]
+    )
+    connected, _ = await refused.connect(timeout=5)
+    assert connected
+    assert (await refused.receive_output(timeout=5))["code"] == CloseCode.UNAVAILABLE
+
+
+async def test_a_silent_socket_is_closed_and_a_pinging_one_is_not(club_table, settings):
+    settings.CLUB_HEARTBEAT_SECONDS = 0.6
+    t = club_table
+    silent = await connect(t.domain, f"/ws/club/table/{t.table.pk}/", t.cookies["p0"])
+    talking = await connect(t.domain, "/ws/club/lobby/", t.cookies["p1"], "club.msgpack.v1")
+    await silent.until("snapshot")
+    await talking.until("lobby")
+    for _ in range(6):
+        await asyncio.sleep(0.2)
+        await talking.send({"t": "ping"})
+        await talking.until("pong")
+    closed = await silent.ws.receive_output(timeout=2)
+    assert closed["type"] == "websocket.close" and closed["code"] == 4000
+    assert await talking.ws.receive_nothing(timeout=0.1)
+
+
+async def test_a_dead_drivers_table_is_taken_over_when_its_lease_runs_out(club_table, settings):
+    settings.CLUB_LEASE_SECONDS = 2
+    t = club_table
+    p0, p1, _, _ = t.users
+    sock = (await table_socks(t, "p1"))["p1"]
+    await sit(t, p0, 1)
+    await sit(t, p1, 3)
+    hand = await deal(t, scripted_deck(["AhKd", "7c2s"]))
+    # Another process held the table and died (it never renews its lease again).
+    assert await in_club(t, lambda: driver.holds_lease(t.table.pk, holder="dead-process"))
+    late = hand["deadline"] + 1
+    await in_club(t, lambda: live.tick(now=late))
+    assert (await in_club(t, lambda: live.load(t.table.pk)))["actions"] == []  # not ours yet
+    await asyncio.sleep(2.1)
+    await in_club(t, lambda: live.tick(now=late))
+    assert await in_club(t, lambda: driver.lease_holder(t.table.pk)) == driver.PROCESS
+    end = await sock.until("hand_end")  # the button folded its small blind: p1 wins
+    assert end["events"][0] == {"op": "fold", "seat": 1, "timeout": True}
+
+
+async def test_another_clubs_sockets_hear_nothing_and_its_sessions_do_not_open_sockets_here(club_table, other_club):
+    t = club_table
+    other = other_club
+    cookie = other.cookie
+    # Their session means nothing on this club's host, and this club's table is not theirs.
+    from channels.testing.websocket import WebsocketCommunicator
+
+    from config.asgi import application
+
+    here = WebsocketCommunicator(
+        application,
+        f"/ws/club/table/{t.table.pk}/",
+        headers=[(b"host", t.domain.encode()), (b"cookie", f"mc_session={cookie}".encode())],
+    )
+    assert (await here.connect(timeout=5))[0]
+    assert (await here.receive_output(timeout=5))["code"] == CloseCode.UNAUTHENTICATED
+    there = WebsocketCommunicator(
+        application,
+        f"/ws/club/table/{t.table.pk}/",
+        headers=[(b"host", other.domain.encode()), (b"cookie", f"mc_session={cookie}".encode())],
+    )
+    assert (await there.connect(timeout=5))[0]
+    assert (await there.receive_output(timeout=5))["code"] == CloseCode.NOT_FOUND
+    lobby = await connect(other.domain, "/ws/club/lobby/", cookie)
+    assert (await lobby.until("lobby"))["tables"] == []
+    p0, p1, _, _ = t.users
+    socks = await table_socks(t, "p0")
+    await sit(t, p0, 1)
+    await sit(t, p1, 3)
+    await deal(t, scripted_deck(["AhKd", "7c2s"]))
+    await socks["p0"].until("hole")
+    await in_club(t, publish_digest)
+    assert await lobby.ws.receive_nothing(timeout=0.5)
+    assert not cards_in(lobby.seen)
