@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import logging
 import secrets
 import time
 from collections.abc import Iterator
@@ -39,6 +40,7 @@ from apps.core.websocket import group_name
 from . import engine
 
 LOCK_SECONDS = 10
+log = logging.getLogger("megacity.club")
 
 
 def redis():
@@ -388,7 +390,13 @@ def _finish(table_id: int, hand: dict, game: engine.Game, before: int) -> None:
     from .services import hands as hand_services
 
     result = engine.result(game)
-    booked = hand_services.book_hand(table_id=table_id, hand=hand, game=game, result=result)
+    try:
+        booked = hand_services.book_hand(table_id=table_id, hand=hand, game=game, result=result)
+    except hand_services.StaleHand:
+        log.error("club: a stale hand was voided", extra={"table": table_id, "hand": hand["setup"]["number"]})
+        save(table_id, None)
+        _games.pop((connection.schema_name, table_id), None)
+        return
     save(table_id, None)
     _games.pop((connection.schema_name, table_id), None)
     setup = hand["setup"]

@@ -158,3 +158,21 @@ def test_another_tenants_session_reads_no_club_tables(club, tenants, member):
     cross = tenants["store"].client()
     cross.cookies = client.cookies
     assert cross.get("/api/v1/club/tables/").status_code in (401, 403, 404)
+
+
+def test_a_hand_left_in_redis_by_an_earlier_life_of_the_table_is_voided_not_booked(club):
+    (a, _), (b, _), _ = club.players
+    with club.context():
+        seating.take_seat(table=club.table, user=a, seat_number=1, amount=1_000_000, key="a")
+        seating.take_seat(table=club.table, user=b, seat_number=2, amount=500_000, key="b")
+        hand = live.start_hand(club.table.pk, deck=scripted_deck(["7c2s", "AhAd"]))
+        # The table's history moved on without this hand (the club was dropped and made again).
+        type(club.table).objects.filter(pk=club.table.pk).update(hands_played=7)
+        message = {"hand": hand["setup"]["number"], "street": "preflop", "id": "x", "action": "fold"}
+        assert live.act(club.table.pk, a, message)["ok"]
+        assert live.load(club.table.pk) is None
+        assert not Hand.objects.filter(table=club.table).exists()
+        assert sorted(Seat.objects.filter(table=club.table, user__isnull=False).values_list("stack", flat=True)) == [
+            500_000,
+            1_000_000,
+        ]

@@ -13,10 +13,15 @@ from django.db import transaction
 from django.utils import timezone
 
 from apps.wallet.rake import HandRake
+from apps.wallet.services import core as wallet_core
 from apps.wallet.services import hands as wallet_hands
 
 from .. import engine
 from ..models import Hand, Seat, Table
+
+
+class StaleHand(Exception):
+    pass
 
 
 def book_hand(*, table_id: int, hand: dict, game: engine.Game, result: engine.Result, actor=None) -> Hand:
@@ -25,9 +30,19 @@ def book_hand(*, table_id: int, hand: dict, game: engine.Game, result: engine.Re
     assert sum(result.final_stacks) + result.rake == sum(setup.stacks), "chips not conserved"
     with transaction.atomic():
         table = Table.objects.select_for_update().get(pk=table_id)
+        # The wallet's books before the ledger's chain, as every money movement takes them: a
+        # hand without rake writes its ledger event first and may then cash players out.
+        wallet_core.lock_books()
         existing = Hand.objects.filter(table=table, number=setup.number).first()
         if existing is not None:  # booked already (a retry after a crash between commit and Redis)
             return existing
+        seated = dict(Seat.objects.filter(table=table, user__isnull=False).values_list("number", "user_id"))
+        if setup.number != table.hands_played + 1 or any(
+            seated.get(seat) != user for seat, user in zip(setup.seats, setup.users, strict=True)
+        ):
+            # A hand left in Redis by an earlier life of this table (a club dropped and made
+            # again under the same schema): not this table's, never booked.
+            raise StaleHand(f"table {table_id}: hand {setup.number} does not belong to the table as it is")
         phh_actions = engine.phh_actions(game)
         booked = Hand.objects.create(
             table=table,
