@@ -22,7 +22,10 @@ import time
 from typing import Any
 
 import msgpack
+from asgiref.sync import sync_to_async
 from django.conf import settings
+from django.db import close_old_connections
+from django_tenants.utils import schema_context
 
 from apps.core.websocket import CloseCode, TenantJsonConsumer, tenant_database_sync_to_async
 
@@ -31,6 +34,28 @@ from . import driver
 MSGPACK = "club.msgpack.v1"
 JSON = "club.json.v1"
 HEARTBEAT_CLOSE = 4000
+
+
+def off_the_loop(func):
+    """Like tenant_database_sync_to_async, but in the shared thread pool rather than the one
+    thread Channels gives all of a process's database work (thread_sensitive): an action
+    waits on its table's Redis lock, and one table's wait must not stall every other table
+    of the process."""
+
+    async def wrapper(consumer, *args, **kwargs):
+        def run():
+            close_old_connections()
+            try:
+                with schema_context(consumer.scope["schema_name"]):
+                    return func(consumer, *args, **kwargs)
+            finally:
+                close_old_connections()
+
+        return await sync_to_async(run, thread_sensitive=False)()
+
+    wrapper.__name__ = func.__name__
+    wrapper.__doc__ = func.__doc__
+    return wrapper
 
 
 class ClubSocket(TenantJsonConsumer):
@@ -157,7 +182,7 @@ class TableSocket(ClubSocket):
     def _register(self) -> None:
         driver.register_schema(self.scope["schema_name"])
 
-    @tenant_database_sync_to_async
+    @off_the_loop
     def _snapshot(self) -> dict:
         from . import live
 
@@ -179,13 +204,13 @@ class TableSocket(ClubSocket):
         else:
             await super().receive_message(content)
 
-    @tenant_database_sync_to_async
+    @off_the_loop
     def _act(self, content: dict) -> dict:
         from . import live
 
         return live.act(self.table_id, self.user, content)
 
-    @tenant_database_sync_to_async
+    @off_the_loop
     def _seat(self, kind: str, content: dict) -> dict:
         """Seat requests from the socket go through the same services as the REST API."""
         from django.core.exceptions import ValidationError

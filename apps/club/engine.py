@@ -172,6 +172,11 @@ class Game:
     raker: HandRaker
     applied: int = 0  # how many of the hand's actions the state has seen
 
+    def salt_matches(self, hand: dict) -> bool:
+        """Whether a stored hand is this one (same number and salt: not a hand of an earlier
+        life of the table that happens to share its number)."""
+        return hand["setup"]["salt"] == self.setup.salt
+
     @property
     def position_of(self) -> dict[int, int]:
         return {user: i for i, user in enumerate(self.setup.users)}

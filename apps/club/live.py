@@ -137,9 +137,18 @@ _games: dict[tuple[str, int], tuple[int, engine.Game]] = {}
 def game_of(table_id: int, hand: dict) -> engine.Game:
     cache_key = (connection.schema_name, table_id)
     cached = _games.get(cache_key)
-    if cached and cached[0] == hand["version"] and cached[1].setup.number == hand["setup"]["number"]:
-        return cached[1]
-    game = engine.replay(engine.Setup.from_dict(hand["setup"]), hand["actions"])
+    actions = hand["actions"]
+    if cached and cached[1].setup.number == hand["setup"]["number"] and cached[1].salt_matches(hand):
+        game = cached[1]
+        if cached[0] == hand["version"]:
+            return game
+        if game.applied <= len(actions):
+            # Another process acted since: apply only the actions this process has not seen.
+            for action in actions[game.applied :]:
+                engine.apply(game, action)
+            _games[cache_key] = (hand["version"], game)
+            return game
+    game = engine.replay(engine.Setup.from_dict(hand["setup"]), actions)
     _games[cache_key] = (hand["version"], game)
     return game
 
@@ -286,6 +295,7 @@ def start_hand(table_id: int, *, deck: list[str] | None = None, now: float | Non
             "hash": engine.deck_hash(deck, salt),
             "started_at": timezone.now().isoformat(),
             "deadline": now + table.action_seconds,
+            "action_seconds": table.action_seconds,
             "version": 0,
         }
         hand["events"].append(
@@ -348,7 +358,11 @@ def act(table_id: int, user, message: dict, *, now: float | None = None) -> dict
         except engine.Refused as refused:
             return _refusal(client_id, refused.code, refused.message)
         hand["client_ids"].append(str(client_id))
-        _advance(table_id, hand, game, action, now=now)
+        try:
+            _advance(table_id, hand, game, action, now=now)
+        except Exception:
+            _games.pop((connection.schema_name, table_id), None)  # applied here, not stored
+            raise
     return {"t": "ack", "id": client_id, "ok": True}
 
 
@@ -376,8 +390,8 @@ def _advance(table_id: int, hand: dict, game: engine.Game, action: dict, *, now:
             event["timeout"] = True
     hand["events"].extend(new_events)
     if game.state.status:
-        table = Table.objects.only("action_seconds").get(pk=table_id)
-        hand["deadline"] = (now if now is not None else time.time()) + table.action_seconds
+        seconds = hand.get("action_seconds") or Table.objects.only("action_seconds").get(pk=table_id).action_seconds
+        hand["deadline"] = (now if now is not None else time.time()) + seconds
         save(table_id, hand)
         _keep(table_id, hand, game)
         publish(table_id, {"t": "update", "events": hand["events"][before:], "hand": hand_view(table_id, hand, game)})
@@ -436,8 +450,21 @@ def timeout(table_id: int, *, now: float | None = None) -> bool:
         action = engine.timeout_action(game)
         engine.apply(game, {k: v for k, v in action.items() if k != "timeout"})
         hand["timed_out"].append(action["user"])
-        _advance(table_id, hand, game, action, now=now)
+        try:
+            _advance(table_id, hand, game, action, now=now)
+        except Exception:
+            _games.pop((connection.schema_name, table_id), None)  # applied here, not stored
+            raise
     return True
+
+
+def _may_deal(table_id: int) -> bool:
+    from .models import Seat, Table
+
+    return (
+        Table.objects.filter(pk=table_id, status=Table.Status.OPEN).exists()
+        and Seat.objects.filter(table_id=table_id, user__isnull=False).exists()
+    )
 
 
 def tick(*, now: float | None = None) -> None:
@@ -459,3 +486,6 @@ def tick(*, now: float | None = None) -> None:
             due = float(redis().hget(table_key(table_id), "next_hand_at") or 0)
             if due <= now and start_hand(table_id, now=now) is None:
                 redis().hset(table_key(table_id), "next_hand_at", now + 1)
+                if not _may_deal(table_id):
+                    # Closed, or nobody left to play: off the drivers' list until a seat changes.
+                    redis().srem(active_key(), table_id)

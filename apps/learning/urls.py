@@ -16,4 +16,7 @@ urlpatterns = [
     path("teach/items/", views.items_page, name="items"),
     path("teach/exams/", views.exams_page, name="exams"),
     path("teach/exams/<int:pk>/", views.exam_results, name="exam-results"),
+    path("teach/rooms/", views.rooms_page, name="rooms"),
+    path("teach/rooms/<int:pk>/", views.room_page, name="room"),
+    path("rooms/<int:pk>/join/", views.join_room, name="join-room"),
 ]

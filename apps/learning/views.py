@@ -46,6 +46,7 @@ def dashboard(request):
         "children": children_of(user) if has_permission(user, "link:create") else [],
         "pending_links": student.parent_links.filter(status="pending").select_related("parent") if student else [],
         "can_teach": has_permission(user, "item:read") or has_permission(user, "exam:update"),
+        "rooms": _open_rooms(student) if student else [],
     }
     if context["children"]:
         context["child_attempts"] = (
@@ -54,6 +55,16 @@ def dashboard(request):
             .order_by("-finished_at")[:30]
         )
     return render(request, "learning/dashboard.html", context)
+
+
+def _open_rooms(student: Student):
+    from .models import LiveRoom
+
+    return (
+        LiveRoom.objects.filter(klass__enrollments__student=student, klass__enrollments__is_active=True)
+        .exclude(status=LiveRoom.Status.ENDED)
+        .select_related("exam", "klass")
+    )
 
 
 @login_required
@@ -181,3 +192,75 @@ def exams_page(request):
         raise Http404
     rows = visible_to(Exam.objects.all(), request.user, "exam:read")
     return render(request, "learning/exams.html", {"exams": rows})
+
+
+# ---------------------------------------------------------------------------- live rooms
+
+
+def _teacher_classes(user):
+    return visible_to(Klass.objects.all(), user, "class:read")
+
+
+@login_required
+def rooms_page(request):
+    """A teacher's live rooms, and opening one for a class and an exam."""
+    from .models import LiveRoom
+    from .services import rooms
+
+    if not (has_permission(request.user, "exam:update") and has_permission(request.user, "class:read")):
+        raise Http404
+    classes = _teacher_classes(request.user)
+    exams = visible_to(Exam.objects.filter(status=Exam.Status.PUBLISHED), request.user, "exam:read")
+    if request.method == "POST":
+        klass = classes.filter(pk=request.POST.get("klass") or 0).first()
+        exam = exams.filter(pk=request.POST.get("exam") or 0).first()
+        try:
+            minutes = int(request.POST.get("minutes") or 0)
+        except ValueError:
+            minutes = 0
+        if klass is None or exam is None:
+            messages.error(request, _("Choose one of your classes and a published exam."))
+        else:
+            try:
+                room = rooms.open_room(exam=exam, klass=klass, duration_seconds=minutes * 60, actor=request.user)
+            except ValidationError as exc:
+                messages.error(request, " ".join(exc.messages))
+            else:
+                return redirect("learning:room", pk=room.pk)
+    rows = LiveRoom.objects.filter(klass__in=classes).select_related("exam", "klass")[:50]
+    return render(request, "learning/rooms.html", {"rooms": rows, "classes": classes, "exams": exams})
+
+
+@login_required
+def room_page(request, pk: int):
+    """The teacher's live view of a room: its state, each student's progress and presence,
+    and the start/pause/resume/extend/end buttons, over ws/learning/rooms/<id>/."""
+    from .models import LiveRoom
+
+    if not has_permission(request.user, "exam:update"):
+        raise Http404
+    room = get_object_or_404(
+        LiveRoom.objects.select_related("exam", "klass"), pk=pk, klass__in=_teacher_classes(request.user)
+    )
+    return render(request, "learning/room.html", {"room": room})
+
+
+@login_required
+@require_POST
+def join_room(request, pk: int):
+    from .models import LiveRoom
+    from .services import rooms
+
+    student = _student(request)
+    room = get_object_or_404(LiveRoom, pk=pk)
+    if student is None or not rooms.is_member(room, student):
+        raise Http404
+    try:
+        attempt = rooms.join(room, student, actor=request.user, request=request)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+        return redirect("learning:dashboard")
+    if attempt is None:
+        messages.info(request, _("The room has not started yet: join again when your teacher starts it."))
+        return redirect("learning:dashboard")
+    return redirect("learning:attempt", pk=attempt.pk)

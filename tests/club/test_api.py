@@ -176,3 +176,29 @@ def test_a_hand_left_in_redis_by_an_earlier_life_of_the_table_is_voided_not_book
             500_000,
             1_000_000,
         ]
+
+
+def test_a_process_catches_up_with_actions_another_process_applied(club):
+    from apps.club import engine
+
+    (a, _), (b, _), _ = club.players
+    with club.context():
+        seating.take_seat(table=club.table, user=a, seat_number=1, amount=1_000_000, key="a")
+        seating.take_seat(table=club.table, user=b, seat_number=2, amount=500_000, key="b")
+        hand = live.start_hand(club.table.pk, deck=scripted_deck(["7c2s", "AhAd"], "KdQc3s8h9d"))
+        n = hand["setup"]["number"]
+        assert live.act(club.table.pk, a, {"hand": n, "street": "preflop", "id": 1, "action": "call"})["ok"]
+        # Another process: b checks; this process's cached state has not seen it.
+        stored = live.load(club.table.pk)
+        elsewhere = engine.replay(engine.Setup.from_dict(stored["setup"]), stored["actions"])
+        engine.apply(elsewhere, {"user": b.pk, "action": "check"})
+        stored["actions"].append({"user": b.pk, "action": "check"})
+        stored["version"] += 1
+        stored["ops_seen"] = len(elsewhere.state.operations)
+        live.save(club.table.pk, stored)
+        assert live.act(club.table.pk, b, {"hand": n, "street": "flop", "id": 2, "action": "check"})["ok"]
+        mine = live.game_of(club.table.pk, live.load(club.table.pk))
+        again = engine.replay(engine.Setup.from_dict(stored["setup"]), live.load(club.table.pk)["actions"])
+        assert mine.applied == again.applied == 3
+        assert list(mine.state.stacks) == list(again.state.stacks) and engine.street(mine.state) == "flop"
+        assert mine.state.actor_index == again.state.actor_index

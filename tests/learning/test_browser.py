@@ -124,3 +124,63 @@ def test_a_student_takes_the_adaptive_exam_to_the_end_and_reads_the_report(live_
     assert page.locator("#theta-chart circle").count() == answered
     assert page.locator("#log tbody tr").count() == answered
     assert page.locator("#areas tbody tr").count() >= 1
+
+
+def build_room(t):
+    from datetime import date
+
+    from apps.learning.services import exams, items, people, rooms
+    from tests.utils import grant, make_user
+
+    with t.context():
+        org = people.create_organisation(name="누리중", code="nuri")
+        teacher = make_user("ssam", password=PASSWORD)
+        grant(teacher, "teacher")
+        people.add_staff(org, teacher, "teacher")
+        student = people.create_student(
+            username="jiwoo", name="박지우", organisation=org, password=PASSWORD, birth_date=date(2009, 5, 1)
+        )
+        klass = people.create_class(organisation=org, name="2반", teachers=[teacher])
+        people.enroll(klass, student)
+        for i in range(12):
+            items.create_item(code=f"r-{i}", stem=f"{i}?", choices=["a", "b", "c"], key="2", area="수학",
+                              status="live", b=-1.5 + i / 4)  # fmt: skip
+        exam = exams.publish(exams.create_exam(title="실시간 시험", kind="adaptive", cat_settings={"max_length": 6}))
+        room = rooms.open_room(exam=exam, klass=klass, duration_seconds=900, actor=teacher)
+        return room.pk, student.pk
+
+
+def test_a_teacher_watches_a_live_room_in_the_browser(live_tenant, asgi_server, django, browser):
+    t = django(live_tenant, "zone")
+    room_id, student_id = django(build_room, t)
+    app = f"http://app.{t.domain}:{asgi_server.port}"
+    page = browser.new_context(locale="ko-KR").new_page()
+    page.set_default_timeout(20_000)
+    page.goto(f"{app}/accounts/login/?next=/teach/rooms/{room_id}/")
+    page.fill("input[name=login]", "ssam")
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{app}/teach/rooms/{room_id}/")
+    page.wait_for_selector(f"#students tr[data-student='{student_id}']")
+    page.click("button[data-action=start]")
+    from playwright.sync_api import expect  # the page's CSP refuses wait_for_function's eval
+
+    expect(page.locator("#room-status")).to_have_text("running")
+
+    def student_answers():
+        from apps.learning.models import LiveRoom, Student
+        from apps.learning.services import attempts, rooms
+
+        with t.context():
+            student = Student.objects.get(pk=student_id)
+            attempt = rooms.join(LiveRoom.objects.get(pk=room_id), student, actor=student.user)
+            step = attempts.current(attempt)
+            attempts.answer(attempt, item_id=step.item["id"], answer="2", actor=student.user)
+
+    django(student_answers)
+    row = f"#students tr[data-student='{student_id}']"
+    expect(page.locator(f"{row} td").nth(2)).to_have_text("1")
+    shot(page, "room")
+    page.click("button[data-action=end]")
+    expect(page.locator("#room-status")).to_have_text("ended")
+    expect(page.locator(f"{row} td").nth(5)).to_have_text("submitted")

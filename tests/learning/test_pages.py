@@ -113,3 +113,37 @@ def test_the_app_host_of_one_zone_shows_nothing_of_another(tenants, people, app)
     other = Client(HTTP_HOST=f"app.{tenants['zone_b'].domain}")
     other.cookies = s_client.cookies
     assert other.get("/").status_code == 302  # not signed in there
+
+
+def test_teacher_opens_a_live_room_and_the_class_joins_from_the_app(zone, bank, people, app):
+    from apps.learning.models import LiveRoom
+    from apps.learning.services import rooms
+
+    bank(10)
+    exam = exams.publish(exams.create_exam(title="실시간", kind="adaptive", cat_settings={"max_length": 5}))
+    org = people_svc.create_organisation(name="학교", code="rooms")
+    teacher, t_client = people.teacher(org)
+    _outsider, o_client = people.teacher(org)
+    student, s_client = people.student(org)
+    _stranger, x_client = people.student(org)
+    klass = people_svc.create_class(organisation=org, name="3반", teachers=[teacher])
+    people_svc.enroll(klass, student)
+    t, o, s, x = app(t_client), app(o_client), app(s_client), app(x_client)
+
+    assert o.post("/teach/rooms/", {"klass": klass.pk, "exam": exam.pk, "minutes": 30}).status_code == 200
+    assert not LiveRoom.objects.exists()  # not the other teacher's class
+    opened = t.post("/teach/rooms/", {"klass": klass.pk, "exam": exam.pk, "minutes": 30})
+    room = LiveRoom.objects.get()
+    assert opened.status_code == 302 and opened.url.endswith(f"/teach/rooms/{room.pk}/")
+    page = t.get(opened.url).content.decode()
+    assert f'data-room="{room.pk}"' in page and "/ws/learning/rooms/" in page and "nonce=" in page
+    assert o.get(opened.url).status_code == 404
+
+    assert f'data-room="{room.pk}"' in s.get("/").content.decode()
+    assert f'data-room="{room.pk}"' not in x.get("/").content.decode()
+    assert s.post(f"/rooms/{room.pk}/join/").url.endswith("/")  # not started: back to the dashboard
+    assert x.post(f"/rooms/{room.pk}/join/").status_code == 404
+    rooms.start(room, actor=teacher)
+    joined = s.post(f"/rooms/{room.pk}/join/")
+    attempt = room.attempts.get()
+    assert joined.url.endswith(f"/attempts/{attempt.pk}/") and attempt.deadline == LiveRoom.objects.get().ends_at
