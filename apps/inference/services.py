@@ -14,6 +14,9 @@ verticals call these):
 
     ai.cancel_job(job, actor=user)
 
+    job = ai.record_job(kind="llm", inputs=..., requester=user, idempotency_key=...)
+    dispatch.execute(job.pk)   # inside the caller's own task; raises dispatch.AtCapacity
+
 Inputs by kind (a ValidationError names the bad field, and nothing is written):
 - llm:       {"prompt": str} or {"messages": [{"role", "content"}, ...]}, optional "system"
 - embedding: {"texts": [str, ...]} (or "text": str); params {"mode": "query"|"passage"}
@@ -147,6 +150,28 @@ def submit_job(
     )
     if created:
         task_for(kind).apply_async_on_commit((job.pk,))
+        events.job_changed(job)
+    return job
+
+
+@transaction.atomic
+def record_job(
+    *,
+    kind: str,
+    inputs: dict,
+    requester=None,
+    feature: str = "",
+    params: dict | None = None,
+    idempotency_key: str | None = None,
+) -> InferenceJob:
+    """Record a job without queueing it, for a vertical's own task that runs it there and
+    then (`dispatch.execute(job.pk)`) because it needs the result in the same process
+    (apps.problems: rubric feedback). Idempotent by key, so a retried task finds its job
+    again instead of making a second one; the requester's sockets hear it like any job."""
+    job, created = _create(
+        kind=kind, inputs=inputs, requester=requester, feature=feature, params=params, idempotency_key=idempotency_key
+    )
+    if created:
         events.job_changed(job)
     return job
 

@@ -1,10 +1,12 @@
 from django.urls import path
 
 from apps.learning.consumers import RoomConsumer
+from apps.problems.consumers import SubmissionsConsumer
 
 from .common import websocket_urlpatterns as common
 
 websocket_urlpatterns = [
     *common,
     path("ws/learning/rooms/<int:room_id>/", RoomConsumer.as_asgi()),
+    path("ws/problems/", SubmissionsConsumer.as_asgi()),
 ]

@@ -154,7 +154,8 @@ TENANT_TYPES = {
         "BASE_SCHEMA": "template_academy",
     },
     "zone": {
-        "APPS": [*PER_SCHEMA_APPS, *LIBRARY_APPS, "apps.learning"],
+        # apps.learning before apps.problems: seed_demo seeds the people first.
+        "APPS": [*PER_SCHEMA_APPS, *LIBRARY_APPS, "apps.learning", "apps.problems"],
         "URLCONF": "config.urls.zone",
         "BASE_SCHEMA": "template_zone",
         # Seed 003's hosts per zone domain (apps.tenancy.host_roles); the bare domain keeps

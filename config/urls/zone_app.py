@@ -9,5 +9,6 @@ from .common import handler400, handler403, handler404, handler429, handler500, 
 urlpatterns = [
     *tenant_urlpatterns("zone", __name__, parts=frozenset({"accounts"})),
     path("robots.txt", site_views.robots, name="zone-robots"),
+    path("problems/", include("apps.problems.urls")),
     path("", include("apps.learning.urls")),
 ]

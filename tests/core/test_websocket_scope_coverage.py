@@ -27,6 +27,10 @@ SCOPE_TESTS = {
     "ws/inference/": "tests/inference/test_fleet.py::test_streamed_tokens_reach_the_requesters_socket_and_no_other",
     # a live exam room: its class's teachers (progress, presence) and students (state) only;
     # not another class's student, not a parent, not another zone
+    # a submission's grade and feedback reach its student only: not a classmate, not a
+    # teacher's socket, not the same user id in another zone
+    "ws/problems/": "tests/problems/test_live_feedback.py::"
+    "test_llm_feedback_through_the_fleet_reaches_the_students_socket_and_no_other",
     "ws/learning/rooms/<int:room_id>/": "tests/learning/test_rooms.py::"
     "test_only_the_rooms_class_and_its_teachers_can_join_or_listen",
     # a table's events carry no hole cards; a player's hole cards reach their own sockets

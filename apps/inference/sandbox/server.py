@@ -23,6 +23,8 @@ Knobs, `POST /_control` with a JSON object (every key optional):
     {"cut_next": 1}           the next stream stops after two tokens, without [DONE]
     {"down": true}            every model request answers 503 until {"down": false}
     {"transcript": "..."}     what transcriptions return
+    {"reply": "..."}          what chat completions answer instead of the echo (a grader's
+                              JSON, say); "" echoes again
     {"reset": true}           back to defaults, counters cleared
 
 `GET /_stats` tells the requests per route, the model requests answered with an error,
@@ -51,6 +53,7 @@ DEFAULTS = {
     "cut_next": 0,
     "down": False,
     "transcript": "",
+    "reply": "",
 }
 POSE_POINTS = 33  # MediaPipe's pose landmarks
 
@@ -160,7 +163,7 @@ class Sandbox:
             return await json_response(send, 400, error("messages: expected a list of {role, content}", "invalid"))
         if isinstance(prompt, list):  # content parts
             prompt = " ".join(p.get("text", "") for p in prompt if isinstance(p, dict))
-        words = f"[{self.name}] {prompt}".split()
+        words = (self.knobs["reply"] or f"[{self.name}] {prompt}").split()
         limit = request.get("max_tokens") or request.get("max_completion_tokens")
         if limit:
             words = words[: int(limit)]
