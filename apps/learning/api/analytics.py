@@ -94,7 +94,7 @@ def leaderboard(request):
     """The top 20 by best scaled score, all-time or this week, shown by nickname."""
     from django.utils import timezone
     from django.utils.translation import gettext as _
-    from rest_framework.exceptions import ValidationError
+    from rest_framework.exceptions import ErrorDetail, ValidationError
 
     from ..models import Exam
     from ..services import leaderboards
@@ -109,7 +109,7 @@ def leaderboard(request):
             not (exam.isascii() and exam.isdigit())
             or not visible_to(Exam.objects.all(), request.user, "exam:read").filter(pk=int(exam)).exists()
         ):
-            raise ValidationError({"exam": [_("No such exam.")]})
+            raise ValidationError({"exam": [ErrorDetail(_("No such exam."), code="does_not_exist")]})
         board = f"exam.{int(exam)}"
     key = "all" if period == "all" else leaderboards.week_of(timezone.now())
     return Response({"board": board, "period": key, "rows": leaderboards.top(board, key)})

@@ -8,7 +8,7 @@ from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status
 from rest_framework.decorators import action
-from rest_framework.exceptions import ValidationError
+from rest_framework.exceptions import ErrorDetail, PermissionDenied, ValidationError
 from rest_framework.parsers import JSONParser
 from rest_framework.response import Response
 
@@ -26,7 +26,8 @@ User = get_user_model()
 def _visible(queryset, user, perm: str, pk: int, field: str):
     row = visible_to(queryset, user, perm).filter(pk=pk).first()
     if row is None:
-        raise ValidationError({field: [_("No such %(what)s, or not yours to use.") % {"what": field}]})
+        message = _("No such %(what)s, or not yours to use.") % {"what": field}
+        raise ValidationError({field: [ErrorDetail(message, code="does_not_exist")]})
     return row
 
 
@@ -138,7 +139,7 @@ class StudentViewSet(ScopedViewSet, mixins.ListModelMixin, mixins.RetrieveModelM
         """A student sets the nickname shown on leaderboards."""
         student = Student.objects.filter(user=request.user).first()
         if student is None:
-            raise ValidationError({"nickname": [_("Only students have a nickname.")]})
+            raise PermissionDenied(_("Only students have a nickname."))
         data = s.NicknameSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         people.set_nickname(student, data.validated_data["nickname"], actor=request.user)
@@ -160,7 +161,7 @@ class LinkViewSet(ScopedViewSet, mixins.ListModelMixin, mixins.RetrieveModelMixi
         )
     ]
 
-    @extend_schema(request=s.LinkRequestSerializer, responses={201: s.LinkSerializer})
+    @extend_schema(request={"application/json": s.LINK_REQUEST_SCHEMA}, responses={201: s.LinkSerializer})
     def create(self, request):
         data = s.LinkRequestSerializer(data=request.data)
         data.is_valid(raise_exception=True)

@@ -8,7 +8,7 @@ from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, status
 from rest_framework.decorators import action
-from rest_framework.exceptions import ValidationError
+from rest_framework.exceptions import ErrorDetail, ValidationError
 from rest_framework.parsers import JSONParser
 from rest_framework.response import Response
 
@@ -85,7 +85,7 @@ class RoomViewSet(ScopedViewSet, mixins.ListModelMixin, mixins.RetrieveModelMixi
             raise ValidationError({"klass": [_("No such class, or not yours.")]})
         exam = visible_to(Exam.objects.all(), request.user, "exam:read").filter(pk=values["exam"].pk).first()
         if exam is None:
-            raise ValidationError({"exam": [_("No such exam.")]})
+            raise ValidationError({"exam": [ErrorDetail(_("No such exam."), code="does_not_exist")]})
         room = rooms.open_room(exam=exam, klass=klass, duration_seconds=values["duration_seconds"], actor=request.user)
         return Response(RoomSerializer(room).data, status=status.HTTP_201_CREATED)
 

@@ -2,6 +2,8 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
+from apps.core.api.fields import PHONE_PATTERN
+
 from ..models import Attempt, Exam, Item, Klass, Organisation, ParentLink, Student
 
 
@@ -62,6 +64,21 @@ class LinkSerializer(serializers.ModelSerializer):
         model = ParentLink
         fields = ["id", "parent", "parent_name", "student", "student_name", "status", "via", "created_at", "decided_at"]
         read_only_fields = fields
+
+
+# The schema of LinkRequestSerializer as links.request_link reads it: the student's e-mail
+# or phone, at least one of them not blank.
+LINK_REQUEST_SCHEMA = {
+    "type": "object",
+    "properties": {
+        "email": {"type": "string", "format": "email", "maxLength": 254},
+        "phone": {"type": "string", "pattern": f"^$|{PHONE_PATTERN}"},
+    },
+    "anyOf": [
+        {"required": ["email"], "properties": {"email": {"minLength": 1}}},
+        {"required": ["phone"], "properties": {"phone": {"minLength": 1}}},
+    ],
+}
 
 
 class LinkRequestSerializer(serializers.Serializer):

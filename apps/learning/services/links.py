@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 
 from apps.accounts.permissions import has_permission
 from apps.audit.services import record as audit
-from apps.core.services import invalid, record
+from apps.core.services import invalid, record, unknown
 
 from ..models import ParentLink, StaffMembership, Student
 from .people import clean_phone, phone_index
@@ -35,11 +35,11 @@ def find_student(*, email: str = "", phone: str | None = None) -> tuple[Student,
     if email:
         student = Student.objects.filter(user__email__iexact=email).first()
         if student is None:
-            raise invalid(email=_("No student of this site has this e-mail."))
+            raise unknown(email=_("No student of this site has this e-mail."))
         return student, ParentLink.Via.EMAIL
     student = Student.objects.filter(phone_index=phone_index(digits)).first()
     if student is None:
-        raise invalid(phone=_("No student of this site has this phone number."))
+        raise unknown(phone=_("No student of this site has this phone number."))
     return student, ParentLink.Via.PHONE
 
 
