@@ -204,6 +204,8 @@ def hand_view(table_id: int, hand: dict, game: engine.Game) -> dict:
         "pot": state.total_pot_amount,
         "actor": setup["seats"][actor] if actor is not None else None,
         "deadline": hand.get("deadline"),
+        "clock": "time_bank" if hand.get("banking") else "action",
+        "banks": dict(zip(map(str, setup["seats"]), [round(b, 1) for b in hand.get("banks") or []], strict=False)),
         "legal": engine.legal(game),
         "hash": hand["hash"],
     }
@@ -296,6 +298,9 @@ def start_hand(table_id: int, *, deck: list[str] | None = None, now: float | Non
             "started_at": timezone.now().isoformat(),
             "deadline": now + table.action_seconds,
             "action_seconds": table.action_seconds,
+            # Each position's time bank (seconds), and whether the player to act is on it.
+            "banks": [by_number[n].time_bank for n in order],
+            "banking": False,
             "version": 0,
         }
         hand["events"].append(
@@ -389,14 +394,27 @@ def _advance(table_id: int, hand: dict, game: engine.Game, action: dict, *, now:
         if action.get("timeout") and event.get("seat") == seats[game.position_of[action["user"]]]:
             event["timeout"] = True
     hand["events"].extend(new_events)
+    now = now if now is not None else time.time()
+    _spend_bank(hand, game.position_of[action["user"]], now, timed_out=bool(action.get("timeout")))
     if game.state.status:
         seconds = hand.get("action_seconds") or Table.objects.only("action_seconds").get(pk=table_id).action_seconds
-        hand["deadline"] = (now if now is not None else time.time()) + seconds
+        hand["deadline"] = now + seconds
         save(table_id, hand)
         _keep(table_id, hand, game)
         publish(table_id, {"t": "update", "events": hand["events"][before:], "hand": hand_view(table_id, hand, game)})
         return
     _finish(table_id, hand, game, before)
+
+
+def _spend_bank(hand: dict, position: int, now: float, *, timed_out: bool) -> None:
+    """The turn of `position` is over: what it used of its time bank comes off the bank."""
+    if not hand.get("banking"):
+        return
+    banks = hand["banks"]
+    used = banks[position] if timed_out else min(banks[position], max(0.0, now - hand["bank_from"]))
+    banks[position] = max(0.0, banks[position] - used)
+    hand["banking"] = False
+    hand.pop("bank_from", None)
 
 
 def _finish(table_id: int, hand: dict, game: engine.Game, before: int) -> None:
@@ -437,16 +455,39 @@ def _finish(table_id: int, hand: dict, game: engine.Game, before: int) -> None:
 
 
 def timeout(table_id: int, *, now: float | None = None) -> bool:
-    """The clock: past the deadline, the player to act checks or folds (and sits out from
-    the next hand). True if it acted."""
+    """The clock: past the deadline, the player to act goes on their time bank if it holds
+    any time (the deadline moves by the whole bank and the table gets a `timer` message);
+    past that too, they check or fold (and sit out from the next hand). True if the clock
+    did something."""
     now = now if now is not None else time.time()
     with table_lock(table_id):
         hand = load(table_id)
         if not hand or hand.get("deadline") is None or hand["deadline"] > now:
             return False
         game = game_of(table_id, hand)
-        if game.state.actor_index is None:
+        position = game.state.actor_index
+        if position is None:
             return False
+        banks = hand.get("banks") or []
+        if not hand.get("banking") and position < len(banks) and banks[position] > 0:
+            # The bank runs from the moment the action clock ran out, not from when the
+            # driver noticed: a late pass must not lengthen anyone's turn.
+            hand["banking"] = True
+            hand["bank_from"] = hand["deadline"]
+            hand["deadline"] = hand["deadline"] + banks[position]
+            save(table_id, hand)
+            publish(
+                table_id,
+                {
+                    "t": "timer",
+                    "hand": hand["setup"]["number"],
+                    "seat": hand["setup"]["seats"][position],
+                    "clock": "time_bank",
+                    "deadline": hand["deadline"],
+                    "bank": round(banks[position], 1),
+                },
+            )
+            return True
         action = engine.timeout_action(game)
         engine.apply(game, {k: v for k, v in action.items() if k != "timeout"})
         hand["timed_out"].append(action["user"])

@@ -99,6 +99,10 @@ class Seat(models.Model):
     missed_hands = models.PositiveSmallIntegerField(default=0)
     leaving = models.BooleanField(default=False)  # stands up when the current hand ends
     buy_in_key = models.CharField(max_length=80, blank=True)  # the client's key of this session's buy-in
+    # Seconds left in the player's time bank (spent after a turn's clock runs out), and the
+    # hands dealt to them since it last refilled (apps.club.live, settings CLUB_TIME_BANK_*).
+    time_bank = models.FloatField(_("time bank (seconds)"), default=0.0)
+    bank_hands = models.PositiveIntegerField(default=0)
 
     class Meta:
         verbose_name = _("seat")

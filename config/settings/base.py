@@ -508,6 +508,14 @@ CLUB_NEXT_HAND_DELAY = env.float("CLUB_NEXT_HAND_DELAY", default=3.0)
 CLUB_MISSED_HANDS_LIMIT = env.int("CLUB_MISSED_HANDS_LIMIT", default=3)
 CLUB_HEARTBEAT_SECONDS = env.float("CLUB_HEARTBEAT_SECONDS", default=60.0)  # seed 004
 CLUB_MAX_SOCKETS_PER_PROCESS = env.int("CLUB_MAX_SOCKETS_PER_PROCESS", default=600)  # seed 004
+# The time bank beside each turn's action clock (README "Club tables"): a player sits down
+# with CLUB_TIME_BANK_SECONDS; it is spent only once a turn's clock has run out, and
+# refills by CLUB_TIME_BANK_REFILL_SECONDS every CLUB_TIME_BANK_REFILL_HANDS hands the
+# player is dealt into, up to CLUB_TIME_BANK_MAX_SECONDS.
+CLUB_TIME_BANK_SECONDS = env.float("CLUB_TIME_BANK_SECONDS", default=30.0)
+CLUB_TIME_BANK_REFILL_SECONDS = env.float("CLUB_TIME_BANK_REFILL_SECONDS", default=10.0)
+CLUB_TIME_BANK_REFILL_HANDS = env.int("CLUB_TIME_BANK_REFILL_HANDS", default=10)
+CLUB_TIME_BANK_MAX_SECONDS = env.float("CLUB_TIME_BANK_MAX_SECONDS", default=60.0)
 
 # ---------------------------------------------------------------------------- celery
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", default=REDIS_URL)

@@ -77,6 +77,7 @@ async def test_a_split_pot_heads_up(club_table):
 
 
 async def test_the_clock_checks_or_folds_and_sits_the_player_out(club_table, settings):
+    settings.CLUB_TIME_BANK_SECONDS = 0  # no time bank: the clock alone (the bank: below)
     t = club_table
     p0, p1, p2, _ = t.users
     socks = await table_socks(t, "p0", "p2")
@@ -94,6 +95,94 @@ async def test_the_clock_checks_or_folds_and_sits_the_player_out(club_table, set
     assert end["rake"] == 0  # no flop, no drop
     statuses = await in_club(t, lambda: dict(Seat.objects.filter(table=t.table).values_list("number", "status")))
     assert statuses[1] == statuses[3] == Seat.Status.SITTING_OUT and statuses[5] == Seat.Status.ACTIVE
+
+
+def _clock_ran_out(t, ago: float) -> dict:
+    """Move the turn's deadline `ago` seconds into the past (as if the player had sat on it)."""
+    with t.context(), live.table_lock(t.table.pk):
+        hand = live.load(t.table.pk)
+        hand["deadline"] = time.time() - ago
+        live.save(t.table.pk, hand)
+        return hand
+
+
+async def test_the_time_bank_runs_after_the_clock_and_what_is_left_is_kept(club_table, settings):
+    settings.CLUB_TIME_BANK_SECONDS = 30
+    t = club_table
+    p0, p1, p2, _ = t.users
+    socks = await table_socks(t, "p0", "p2")
+    for user, seat in ((p0, 1), (p1, 3), (p2, 5)):
+        await sit(t, user, seat)
+    hand = await deal(t, scripted_deck(["AhAd", "KhKd", "QhQd"]))
+    n = hand["setup"]["number"]
+    start = await socks["p2"].until("hand_start")
+    assert start["hand"]["clock"] == "action" and start["hand"]["banks"] == {"3": 30, "5": 30, "1": 30}
+    # The button (seat 1, p0) lets the 20 s clock run out: the driver puts them on their bank.
+    ran_out = await in_club(t, lambda: _clock_ran_out(t, 1.0))
+    await in_club(t, live.tick)
+    timer = await socks["p2"].until("timer")
+    assert timer["seat"] == 1 and timer["clock"] == "time_bank" and timer["bank"] == 30
+    assert timer["deadline"] == ran_out["deadline"] + 30  # from when the clock ran out
+    assert timer["seq"] == start["seq"] + 1  # a table message like any other
+    await in_club(t, live.tick)  # still on the bank: nothing more happens
+    assert (await in_club(t, lambda: live.load(t.table.pk)))["actions"] == []
+    # The player acts on the bank: about a second of it is gone, the rest kept.
+    assert (await act(socks["p0"], n, "preflop", "a", "call"))["ok"]
+    update = await socks["p2"].until("update")
+    assert update["hand"]["clock"] == "action" and update["hand"]["actor"] == 3
+    assert 28 <= update["hand"]["banks"]["1"] <= 29.5 and update["hand"]["banks"]["3"] == 30
+    # The small blind (p1) has no socket: clock, then the whole bank, then it folds for them.
+    await in_club(t, lambda: _clock_ran_out(t, 0.1))
+    await in_club(t, live.tick)
+    assert (await socks["p2"].until("timer"))["seat"] == 3
+    hand_now = await in_club(t, lambda: live.load(t.table.pk))
+    await in_club(t, lambda: live.tick(now=hand_now["deadline"] - 0.5))
+    assert (await in_club(t, lambda: live.load(t.table.pk)))["actions"] == [{"user": p0.pk, "action": "call"}]
+    await in_club(t, lambda: live.tick(now=hand_now["deadline"] + 0.1))
+    folded = await socks["p2"].until("update")
+    assert folded["events"][0] == {"op": "fold", "seat": 3, "timeout": True}
+    assert folded["hand"]["banks"]["3"] == 0
+    assert (await act(socks["p2"], n, "preflop", "c", "check"))["ok"]
+    await socks["p2"].until("update")  # the flop
+    # The hand ends; the banks as left are written to the seats with the stacks.
+    assert (await act(socks["p2"], n, "flop", "c2", "bet", 2_000))["ok"]
+    assert (await act(socks["p0"], n, "flop", "a2", "fold"))["ok"]
+    await socks["p2"].until("hand_end")
+    banks = await in_club(
+        t, lambda: dict(Seat.objects.filter(table=t.table, user__isnull=False).values_list("number", "time_bank"))
+    )
+    assert banks[3] == 0 and banks[5] == 30 and 28 <= banks[1] <= 29.5
+
+
+async def test_the_time_bank_refills_every_n_hands_up_to_its_maximum(club_table, settings):
+    settings.CLUB_TIME_BANK_SECONDS = 5
+    settings.CLUB_TIME_BANK_REFILL_HANDS = 2
+    settings.CLUB_TIME_BANK_REFILL_SECONDS = 4
+    settings.CLUB_TIME_BANK_MAX_SECONDS = 12
+    t = club_table
+    p0, p1, _, _ = t.users
+    socks = await table_socks(t, "p0", "p1")
+    await sit(t, p0, 1)
+    await sit(t, p1, 3)
+    banks = []
+    for _i in range(6):
+        hand = await deal(t, scripted_deck(["AhKd", "7c2s"]))
+        n = hand["setup"]["number"]
+        button = hand["setup"]["users"][1]  # heads-up: the button posts the small blind, acts first
+        sock = socks["p0"] if button == p0.pk else socks["p1"]
+        assert (await act(sock, n, "preflop", f"f{n}", "fold"))["ok"]
+        await sock.until("hand_end", hand=n)
+        banks.append(
+            await in_club(
+                t,
+                lambda: sorted(
+                    Seat.objects.filter(table=t.table, user__isnull=False).values_list("time_bank", "bank_hands")
+                ),
+            )
+        )
+    # every 2nd hand +4 s, from 5 s, capped at 12 s
+    assert [b[0] for b in banks] == [(5, 1), (9, 0), (9, 1), (12, 0), (12, 1), (12, 0)]
+    assert banks[0] == [(5, 1), (5, 1)]
 
 
 async def test_reconnecting_restores_the_seat_and_the_players_own_cards_only(club_table):
@@ -183,6 +272,7 @@ async def test_a_silent_socket_is_closed_and_a_pinging_one_is_not(club_table, se
 
 async def test_a_dead_drivers_table_is_taken_over_when_its_lease_runs_out(club_table, settings):
     settings.CLUB_LEASE_SECONDS = 2
+    settings.CLUB_TIME_BANK_SECONDS = 0
     t = club_table
     p0, p1, _, _ = t.users
     sock = (await table_socks(t, "p1"))["p1"]

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
@@ -22,6 +23,15 @@ from ..models import Hand, Seat, Table
 
 class StaleHand(Exception):
     pass
+
+
+def refill_bank(bank: float, hands: int) -> tuple[float, int]:
+    """(time bank, hands since its last refill) after a hand dealt to the player: every
+    CLUB_TIME_BANK_REFILL_HANDS hands it gains CLUB_TIME_BANK_REFILL_SECONDS, up to
+    CLUB_TIME_BANK_MAX_SECONDS."""
+    if hands >= settings.CLUB_TIME_BANK_REFILL_HANDS:
+        return min(settings.CLUB_TIME_BANK_MAX_SECONDS, bank + settings.CLUB_TIME_BANK_REFILL_SECONDS), 0
+    return bank, hands
 
 
 def book_hand(*, table_id: int, hand: dict, game: engine.Game, result: engine.Result, actor=None) -> Hand:
@@ -84,16 +94,19 @@ def book_hand(*, table_id: int, hand: dict, game: engine.Game, result: engine.Re
         )
         seats = {seat.number: seat for seat in Seat.objects.select_for_update().filter(table=table)}
         timed_out = set(hand.get("timed_out", []))
-        for number, user, stack in zip(setup.seats, setup.users, result.final_stacks, strict=True):
+        banks = hand.get("banks") or [None] * len(setup.seats)
+        for number, user, stack, bank in zip(setup.seats, setup.users, result.final_stacks, banks, strict=True):
             seat = seats[number]
             if seat.user_id != user:
                 continue
             seat.stack = stack
+            if bank is not None:
+                seat.time_bank, seat.bank_hands = refill_bank(bank, seat.bank_hands + 1)
             if user in timed_out and seat.status == Seat.Status.ACTIVE:
                 seat.status = Seat.Status.SITTING_OUT
             if stack == 0 and seat.status == Seat.Status.ACTIVE:
                 seat.status = Seat.Status.SITTING_OUT
-            seat.save(update_fields=["stack", "status"])
+            seat.save(update_fields=["stack", "status", "time_bank", "bank_hands"])
         table.hands_played = setup.number
         table.button_seat = hand["button"]
         table.save(update_fields=["hands_played", "button_seat"])

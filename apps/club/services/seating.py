@@ -5,6 +5,7 @@ retry moves it once, and all-or-nothing with the seat change (one transaction)."
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import transaction
 from django.utils.translation import gettext as _
 
@@ -141,6 +142,8 @@ def take_seat(*, table: Table, user, seat_number: int, amount: int, key: str, ac
     seat.missed_hands = 0
     seat.leaving = False
     seat.buy_in_key = key
+    seat.time_bank = settings.CLUB_TIME_BANK_SECONDS
+    seat.bank_hands = 0
     seat.save()
     WaitingEntry.objects.filter(table=table, user=user).delete()
     record("club.seat_taken", seat, actor=actor or user, table=table.pk, player=user.pk, amount=amount)
