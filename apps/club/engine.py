@@ -8,11 +8,18 @@ database, no Redis), so the live path, the tests and `verify_hands` run the same
   1 the big blind, the last the button (heads-up, pokerkit reverses the blinds: the button
   posts the small blind and acts first before the flop). Each hand the seats in play are
   listed clockwise starting after the button; `positions()` gives that order.
-- **Button rule: a moving button, not a dead button.** The button moves to the next seat
-  clockwise whose player is dealt in, and the blinds are the next two such seats. A player
-  who sits down between the blinds is dealt in at once without posting, and a player who
-  misses their blind owes nothing: simpler than the dead-button rule, and stated in the
-  README as a difference from a live card room.
+- **Button rule: the dead button** (Robert's Rules of Poker, "Button and blind use"; what
+  card rooms use for cash games): the big blind moves forward one player every hand, to the
+  next seat clockwise with a player in the game; the small blind goes to the seat that had
+  the big blind, and the button to the seat that had the small blind. So the button may sit
+  on an empty seat (a dead button) and there may be no small blind (its player left: a dead
+  small blind), but nobody skips the big blind. A player who sits down, or comes back after
+  missing a hand, waits for the big blind to reach them (the rule's "wait for the big blind"
+  option; posting to come in early is not offered). Heads-up, the button posts the small
+  blind and acts first before the flop; the big blind still moves forward, so nobody posts it
+  twice in a row. With fewer than two players in under the rule (a table starting or
+  restarting), everyone seated is dealt in and the button moves to the next of them
+  (`plan_hand`).
 - **Deck.** Shuffled by the caller with a CSPRNG (`secrets.SystemRandom`), given to pokerkit
   as its deck before anything is dealt; burn cards and the board come from it in order.
   Provably fair: `deck_hash(deck, salt)` is published at the start, deck and salt at the end.
@@ -99,6 +106,63 @@ def next_button(seated: list[int], previous: int | None) -> int:
     return later[0] if later else ordered[0]
 
 
+@dataclass(frozen=True)
+class Plan:
+    """Who is dealt into the next hand and who posts what (the dead-button rule)."""
+
+    button: int  # the button's seat, possibly empty (a dead button)
+    small_blind_seat: int  # the small blind's seat, possibly without a player posting (dead)
+    big_blind_seat: int
+    seats: list[int]  # the seats dealt in, by pokerkit position
+    blinds: list[int]  # what each position posts
+    small_blind_dead: bool = False
+    fresh: bool = False  # a (re)start: everyone seated is dealt in
+
+    @property
+    def dead_button(self) -> bool:
+        return self.button not in self.seats
+
+
+def plan_hand(
+    players: dict[int, bool],
+    *,
+    button: int | None,
+    small: int | None,
+    big: int | None,
+    small_blind: int,
+    big_blind: int,
+) -> Plan | None:
+    """The next hand under the dead-button rule (module docstring). `players`: the seats
+    whose players may play, each with whether they are waiting for the big blind;
+    `button`/`small`/`big`: the seats of the previous hand. None if fewer than two play."""
+    eligible = sorted(players)
+    if len(eligible) < 2:
+        return None
+    if None not in (button, small, big):
+        new_big = ([s for s in eligible if s > big] or eligible)[0]
+        dealt = [s for s in eligible if not players[s] or s == new_big]
+        if len(dealt) == 2:
+            other = next(s for s in dealt if s != new_big)
+            return Plan(other, other, new_big, [new_big, other], [big_blind, small_blind])
+        if len(dealt) > 2:
+            new_small, new_button = big, small
+            order = positions(dealt, new_button)
+            live_small = new_small in dealt
+            expected = [new_small, new_big] if live_small else [new_big]
+            if order[: len(expected)] == expected:
+                blinds = [small_blind, big_blind] if live_small else [big_blind]
+                blinds += [0] * (len(order) - len(blinds))
+                return Plan(new_button, new_small, new_big, order, blinds, small_blind_dead=not live_small)
+            # Seats changed in a way the rule has no answer for (e.g. a table reopened with
+            # other players): start afresh below rather than deal a wrong order.
+    new_button = next_button(eligible, button)
+    order = positions(eligible, new_button)
+    if len(order) == 2:
+        return Plan(new_button, new_button, order[0], order, [big_blind, small_blind], fresh=True)
+    blinds = [small_blind, big_blind] + [0] * (len(order) - 2)
+    return Plan(new_button, order[0], order[1], order, blinds, fresh=True)
+
+
 @dataclass
 class HandRaker:
     """pokerkit's rake callback with seed 004's per-hand cap. Stateless apart from noting
@@ -133,6 +197,24 @@ class Setup:
     deck: list[str]
     salt: str
     rule: RakeRule
+    # What each position posts (a dead small blind posts nothing); None: the usual small
+    # and big blind (positions 0 and 1; heads-up the button, position 1, the small blind).
+    blinds: list[int] | None = None
+
+    @property
+    def posted(self) -> list[int]:
+        if self.blinds is not None:
+            return list(self.blinds)
+        n = len(self.stacks)
+        if n == 2:
+            return [self.big_blind, self.small_blind]
+        return [self.small_blind, self.big_blind] + [0] * (n - 2)
+
+    @property
+    def raw_blinds(self) -> list[int]:
+        """pokerkit's blinds_or_straddles: heads-up, pokerkit reads the list reversed."""
+        posted = self.posted
+        return posted[::-1] if len(posted) == 2 else posted
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -145,6 +227,7 @@ class Setup:
             "deck": self.deck,
             "salt": self.salt,
             "rule": [self.rule.percent.numerator, self.rule.percent.denominator, self.rule.cap_bb],
+            "blinds": self.blinds,
         }
 
     @classmethod
@@ -160,6 +243,7 @@ class Setup:
             deck=list(data["deck"]),
             salt=data["salt"],
             rule=RakeRule(Fraction(numerator, denominator), cap),
+            blinds=data.get("blinds"),
         )
 
 
@@ -190,7 +274,7 @@ def start(setup: Setup) -> Game:
         AUTOMATIONS,
         True,
         0,
-        (setup.small_blind, setup.big_blind),
+        setup.raw_blinds,
         setup.big_blind,
         list(setup.stacks),
         len(setup.stacks),
@@ -364,7 +448,7 @@ def history(setup: Setup, actions: list[str], **meta: Any):
         variant="NT",
         ante_trimming_status=True,
         antes=[0] * n,
-        blinds_or_straddles=[setup.small_blind, setup.big_blind] + [0] * (n - 2),
+        blinds_or_straddles=setup.raw_blinds,
         min_bet=setup.big_blind,
         starting_stacks=list(setup.stacks),
         actions=list(actions),
@@ -384,7 +468,7 @@ def phh_actions(game: Game) -> list[str]:
         AUTOMATIONS,
         True,
         0,
-        (game.setup.small_blind, game.setup.big_blind),
+        game.setup.raw_blinds,
         game.setup.big_blind,
         mode=Mode.CASH_GAME,
     )

@@ -181,6 +181,7 @@ def seats_view(table_id: int) -> list[dict]:
             "user": seat.user_id,
             "stack": live_stacks.get(seat.number, seat.stack),
             "status": seat.status,
+            "waiting_for_bb": seat.waiting_for_bb,
         }
         for seat in rows
     ]
@@ -196,6 +197,9 @@ def hand_view(table_id: int, hand: dict, game: engine.Game) -> dict:
         "button": hand["button"],
         "positions": setup["seats"],
         "blinds": [setup["small_blind"], setup["big_blind"]],
+        "small_blind_seat": None if hand.get("small_blind_dead") else (hand.get("blind_seats") or [None])[0],
+        "big_blind_seat": (hand.get("blind_seats") or [None, None])[1],
+        "posted": dict(zip(map(str, setup["seats"]), engine.Setup.from_dict(setup).posted, strict=True)),
         "street": engine.street(state),
         "board": engine.board(state),
         "stacks": dict(zip(map(str, setup["seats"]), state.stacks, strict=True)),
@@ -268,10 +272,19 @@ def start_hand(table_id: int, *, deck: list[str] | None = None, now: float | Non
         )
         if len(seats) < 2:
             return None
-        _count_missed_hands(table)
         by_number = {seat.number: seat for seat in seats}
-        button = engine.next_button(list(by_number), table.button_seat)
-        order = engine.positions(list(by_number), button)
+        plan = engine.plan_hand(
+            {n: seat.waiting_for_bb for n, seat in by_number.items()},
+            button=table.button_seat,
+            small=table.small_blind_seat,
+            big=table.big_blind_seat,
+            small_blind=table.small_blind,
+            big_blind=table.big_blind,
+        )
+        _count_missed_hands(table)
+        button, order = plan.button, plan.seats
+        # Dealt in, they wait no longer (a big blind reached them, or the table restarted).
+        Seat.objects.filter(table=table, number__in=order, waiting_for_bb=True).update(waiting_for_bb=False)
         salt = secrets.token_hex(16)
         deck = deck or engine.new_deck()
         setup = engine.Setup(
@@ -284,6 +297,7 @@ def start_hand(table_id: int, *, deck: list[str] | None = None, now: float | Non
             deck=deck,
             salt=salt,
             rule=rule_for(table.small_blind, table.big_blind),
+            blinds=plan.blinds,
         )
         game = engine.start(setup)
         now = now if now is not None else time.time()
@@ -294,6 +308,8 @@ def start_hand(table_id: int, *, deck: list[str] | None = None, now: float | Non
             "timed_out": [],
             "events": [],
             "button": button,
+            "blind_seats": [plan.small_blind_seat, plan.big_blind_seat],
+            "small_blind_dead": plan.small_blind_dead,
             "hash": engine.deck_hash(deck, salt),
             "started_at": timezone.now().isoformat(),
             "deadline": now + table.action_seconds,
@@ -304,7 +320,14 @@ def start_hand(table_id: int, *, deck: list[str] | None = None, now: float | Non
             "version": 0,
         }
         hand["events"].append(
-            {"op": "start", "button": button, "positions": order, "stacks": setup.stacks, "hash": hand["hash"]}
+            {
+                "op": "start",
+                "button": button,
+                "positions": order,
+                "posted": plan.blinds,
+                "stacks": setup.stacks,
+                "hash": hand["hash"],
+            }
         )
         save(table_id, hand)
         _keep(table_id, hand, game)

@@ -48,6 +48,10 @@ class Table(models.Model):
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.OPEN)
     hands_played = models.PositiveIntegerField(_("hands played"), default=0)
     button_seat = models.PositiveSmallIntegerField(_("button seat"), null=True, blank=True)
+    # The last hand's blinds' seats: the dead-button rule (apps.club.engine.plan_hand) moves
+    # the big blind on from here, the small blind and the button behind it.
+    small_blind_seat = models.PositiveSmallIntegerField(_("small blind seat"), null=True, blank=True)
+    big_blind_seat = models.PositiveSmallIntegerField(_("big blind seat"), null=True, blank=True)
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
 
     class Meta:
@@ -101,6 +105,8 @@ class Seat(models.Model):
     buy_in_key = models.CharField(max_length=80, blank=True)  # the client's key of this session's buy-in
     # Seconds left in the player's time bank (spent after a turn's clock runs out), and the
     # hands dealt to them since it last refilled (apps.club.live, settings CLUB_TIME_BANK_*).
+    # New at the table or back after missing a hand: dealt in when the big blind reaches them.
+    waiting_for_bb = models.BooleanField(default=False)
     time_bank = models.FloatField(_("time bank (seconds)"), default=0.0)
     bank_hands = models.PositiveIntegerField(default=0)
 
@@ -146,7 +152,8 @@ class Hand(models.Model):
     button_seat = models.PositiveSmallIntegerField()
     small_blind = models.BigIntegerField()
     big_blind = models.BigIntegerField()
-    # pokerkit positions in order (index 0 = small blind … last = button): seat and user id
+    # pokerkit positions in order (index 0 = small blind, or the big blind when the small
+    # blind is dead … last = the seat before the button): seat, user id and what they posted
     seats = models.JSONField()
     players = models.ManyToManyField(
         settings.AUTH_USER_MODEL, through="HandPlayer", related_name="club_hands", blank=True

@@ -62,7 +62,10 @@ def book_hand(*, table_id: int, hand: dict, game: engine.Game, result: engine.Re
             button_seat=hand["button"],
             small_blind=setup.small_blind,
             big_blind=setup.big_blind,
-            seats=[{"seat": s, "user": u} for s, u in zip(setup.seats, setup.users, strict=True)],
+            seats=[
+                {"seat": s, "user": u, "blind": b}
+                for s, u, b in zip(setup.seats, setup.users, setup.posted, strict=True)
+            ],
             starting_stacks=setup.stacks,
             final_stacks=result.final_stacks,
             rake=result.rake,
@@ -109,7 +112,8 @@ def book_hand(*, table_id: int, hand: dict, game: engine.Game, result: engine.Re
             seat.save(update_fields=["stack", "status", "time_bank", "bank_hands"])
         table.hands_played = setup.number
         table.button_seat = hand["button"]
-        table.save(update_fields=["hands_played", "button_seat"])
+        table.small_blind_seat, table.big_blind_seat = hand.get("blind_seats") or (None, None)
+        table.save(update_fields=["hands_played", "button_seat", "small_blind_seat", "big_blind_seat"])
         from .seating import _cash_out
 
         for seat in seats.values():

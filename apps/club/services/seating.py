@@ -142,6 +142,9 @@ def take_seat(*, table: Table, user, seat_number: int, amount: int, key: str, ac
     seat.missed_hands = 0
     seat.leaving = False
     seat.buy_in_key = key
+    # The dead-button rule: a newcomer waits for the big blind (dealt at once if the table
+    # has too few players for the rule, apps.club.engine.plan_hand).
+    seat.waiting_for_bb = True
     seat.time_bank = settings.CLUB_TIME_BANK_SECONDS
     seat.bank_hands = 0
     seat.save()
@@ -193,6 +196,7 @@ def _cash_out(seat: Seat, *, actor) -> None:
     seat.stack = 0
     seat.status = Seat.Status.EMPTY
     seat.leaving = False
+    seat.waiting_for_bb = False
     seat.missed_hands = 0
     seat.save()
     first = WaitingEntry.objects.filter(table=table).select_related("user").first()
@@ -211,8 +215,10 @@ def set_sitting_out(*, table: Table, user, sitting_out: bool, actor=None) -> Sea
         raise invalid(seat=_("Your stack is empty: leave and buy in again."))
     seat.status = Seat.Status.SITTING_OUT if sitting_out else Seat.Status.ACTIVE
     if not sitting_out:
+        if seat.missed_hands:
+            seat.waiting_for_bb = True  # missed a blind: back in when the big blind comes round
         seat.missed_hands = 0
-    seat.save(update_fields=["status", "missed_hands"])
+    seat.save(update_fields=["status", "missed_hands", "waiting_for_bb"])
     record("club.sitting_out" if sitting_out else "club.sitting_in", seat, actor=actor or user, table=table.pk)
     _changed(table)
     return seat

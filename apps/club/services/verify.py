@@ -30,6 +30,8 @@ def setup_of(hand: Hand | dict) -> engine.Setup:
         deck=[deck[i : i + 2] for i in range(0, len(deck), 2)],
         salt=get("salt"),
         rule=rule_for(get("small_blind"), get("big_blind")),
+        # What each position posted (a dead small blind: nothing); older hands: the usual two.
+        blinds=[s["blind"] for s in seats] if all("blind" in s for s in seats) else None,
     )
 
 
