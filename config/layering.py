@@ -34,6 +34,7 @@ FOUNDATION = [
     "apps.notifications",
     "apps.payments",
     "apps.inference",
+    "apps.media",
 ]
 
 # tenant type → its apps; one vertical group each

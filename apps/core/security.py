@@ -88,6 +88,12 @@ class AdminAllowListMiddleware:
         return render(request, "403.html", status=403)
 
 
+def _raw_body(request) -> bool:
+    """A path whose view streams the body itself under its own limit (RAW_BODY_PATHS: the
+    media storage's signed upload URLs, up to 500 MB)."""
+    return request.path.startswith(tuple(getattr(settings, "RAW_BODY_PATHS", ())))
+
+
 class BodySizeLimitMiddleware:
     """Refuse, with 413 and before any view reads it, a body larger than the site takes.
 
@@ -103,6 +109,8 @@ class BodySizeLimitMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
+        if _raw_body(request):
+            return self.get_response(request)
         try:
             length = int(request.META.get("CONTENT_LENGTH") or 0)
         except ValueError:
@@ -146,6 +154,8 @@ class JsonDepthMiddleware:
         from .jsondepth import depth_exceeds, max_depth
 
         limit = max_depth()
+        if _raw_body(request):
+            return self.get_response(request)
         if request.method not in ("GET", "HEAD", "OPTIONS") and not request.META.get("CONTENT_TYPE", "").startswith(
             self.FORMS
         ):

@@ -105,6 +105,8 @@ PER_SCHEMA_APPS = [
     "apps.notifications",
     # AI jobs of each tenant (the fleet's registry is public: apps.inference).
     "apps.inference.jobs",
+    # Media objects of each tenant (apps/media: bytes under the schema's prefix).
+    "apps.media",
 ]
 # Code-only apps (no tables of their own); listed once so every schema can use them.
 LIBRARY_APPS = [
@@ -324,6 +326,45 @@ STORAGES = {
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
 }
 MULTITENANT_RELATIVE_MEDIA_ROOT = "%s"
+
+# ---------------------------------------------------------------------------- media storage
+# apps/media: "local" keeps each tenant's media in MEDIA_ROOT/<schema>/ and serves presigned
+# URLs itself (HMAC-signed, expiring: MEDIA_SIGNED_PATH); "s3" keeps them in an S3-compatible
+# bucket (Cloudflare R2, Backblaze B2, MinIO, AWS) under MEDIA_S3_PREFIX/<schema>/, through
+# django-storages and boto3, with S3's own presigned URLs. The default storage is the same
+# one, so every app that opens a media key (the inference fleet's inputs) reads it there.
+MEDIA_STORAGE = env("MEDIA_STORAGE", default="local")
+MEDIA_SIGNED_PATH = "/media/signed/"
+MEDIA_SIGNING_KEY = env("MEDIA_SIGNING_KEY", default="")
+# The ffprobe binary to probe uploads with; PyAV (the same libavformat) when it is missing.
+MEDIA_FFPROBE = env("MEDIA_FFPROBE", default="")
+# One S3 connection for media and for `backup --to s3://…` (each names its own bucket).
+S3_CONNECTION = {
+    "endpoint_url": env("S3_ENDPOINT_URL", default=None),
+    "region_name": env("S3_REGION", default=None),
+    "access_key": env("S3_ACCESS_KEY", default=None),
+    "secret_key": env("S3_SECRET_KEY", default=None),
+    "signature_version": "s3v4",
+    "addressing_style": env("S3_ADDRESSING_STYLE", default="path"),
+}
+if MEDIA_STORAGE == "s3":
+    STORAGES["media"] = {
+        "BACKEND": "apps.media.storage.TenantS3Storage",
+        "OPTIONS": {
+            **S3_CONNECTION,
+            "bucket_name": env("MEDIA_S3_BUCKET"),
+            "location": env("MEDIA_S3_PREFIX", default="media"),
+            "default_acl": None,
+            "file_overwrite": True,
+            "querystring_expire": 300,
+        },
+    }
+else:
+    STORAGES["media"] = {"BACKEND": "apps.media.storage.LocalMediaStorage"}
+STORAGES["default"] = STORAGES["media"]
+# Request bodies under these paths are streamed by their view (which enforces its own limit),
+# not held to the body-size and JSON-depth checks meant for forms and JSON.
+RAW_BODY_PATHS = [MEDIA_SIGNED_PATH]
 
 ASGI_APPLICATION = "config.asgi.application"
 WSGI_APPLICATION = "config.wsgi.application"
@@ -720,10 +761,10 @@ if BACKUP_STORAGE == "s3":
         "OPTIONS": {
             "bucket_name": env("BACKUP_S3_BUCKET"),
             "location": env("BACKUP_S3_PREFIX", default="megacity-backups"),
-            "endpoint_url": env("BACKUP_S3_ENDPOINT_URL", default=None),
-            "region_name": env("BACKUP_S3_REGION", default=None),
-            "access_key": env("BACKUP_S3_ACCESS_KEY", default=None),
-            "secret_key": env("BACKUP_S3_SECRET_KEY", default=None),
+            "endpoint_url": env("BACKUP_S3_ENDPOINT_URL", default=S3_CONNECTION["endpoint_url"]),
+            "region_name": env("BACKUP_S3_REGION", default=S3_CONNECTION["region_name"]),
+            "access_key": env("BACKUP_S3_ACCESS_KEY", default=S3_CONNECTION["access_key"]),
+            "secret_key": env("BACKUP_S3_SECRET_KEY", default=S3_CONNECTION["secret_key"]),
             "default_acl": "private",
             "file_overwrite": False,
         },

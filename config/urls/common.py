@@ -1,17 +1,20 @@
 """URL patterns every tenant type shares; each type's module adds its own."""
 
+from django.conf import settings
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from apps.accounts import mfa_views
 from apps.core import views
 from apps.core.admin_sites import admin_site_for
+from apps.media import views as media_views
 
 common_api = [
     path("site/", views.site, name="api-site"),
     path("", include("apps.accounts.api.urls")),
     path("audit/", include("apps.audit.api.urls")),
     path("", include("apps.inference.api.urls")),
+    path("", include("apps.media.api.urls")),
 ]
 
 
@@ -39,6 +42,8 @@ def tenant_urlpatterns(tenant_type: str, urlconf: str, api: list | None = None, 
     patterns += [
         path("i18n/", include("django.conf.urls.i18n")),
         path("_ops/sentry-check/", views.sentry_check, name="sentry-check"),
+        # The filesystem storage's presigned URLs (apps.media.signed), on every host of the tenant.
+        path(f"{settings.MEDIA_SIGNED_PATH.strip('/')}/<str:token>", media_views.signed_object, name="media-signed"),
     ]
     if "api" in parts:
         patterns += [

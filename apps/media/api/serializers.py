@@ -1,0 +1,87 @@
+import re
+
+from rest_framework import serializers
+
+from .. import inspect, services
+from ..models import MediaObject
+
+
+class MediaObjectSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = MediaObject
+        fields = ["id", "key", "kind", "size", "content_type", "duration_seconds", "streams", "created_at"]
+        read_only_fields = fields
+
+
+class PresignedUploadSerializer(serializers.Serializer):
+    url = serializers.CharField(help_text="Where to send the file: an S3 presigned URL, or this site's signed URL.")
+    method = serializers.ChoiceField(choices=["PUT"])
+    headers = serializers.DictField(child=serializers.CharField(), help_text="Send exactly these headers.")
+    expires_at = serializers.DateTimeField()
+    key = serializers.CharField()
+    max_bytes = serializers.IntegerField()
+
+
+class PlaybackSerializer(serializers.Serializer):
+    url = serializers.CharField()
+    expires_at = serializers.DateTimeField()
+
+
+def content_type_pattern(types: list[str]) -> str:
+    alternatives = "|".join(re.escape(t) for t in types)
+    return rf"^(?:{alternatives})(?:;[ -~]{{0,80}})?$"
+
+
+CONTENT_TYPE_RE = content_type_pattern(sorted(inspect.DECLARED))
+
+
+# Request bodies, precise enough for the schema fuzzer: each kind with the Content-Types it takes.
+PRESIGN_SCHEMA = {
+    "type": "object",
+    "required": ["kind", "content_type"],
+    "properties": {
+        "kind": {"enum": list(services.KINDS)},
+        "content_type": {
+            "type": "string",
+            "maxLength": 100,
+            "description": "The file's MIME type; parameters (;codecs=…) allowed.",
+        },
+    },
+    "oneOf": [
+        {
+            "properties": {
+                "kind": {"enum": [kind]},
+                "content_type": {"type": "string", "pattern": content_type_pattern(services.accepted_types(kind))},
+            }
+        }
+        for kind in services.KINDS
+    ],
+}
+CONFIRM_SCHEMA = {
+    "type": "object",
+    "required": ["key"],
+    "properties": {
+        "key": {
+            "type": "string",
+            "minLength": 1,
+            "maxLength": services.KEY_MAX,
+            "pattern": services.KEY_RE.pattern,
+            "description": "The key the presign answer gave.",
+        }
+    },
+}
+
+
+class PresignRequestSerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=list(services.KINDS))
+    content_type = serializers.RegexField(CONTENT_TYPE_RE, max_length=100)
+
+
+class ConfirmRequestSerializer(serializers.Serializer):
+    key = serializers.RegexField(services.KEY_RE, max_length=services.KEY_MAX)
+
+
+EXTENSIONS = {
+    content_type: next(ext for ext, names in inspect.EXTENSIONS.items() if names & inspect.DECLARED[content_type])
+    for content_type in inspect.DECLARED
+}

@@ -1,0 +1,3 @@
+from .s3 import main
+
+main()

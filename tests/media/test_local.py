@@ -1,0 +1,196 @@
+"""The filesystem default: per-schema folders, the checks before anything is kept, and the
+HMAC-signed URLs behaving like S3's presigned ones (tenant-bound, expiring, unalterable)."""
+
+from __future__ import annotations
+
+import io
+import time
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.core.files.storage import default_storage
+
+from apps.media import services, signed
+from apps.media.models import MediaObject
+
+from . import samples
+
+
+def files_under(root: Path) -> list[str]:
+    return sorted(str(p.relative_to(root)) for p in root.rglob("*") if p.is_file()) if root.exists() else []
+
+
+def test_store_upload_keeps_the_file_under_the_schema_and_records_what_it_is(tenants, media_root, db):
+    t = tenants["zone"]
+    with t.context():
+        obj = services.store_upload("voice", io.BytesIO(samples.audio(2.0)), key="kzone/audio/7/take.webm")
+        assert (obj.kind, obj.content_type, obj.status) == ("voice", "audio/webm", "ready")
+        assert obj.duration_seconds == pytest.approx(2.0, abs=0.1)
+        assert obj.streams[0]["codec"] == "opus"
+        # The same bytes through the default storage (what the inference fleet opens).
+        assert default_storage.open("kzone/audio/7/take.webm").read() == services.read_bytes("kzone/audio/7/take.webm")
+        with services.local_path("kzone/audio/7/take.webm") as path:
+            assert Path(path).stat().st_size == obj.size
+    assert files_under(media_root) == [f"{t.schema}/kzone/audio/7/take.webm"]
+    with tenants["zone_b"].context():
+        assert not MediaObject.objects.filter(key="kzone/audio/7/take.webm").exists()
+        with pytest.raises(FileNotFoundError):
+            services.read_bytes("kzone/audio/7/take.webm")
+
+
+def test_over_the_limit_is_refused_before_reading_on_and_nothing_is_stored(tenants, media_root, db):
+    big = io.BytesIO(b"\x1a\x45\xdf\xa3" + b"\x00" * services.LIMITS["voice"])  # 50 MB + 4 bytes
+    with tenants["zone"].context(), pytest.raises(ValidationError) as refused:
+        services.store_upload("voice", big, key="kzone/audio/1/big.webm")
+    assert refused.value.error_dict["file"][0].code == "too_large"
+    assert "at most 52428800 bytes (50 MB)" in refused.value.message_dict["file"][0]
+    assert big.tell() <= services.LIMITS["voice"] + services.CHUNK  # stopped at the limit
+    assert files_under(media_root) == []
+    with tenants["zone"].context():
+        assert not MediaObject.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("make", "key", "content_type", "message"),
+    [
+        (lambda: samples.audio(), "kzone/audio/1/t.mp4", None, "named .mp4"),
+        (lambda: samples.audio(), "kzone/audio/1/t.webm", "audio/mpeg", "declared as audio/mpeg"),
+        (samples.gzip_bomb, "kzone/audio/1/t.webm", "audio/webm", "gzip-compressed"),
+        (lambda: samples.webm_claiming(36_000), "kzone/audio/1/t.webm", None, "declares 36000 seconds"),
+    ],
+)
+def test_refused_content_leaves_nothing_behind(tenants, media_root, db, make, key, content_type, message):
+    with tenants["zone"].context():
+        with pytest.raises(ValidationError) as refused:
+            services.store_upload("voice", io.BytesIO(make()), key=key, content_type=content_type)
+        assert message in refused.value.message_dict["file"][0]
+        assert not MediaObject.objects.exists()
+    assert files_under(media_root) == []
+
+
+@pytest.mark.parametrize("key", ["../t_zone_b/x.webm", "/etc/passwd", "a/../../b.webm", "_incoming/x", "a//b", ""])
+def test_keys_cannot_leave_the_tenant_prefix(tenants, media_root, db, key):
+    with tenants["zone"].context(), pytest.raises(ValidationError) as refused:
+        services.store_upload("voice", io.BytesIO(samples.audio()), key=key)
+    assert "key" in refused.value.message_dict
+    assert files_under(media_root) == []
+
+
+def _put(client, grant: dict, data: bytes, **headers):
+    return client.generic(
+        "PUT", grant["url"], data=data, content_type=headers.pop("content_type", grant["headers"]["Content-Type"])
+    )
+
+
+def test_presigned_upload_confirm_and_playback_on_the_filesystem(tenants, media_root, db):
+    t = tenants["zone"]
+    data = samples.audio(2.0)
+    with t.context():
+        grant = services.presign_upload("voice", "kzone/audio/3/take.webm", content_type="audio/webm;codecs=opus")
+    assert grant["method"] == "PUT" and grant["headers"] == {"Content-Type": "audio/webm"}
+    assert grant["max_bytes"] == 50 * 1024 * 1024 and grant["key"] == "kzone/audio/3/take.webm"
+    assert grant["url"].startswith("/media/signed/")
+    assert _put(t.client(), grant, data).status_code == 200
+    with t.context():
+        assert not MediaObject.objects.filter(status="ready").exists()  # not before the check
+        obj = services.confirm_upload("voice", "kzone/audio/3/take.webm")
+        assert obj.status == "ready" and obj.size == len(data)
+        url = services.playback_url("kzone/audio/3/take.webm", seconds=60)
+    response = t.client().get(url)
+    assert response.status_code == 200 and response["Content-Type"] == "audio/webm"
+    assert b"".join(response.streaming_content) == data
+    assert files_under(media_root) == [f"{t.schema}/kzone/audio/3/take.webm"]
+
+    # Replaying the PUT URL afterwards writes to the spent incoming name, never the object.
+    assert _put(t.client(), grant, samples.png()).status_code == 200
+    with t.context():
+        assert services.read_bytes("kzone/audio/3/take.webm") == data
+
+
+def test_signed_urls_are_bound_to_their_tenant_key_method_and_time(tenants, media_root, db):
+    a, b = tenants["zone"], tenants["zone_b"]
+    with a.context():
+        services.store_upload("voice", io.BytesIO(samples.audio()), key="kzone/audio/1/a.webm")
+        read_a = services.playback_url("kzone/audio/1/a.webm", seconds=60)
+        put_a = services.presign_upload("voice", "kzone/audio/1/new.webm", content_type="audio/webm")
+    with b.context():
+        services.store_upload("voice", io.BytesIO(samples.audio(1.0)), key="kzone/audio/1/b.webm")
+
+    # A's URLs on B's host: refused, for reading and for writing.
+    assert b.client().get(read_a).status_code == 403
+    assert _put(b.client(), put_a, samples.audio()).status_code == 403
+    assert files_under(media_root / b.schema) == ["kzone/audio/1/b.webm"]
+    # An altered token (another key) does not verify.
+    token = read_a.removeprefix("/media/signed/")
+    forged = read_a.replace(token, token.replace(token[5], "A" if token[5] != "A" else "B", 1))
+    assert a.client().get(forged).status_code == 403
+    # A reading URL does not write, an upload URL does not read.
+    assert _put(a.client(), {"url": read_a, "headers": {"Content-Type": "audio/webm"}}, b"x").status_code == 403
+    assert a.client().get(put_a["url"]).status_code == 403
+    # The signed Content-Type must be the one sent.
+    assert _put(a.client(), put_a, samples.audio(), content_type="image/png").status_code == 403
+    # Expired: minted with a lifetime of one second.
+    with a.context():
+        short = services.playback_url("kzone/audio/1/a.webm", seconds=1)
+    assert a.client().get(short).status_code == 200
+    time.sleep(2.1)
+    expired = a.client().get(short)
+    assert expired.status_code == 403 and "expired" in expired.json()["message"]
+
+
+def test_a_signed_put_past_its_byte_limit_is_refused_and_stores_nothing(tenants, media_root, db, settings):
+    t = tenants["zone"]
+    with t.context():
+        grant = services.presign_upload("voice", "kzone/audio/1/t.webm", content_type="audio/webm")
+        schema = t.schema
+    over = b"\x00" * (grant["max_bytes"] + 1)
+    response = _put(t.client(), grant, over)
+    assert response.status_code == 413
+    assert files_under(media_root / schema) == []
+    # And a token whose limit says less is held to it, whatever Content-Length claims.
+    small = signed.mint(signed.Grant(schema, "_incoming/x", "PUT", "audio/webm", 10, int(time.time()) + 60))
+    assert t.client().generic("PUT", small, data=b"0123456789ABC", content_type="audio/webm").status_code == 413
+    assert files_under(media_root / schema) == []
+
+
+def test_confirm_refuses_bad_bytes_and_deletes_the_upload(tenants, media_root, db):
+    t = tenants["zone"]
+    with t.context():
+        grant = services.presign_upload("video", "kzone/video/9/d.webm", content_type="video/webm")
+    assert _put(t.client(), grant, samples.zip_bomb()).status_code == 200
+    assert len(files_under(media_root)) == 1  # the incoming bytes
+    with t.context():
+        with pytest.raises(ValidationError) as refused:
+            services.confirm_upload("video", "kzone/video/9/d.webm")
+        assert "zip archive" in refused.value.message_dict["file"][0]
+        assert not MediaObject.objects.exists()
+        # Nothing to confirm any more.
+        with pytest.raises(ValidationError) as again:
+            services.confirm_upload("video", "kzone/video/9/d.webm")
+        assert again.value.error_dict["key"][0].code == "does_not_exist"
+    assert files_under(media_root) == []
+
+
+def test_confirm_without_an_upload_and_expired_pending_uploads(tenants, media_root, db):
+    from django.utils import timezone
+
+    t = tenants["zone"]
+    with t.context():
+        services.presign_upload("voice", "kzone/audio/1/t.webm", content_type="audio/webm")
+        with pytest.raises(ValidationError) as refused:
+            services.confirm_upload("voice", "kzone/audio/1/t.webm")
+        assert refused.value.error_dict["file"][0].code == "not_uploaded"
+        grant = services.presign_upload("voice", "kzone/audio/1/u.webm", content_type="audio/webm")
+    _put(t.client(), grant, samples.audio())
+    with t.context():
+        assert services.expire_pending(timezone.now() + timedelta(hours=1)) == 1
+        assert not MediaObject.objects.exists()
+    assert files_under(media_root) == []
+
+
+def test_presign_refuses_a_content_type_the_kind_does_not_take(tenants, media_root, db):
+    with tenants["zone"].context(), pytest.raises(ValidationError) as refused:
+        services.presign_upload("voice", "kzone/audio/1/t.webm", content_type="image/png")
+    assert "content_type" in refused.value.message_dict
