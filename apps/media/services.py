@@ -28,7 +28,6 @@ from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from typing import IO, Any
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files import File
 from django.db import connection, transaction
@@ -125,9 +124,7 @@ def _spool(fileobj: IO[bytes], limit: int, directory: str) -> tuple[str, int]:
 # ---------------------------------------------------------------------------- storing
 
 
-def store_upload(
-    kind: str, fileobj: IO[bytes], *, key: str, user=None, content_type: str | None = None
-) -> MediaObject:
+def store_upload(kind: str, fileobj: IO[bytes], *, key: str, user=None, content_type: str | None = None) -> MediaObject:
     """Check `fileobj` (a file-like object) as `kind` and store it at `key`. `content_type`,
     when given, is what the uploader claimed: it must agree with the bytes."""
     _kind(kind)
@@ -255,9 +252,7 @@ def presign_upload(
         )
     else:
         url = signed.mint(
-            signed.Grant(
-                connection.schema_name, incoming, "PUT", declared, LIMITS[kind], int(expires_at.timestamp())
-            )
+            signed.Grant(connection.schema_name, incoming, "PUT", declared, LIMITS[kind], int(expires_at.timestamp()))
         )
     return {
         "url": url,
@@ -277,9 +272,7 @@ def accepted_types(kind: str) -> list[str]:
 def _pending(key: str, kind: str | None, user) -> MediaObject:
     obj = MediaObject.objects.filter(key=key, status=MediaObject.Status.PENDING).first()
     if obj is None or (user is not None and obj.created_by_id != getattr(user, "pk", None)):
-        raise ValidationError(
-            {"key": ValidationError(_("No upload is waiting at this key."), code="does_not_exist")}
-        )
+        raise ValidationError({"key": ValidationError(_("No upload is waiting at this key."), code="does_not_exist")})
     if kind is not None and obj.kind != kind:
         raise ValidationError({"kind": _("This upload was announced as %(kind)s.") % {"kind": obj.kind}})
     return obj

@@ -46,7 +46,9 @@ def audio(seconds: float = 2.0, container: str = "webm", codec: str = "libopus",
     return out.getvalue()
 
 
-def video(seconds: float = 1.0, size: tuple[int, int] = (160, 120), container: str = "webm", codec: str = "libvpx") -> bytes:
+def video(
+    seconds: float = 1.0, size: tuple[int, int] = (160, 120), container: str = "webm", codec: str = "libvpx"
+) -> bytes:
     import av
 
     out = io.BytesIO()

@@ -194,3 +194,16 @@ def test_presign_refuses_a_content_type_the_kind_does_not_take(tenants, media_ro
     with tenants["zone"].context(), pytest.raises(ValidationError) as refused:
         services.presign_upload("voice", "kzone/audio/1/t.webm", content_type="image/png")
     assert "content_type" in refused.value.message_dict
+
+
+def test_a_dropped_tenant_takes_its_folder_with_it(live_tenant, media_root):
+    from apps.tenancy import services as tenancy
+
+    keep, gone = live_tenant("academy"), live_tenant("academy")
+    for t in (keep, gone):
+        with t.context():
+            services.store_upload("image", io.BytesIO(samples.png()), key="users/1/profile.png")
+    assert (media_root / gone.schema / "users/1/profile.png").exists()
+    tenancy.drop_tenant(gone.tenant)
+    assert not (media_root / gone.schema).exists()
+    assert files_under(media_root / keep.schema) == ["users/1/profile.png"]

@@ -6,7 +6,6 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
@@ -15,25 +14,61 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.CreateModel(
-            name='MediaObject',
+            name="MediaObject",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('key', models.CharField(help_text="Relative to the tenant's prefix.", max_length=512, unique=True, verbose_name='key')),
-                ('kind', models.CharField(choices=[('voice', 'voice'), ('video', 'video'), ('image', 'image'), ('attachment', 'attachment'), ('json', 'JSON data')], max_length=20, verbose_name='kind')),
-                ('status', models.CharField(choices=[('pending', 'pending upload'), ('ready', 'ready')], default='ready', max_length=10, verbose_name='status')),
-                ('size', models.BigIntegerField(default=0, verbose_name='size (bytes)')),
-                ('content_type', models.CharField(max_length=100, verbose_name='content type')),
-                ('duration_seconds', models.FloatField(blank=True, null=True, verbose_name='duration (s)')),
-                ('streams', models.JSONField(blank=True, default=list, verbose_name='streams')),
-                ('created_at', models.DateTimeField(auto_now_add=True, db_index=True, verbose_name='created')),
-                ('expires_at', models.DateTimeField(blank=True, null=True, verbose_name='upload expires')),
-                ('incoming', models.CharField(blank=True, max_length=64, verbose_name='incoming name')),
-                ('created_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='media_objects', to=settings.AUTH_USER_MODEL, verbose_name='created by')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "key",
+                    models.CharField(
+                        help_text="Relative to the tenant's prefix.", max_length=512, unique=True, verbose_name="key"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("voice", "voice"),
+                            ("video", "video"),
+                            ("image", "image"),
+                            ("attachment", "attachment"),
+                            ("json", "JSON data"),
+                        ],
+                        max_length=20,
+                        verbose_name="kind",
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[("pending", "pending upload"), ("ready", "ready")],
+                        default="ready",
+                        max_length=10,
+                        verbose_name="status",
+                    ),
+                ),
+                ("size", models.BigIntegerField(default=0, verbose_name="size (bytes)")),
+                ("content_type", models.CharField(max_length=100, verbose_name="content type")),
+                ("duration_seconds", models.FloatField(blank=True, null=True, verbose_name="duration (s)")),
+                ("streams", models.JSONField(blank=True, default=list, verbose_name="streams")),
+                ("created_at", models.DateTimeField(auto_now_add=True, db_index=True, verbose_name="created")),
+                ("expires_at", models.DateTimeField(blank=True, null=True, verbose_name="upload expires")),
+                ("incoming", models.CharField(blank=True, max_length=64, verbose_name="incoming name")),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="media_objects",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="created by",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'media object',
-                'verbose_name_plural': 'media objects',
-                'ordering': ['-created_at'],
+                "verbose_name": "media object",
+                "verbose_name_plural": "media objects",
+                "ordering": ["-created_at"],
             },
         ),
     ]
