@@ -73,7 +73,9 @@ def test_a_url_for_tenant_a_cannot_read_or_write_tenant_b(tenants, s3_media, db)
     refused = httpx.get(read_b)
     assert refused.status_code == 403 and "SignatureDoesNotMatch" in refused.text
     incoming = write_a["url"].split("?")[0].rsplit("/", 1)[-1]
-    write_b = write_a["url"].replace(f"/media/{a.schema}/_incoming/{incoming}", f"/media/{b.schema}/kzone/audio/1/b.webm")
+    write_b = write_a["url"].replace(
+        f"/media/{a.schema}/_incoming/{incoming}", f"/media/{b.schema}/kzone/audio/1/b.webm"
+    )
     assert write_b != write_a["url"]
     refused = put(write_a, samples.audio(), url=write_b)
     assert refused.status_code == 403 and "SignatureDoesNotMatch" in refused.text
