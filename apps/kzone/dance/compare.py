@@ -132,26 +132,30 @@ def compare(
 
     path, _ = dtw(len(ref_rows), len(take_rows), cost_rows, band=band)
 
-    # Per take frame (present ones): the mean error per angle over the reference frames it
-    # was aligned with, and whether both saw the angle.
+    # Per take frame: the mean error per angle over the reference frames it was aligned with,
+    # and whether both videos saw the angle (all path steps at once).
     frames = len(take.keypoints)
+    steps_ref, steps_take = np.array(path).T
+    error = np.zeros((len(take_rows), len(PART_OF_ANGLE)))
+    np.add.at(error, steps_take, _error(ref_deg[steps_ref], take_deg[steps_take]))
+    error /= np.bincount(steps_take, minlength=len(take_rows))[:, None]
+    ref_seen = np.full(error.shape, np.inf)
+    np.minimum.at(ref_seen, steps_take, ref_vis[steps_ref])
+    seen = np.minimum(ref_seen, take_vis) >= VISIBLE
+    part_scores = np.full((frames, len(PARTS)), np.nan)  # NaN: part not seen
+    for part in range(len(PARTS)):
+        columns = part == PART_OF_ANGLE
+        counted = seen[:, columns].sum(axis=1)
+        missed = (error[:, columns] * seen[:, columns]).sum(axis=1)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            part_scores[take_rows, part] = np.where(counted > 0, 100.0 * (1.0 - missed / counted), np.nan)
+    frame_scores = np.zeros(frames)
+    any_seen = ~np.isnan(part_scores[take_rows]).all(axis=1)
+    frame_scores[take_rows] = np.nan
+    frame_scores[take_rows[any_seen]] = np.nanmean(part_scores[take_rows[any_seen]], axis=1)
     matched: list[list[int]] = [[] for _ in range(frames)]
     for i, j in path:
         matched[take_rows[j]].append(int(ref_rows[i]))
-    part_scores = np.full((frames, len(PARTS)), np.nan)  # NaN: part not seen
-    frame_scores = np.zeros(frames)
-    for row in take_rows:
-        refs = matched[row]
-        error = _error(ref_angles.degrees[refs], take_angles.degrees[row]).mean(axis=0)
-        seen = (np.minimum(ref_angles.visibility[refs].min(axis=0), take_angles.visibility[row]) >= VISIBLE).astype(
-            float
-        )
-        for part in range(len(PARTS)):
-            mask = (part == PART_OF_ANGLE) & (seen > 0)
-            if mask.any():
-                part_scores[row, part] = 100.0 * (1.0 - error[mask].mean())
-        seen_parts = part_scores[row][~np.isnan(part_scores[row])]
-        frame_scores[row] = seen_parts.mean() if seen_parts.size else np.nan
     absent = ~take_angles.present
     part_scores[absent] = 0.0  # the learner was not in the picture: every part missed
     counted = ~np.isnan(frame_scores)
