@@ -47,16 +47,18 @@ class BeatScore:
 class WeakSegment:
     """A weak moment: the take's [start, end) in seconds, the body part that went wrong and
     its score there, the take frame that shows it worst and the reference frame it was
-    aligned with (indices into the two tracks: the frames to draw with overlay_png)."""
+    aligned with (indices into the two tracks: the frames to draw with overlay_png). Where
+    the learner was absent (part `whole_body`) the reference frame is the one at the lag
+    they were dancing at when last seen."""
 
     start: float
     end: float
     part: str
     score: float
     take_frame: int
-    reference_frame: int | None
-    reference_start: float | None
-    reference_end: float | None
+    reference_frame: int
+    reference_start: float
+    reference_end: float
 
 
 @dataclass
@@ -242,12 +244,18 @@ def _weakest(beats, limit, times, ref_times, part_scores, matched, present, beat
     for score, entry, part in candidates[:limit]:
         rows = np.flatnonzero((times >= entry.start - 1e-9) & (times < entry.end - 1e-9))
         if part == NO_PERSON:
-            worst = int(rows[0])
+            worst = int(rows[len(rows) // 2])
         else:
             column = PARTS.index(part)
             values = np.where(np.isnan(part_scores[rows, column]), np.inf, part_scores[rows, column])
             worst = int(rows[int(np.argmin(values))])
         refs = sorted({r for row in rows for r in matched[row]})
+        reference_frame = _middle(matched[worst])
+        if reference_frame is None:
+            # The learner was absent here; the reference's pose of that moment is still what
+            # the overlay should show.
+            reference_frame = _at_same_lag(worst, times, ref_times, matched)
+            refs = [reference_frame]
         out.append(
             WeakSegment(
                 start=entry.start,
@@ -255,12 +263,29 @@ def _weakest(beats, limit, times, ref_times, part_scores, matched, present, beat
                 part=part,
                 score=round(float(score), 1),
                 take_frame=worst,
-                reference_frame=_middle(matched[worst]) if matched[worst] else None,
-                reference_start=round(float(ref_times[refs[0]]), 3) if refs else None,
-                reference_end=round(float(ref_times[refs[-1]]), 3) if refs else None,
+                reference_frame=reference_frame,
+                reference_start=round(float(ref_times[refs[0]]), 3),
+                reference_end=round(float(ref_times[refs[-1]]), 3),
             )
         )
     return out
+
+
+def _at_same_lag(row: int, times, ref_times, matched: list[list[int]]) -> int:
+    """For a take frame with no person: the reference frame at the same lag as the nearest
+    earlier frame the learner was seen in (else the nearest later one), as if they had gone on
+    dancing at that lag. (The warping itself collapses a gap onto its edges.)"""
+    seen = [r for r in range(len(matched)) if matched[r]]
+    earlier = [r for r in seen if r < row]
+    # The edge frame of a gap is aligned with the reference frames the learner missed too:
+    # its own moment is the first of them before the gap, the last after it.
+    if earlier:
+        lag = times[earlier[-1]] - ref_times[min(matched[earlier[-1]])]
+    else:
+        later = min(r for r in seen if r > row)
+        lag = times[later] - ref_times[max(matched[later])]
+    candidates = sorted({r for refs in matched for r in refs})
+    return min(candidates, key=lambda r: abs(ref_times[r] - (times[row] - lag)))
 
 
 def _tempo(path, ref_rows, take_rows, ref_times, times) -> float | None:

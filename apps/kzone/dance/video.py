@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import os
 from dataclasses import dataclass
+from typing import BinaryIO
 
 import av
 
@@ -37,13 +38,15 @@ class Frame:
 
 
 def frames_from_video(
-    video: str | os.PathLike | bytes,
+    video: str | os.PathLike | bytes | BinaryIO,
     *,
     fps: float = 10,
     max_frames: int = MAX_FRAMES,
     max_side: int = MAX_SIDE,
 ) -> list[Frame]:
-    """Decode `video` (a path or the file's bytes) and sample it at `fps` frames a second.
+    """Decode `video` (a path, the file's bytes, or a binary file object open for reading,
+    e.g. a storage backend's file: it is read as FFmpeg needs it, not all at once) and
+    sample it at `fps` frames a second.
 
     A sample is the first decoded frame at or after each multiple of 1/fps, so timestamps
     are the frames' real presentation times and a video slower than `fps` gives each of its
@@ -58,7 +61,9 @@ def frames_from_video(
     if isinstance(video, bytes | bytearray | memoryview):
         if not len(video):
             raise DanceInputError("video", "the file is empty")
-        source: str | io.BytesIO = io.BytesIO(bytes(video))
+        source: str | BinaryIO = io.BytesIO(bytes(video))
+    elif hasattr(video, "read"):
+        source = video
     else:
         source = os.fspath(video)
     try:

@@ -97,7 +97,13 @@ def test_a_learner_out_of_the_picture_misses_those_beats_and_no_person_anywhere_
     assert result.alignment[20:30] == [None] * 10
     third = result.beats[2]
     assert third.present == 0 and third.score == 0 and all(third.parts[p] == 0 for p in PARTS)
-    assert result.weakest[0].part == "whole_body" and result.weakest[0].start == 2.0
+    gap = result.weakest[0]
+    assert (gap.part, gap.start, gap.end) == ("whole_body", 2.0, 3.0) and 20 <= gap.take_frame < 30
+    # Absent, the learner still gets the reference's pose of that moment to look at: at the
+    # lag they danced at when last seen (none), the reference frame of the same time.
+    assert gap.reference_frame == gap.take_frame == 25 and gap.reference_start == gap.reference_end == 2.5
+    late = compare(reference, track(seconds=4.0, absent=set(range(10)))).weakest[0]  # came in after 1 s
+    assert (late.part, late.start, late.take_frame, late.reference_frame) == ("whole_body", 0.0, 5, 5)
     # Three seconds of four danced perfectly; the frames either side of the gap are aligned
     # with the reference's moves the learner missed too, hence a little under 75.
     assert 72 <= result.score <= 75

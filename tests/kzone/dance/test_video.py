@@ -44,6 +44,8 @@ def test_a_25_fps_video_is_sampled_at_10_fps_with_its_real_timestamps(tmp_path):
     path.write_bytes(video)
     assert [f.timestamp for f in frames_from_video(path, fps=10)] == [f.timestamp for f in frames]
     assert [f.timestamp for f in frames_from_video(str(path), fps=5)] == [k / 5 for k in range(10)]
+    with open(path, "rb") as file:  # a file object, as a storage backend opens one
+        assert [f.jpeg for f in frames_from_video(file, fps=10)] == [f.jpeg for f in frames]
 
 
 def test_a_video_slower_than_the_rate_gives_each_frame_once():
