@@ -110,6 +110,8 @@ def compare(
     30–300 bpm)."""
     if bpm is not None and not MIN_BPM <= bpm <= MAX_BPM:
         raise DanceInputError("bpm", f"must be between {MIN_BPM:g} and {MAX_BPM:g}, got {bpm!r}")
+    if weakest < 0:
+        raise DanceInputError("weakest", f"must be 0 or more, got {weakest!r}")
     if not 0 < band <= 1:
         raise DanceInputError("band", f"must be above 0 and at most 1, got {band!r}")
     reference.validate("reference")
@@ -174,7 +176,7 @@ def compare(
         score=round(overall, 1),
         parts=parts,
         beats=beats,
-        weakest=_weakest(beats, weakest, times, ref_times, part_scores, matched, take_angles.present, beat),
+        weakest=_weakest(beats, weakest, times, ref_times, part_scores, matched),
         beat_seconds=round(beat, 4),
         bpm=bpm,
         reference_frames=len(reference.keypoints),
@@ -227,7 +229,7 @@ def _beats(times, ref_times, beat, frame_scores, part_scores, matched, present) 
     return out
 
 
-def _weakest(beats, limit, times, ref_times, part_scores, matched, present, beat) -> list[WeakSegment]:
+def _weakest(beats, limit, times, ref_times, part_scores, matched) -> list[WeakSegment]:
     """The `limit` beats with the lowest part score, each naming that part; a beat where the
     learner was never seen names the whole body."""
     candidates = []
@@ -246,8 +248,11 @@ def _weakest(beats, limit, times, ref_times, part_scores, matched, present, beat
         if part == NO_PERSON:
             worst = int(rows[len(rows) // 2])
         else:
+            # The frame to draw: the worst one the learner is in (a frame they are absent from
+            # scores 0 but shows nothing of the part).
             column = PARTS.index(part)
-            values = np.where(np.isnan(part_scores[rows, column]), np.inf, part_scores[rows, column])
+            values = part_scores[rows, column]
+            values = np.where(np.isnan(values) | np.array([not matched[r] for r in rows]), np.inf, values)
             worst = int(rows[int(np.argmin(values))])
         refs = sorted({r for row in rows for r in matched[row]})
         reference_frame = _middle(matched[worst])

@@ -103,6 +103,16 @@ def test_a_learner_out_of_the_picture_misses_those_beats_and_no_person_anywhere_
     # lag they danced at when last seen (none), the reference frame of the same time.
     assert gap.reference_frame == gap.take_frame == 25 and gap.reference_start == gap.reference_end == 2.5
     late = compare(reference, track(seconds=4.0, absent=set(range(10)))).weakest[0]  # came in after 1 s
+
+    # Out of the picture for part of a beat: the segment still names the part, and the frame
+    # to draw is one the learner is in.
+    def wrong_left_arm(t: float) -> dict:
+        moves = motion(t)
+        return {**moves, "left_arm": (moves["left_arm"][0] - 90, moves["left_arm"][1])} if t >= 2 else moves
+
+    partly = compare(reference, track(seconds=4.0, pose=wrong_left_arm, absent={20, 21, 22}), weakest=4)
+    worst = next(w for w in partly.weakest if w.start == 2.0)
+    assert worst.part == "left_arm" and 23 <= worst.take_frame < 30
     assert (late.part, late.start, late.take_frame, late.reference_frame) == ("whole_body", 0.0, 5, 5)
     # Three seconds of four danced perfectly; the frames either side of the gap are aligned
     # with the reference's moves the learner missed too, hence a little under 75.
@@ -131,7 +141,10 @@ def test_parts_neither_video_saw_are_left_out_not_scored():
     assert result.parts["torso"] is not None and all(b.parts["left_leg"] is None for b in result.beats)
 
 
-@pytest.mark.parametrize(("kwargs", "field"), [({"bpm": 10}, "bpm"), ({"bpm": 400}, "bpm"), ({"band": 0}, "band")])
+@pytest.mark.parametrize(
+    ("kwargs", "field"),
+    [({"bpm": 10}, "bpm"), ({"bpm": 400}, "bpm"), ({"band": 0}, "band"), ({"weakest": -1}, "weakest")],
+)
 def test_bad_options_are_refused_naming_them(kwargs, field):
     with pytest.raises(DanceInputError) as error:
         compare(track(seconds=1.0), track(seconds=1.0), **kwargs)
@@ -144,3 +157,12 @@ def test_the_comparison_is_json_and_comes_back_from_it():
     assert data["engine"] == "kzone-dance/dtw-joint-angles-1" and data["models"]["take"] == "mediapipe"
     assert set(data["parts"]) == set(PARTS) and data["weakest"][0]["take_frame"] >= 0
     assert DanceComparison.from_dict(data) == result
+
+
+def test_single_frames_compare_too():
+    one = track(seconds=0.1)
+    result = compare(one, one)
+    assert (result.score, result.tempo, len(result.beats)) == (100.0, None, 1)
+    against_many = compare(track(seconds=2.0), one)
+    assert against_many.alignment == [10] and 0 < against_many.score <= 100
+    assert compare(one, track(seconds=2.0)).alignment == [0] * 20
