@@ -8,10 +8,9 @@ JSON consumer refuses binary frames, so this base decodes both itself; everythin
 frame size limits) is apps.core.websocket.TenantJsonConsumer's.
 
 On top of that: a heartbeat (a socket silent for CLUB_HEARTBEAT_SECONDS, 60 s, is closed
-with 4000; any message, `{"t": "ping"}` included, counts) and at most
-CLUB_MAX_SOCKETS_PER_PROCESS (600) club sockets per server process (the next is refused
-with 4503: the client reconnects, through the load balancer, to another process). The
-message catalogue is in the README ("Club tables").
+with 4000; any message, `{"t": "ping"}` included, counts). The connection limits (600
+sockets per server process, 3 per player) are the base's, through its registry in Redis.
+The message catalogue is in the README ("Club tables").
 """
 
 from __future__ import annotations
@@ -61,14 +60,9 @@ def off_the_loop(func):
 class ClubSocket(TenantJsonConsumer):
     permission_required = "table:read"
     protocol = JSON
-    open_here = 0  # club sockets open in this process
     _watchdog: asyncio.Task | None = None
-    _holds_slot = False
 
     async def websocket_connect(self, message):
-        if ClubSocket.open_here >= settings.CLUB_MAX_SOCKETS_PER_PROCESS:
-            await self._refuse(CloseCode.UNAVAILABLE, "server full: reconnect")
-            return
         offered = self.scope.get("subprotocols") or []
         self.protocol = MSGPACK if MSGPACK in offered else JSON
         self._subprotocol = self.protocol if self.protocol in offered else None
@@ -76,17 +70,11 @@ class ClubSocket(TenantJsonConsumer):
 
     async def accept(self, subprotocol=None, headers=None):
         await super().accept(subprotocol or self._subprotocol, headers)
-        if not self._holds_slot:
-            self._holds_slot = True
-            ClubSocket.open_here += 1
         self._last_seen = time.monotonic()
         self._watchdog = asyncio.ensure_future(self._heartbeat())
         driver.ensure_started()
 
     async def websocket_disconnect(self, message):
-        if self._holds_slot:
-            self._holds_slot = False
-            ClubSocket.open_here -= 1
         if self._watchdog is not None:
             self._watchdog.cancel()
         await super().websocket_disconnect(message)

@@ -15,7 +15,11 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import logging
+import os
+import socket
 import time
+import uuid
 import weakref
 from functools import cache
 from http.cookies import SimpleCookie
@@ -201,12 +205,39 @@ def limits() -> dict:
     return settings.WEBSOCKET_LIMITS
 
 
-# KEYS[1] the user's sockets (sorted by opening time); ARGV: now, channel, limit, ttl (ms).
-# Adds this socket and removes (returns) the oldest beyond the limit, atomically, so two
-# processes opening a user's 4th and 5th socket at once still leave exactly 3.
+# The socket registry in Redis (Channels cannot list a group's members, nor a process's
+# sockets). Every server process has an id (PROCESS_ID) and, while it lives, an `alive` key
+# with a TTL that its heartbeat renews (every third of WEBSOCKET_PROCESS_TTL); its open
+# sockets are a hash (channel -> "schema|user|path") with the same TTL, and the processes a
+# sorted set by last heartbeat. A process that dies stops renewing: its keys expire within
+# the TTL, and its sockets stop counting against anyone's limits.
+#
+# KEYS[1] the process's sockets, KEYS[2] the process's alive key, KEYS[3] the processes;
+# ARGV: channel, what it is, the process's limit (0: none), ttl (ms), now (ms), process id.
+# Admits the socket unless the process is full (-1), atomically, so two sockets arriving
+# together cannot both take the last place.
+_ADMIT_SOCKET = """
+local limit = tonumber(ARGV[3])
+if limit > 0 and redis.call('HLEN', KEYS[1]) >= limit then return -1 end
+redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
+redis.call('PEXPIRE', KEYS[1], ARGV[4])
+redis.call('SET', KEYS[2], ARGV[5], 'PX', ARGV[4])
+redis.call('ZADD', KEYS[3], ARGV[5], ARGV[6])
+return redis.call('HLEN', KEYS[1])
+"""
+# KEYS[1] the user's sockets ("<process>|<channel>", sorted by opening time); ARGV: now,
+# member, limit, ttl (ms), the alive keys' prefix. Adds this socket, drops the sockets of
+# processes no longer alive, and removes (returns) the oldest beyond the limit, atomically,
+# so two processes opening a user's 4th and 5th socket at once still leave exactly 3.
 _OPEN_SOCKET = """
 redis.call('ZADD', KEYS[1], ARGV[1], ARGV[2])
 redis.call('PEXPIRE', KEYS[1], ARGV[4])
+for _, member in ipairs(redis.call('ZRANGE', KEYS[1], 0, -1)) do
+  local process = string.match(member, '^(.-)|')
+  if process and redis.call('EXISTS', ARGV[5] .. process) == 0 then
+    redis.call('ZREM', KEYS[1], member)
+  end
+end
 local over = redis.call('ZCARD', KEYS[1]) - tonumber(ARGV[3])
 if over <= 0 then return {} end
 local oldest = redis.call('ZRANGE', KEYS[1], 0, over - 1)
@@ -214,10 +245,27 @@ redis.call('ZREM', KEYS[1], unpack(oldest))
 return oldest
 """
 SOCKETS_TTL_MS = 7 * 86400 * 1000  # a user's list outlives any one socket's idle days
+PROCESS_ID = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
 
 
 def _sockets_key(schema_name: str, user_pk) -> str:
     return f"{settings.REDIS_KEY_PREFIX}:ws:sockets:{schema_name}:{user_pk}"
+
+
+def _process_key(process: str) -> str:
+    return f"{settings.REDIS_KEY_PREFIX}:ws:process:{process}"
+
+
+def _alive_prefix() -> str:
+    return f"{settings.REDIS_KEY_PREFIX}:ws:alive:"
+
+
+def _processes_key() -> str:
+    return f"{settings.REDIS_KEY_PREFIX}:ws:processes"
+
+
+def _process_ttl_ms() -> int:
+    return int(settings.WEBSOCKET_PROCESS_TTL * 1000)
 
 
 def _redis():
@@ -226,16 +274,99 @@ def _redis():
     return get_redis_connection("default")
 
 
+def admit_socket(channel: str, info: str, *, limit: int, process: str = PROCESS_ID) -> int:
+    """Register a socket of `process` unless it already has `limit` (0: no limit). Returns
+    the process's sockets after it, or -1 when full."""
+    now = int(time.time() * 1000)
+    keys = (_process_key(process), _alive_prefix() + process, _processes_key())
+    return int(_redis().eval(_ADMIT_SOCKET, 3, *keys, channel, info, limit, _process_ttl_ms(), now, process))
+
+
+def heartbeat(process: str = PROCESS_ID) -> None:
+    """This process is alive: renew its keys (the registry's heartbeat task calls this)."""
+    ttl, now = _process_ttl_ms(), int(time.time() * 1000)
+    pipe = _redis().pipeline()
+    pipe.set(_alive_prefix() + process, now, px=ttl)
+    pipe.pexpire(_process_key(process), ttl)
+    pipe.zadd(_processes_key(), {process: now})
+    pipe.execute()
+
+
+def open_sockets() -> dict[str, int]:
+    """Open sockets per live server process, from the registry (ops, benchmarks, tests)."""
+    redis = _redis()
+    cutoff = int(time.time() * 1000) - _process_ttl_ms()
+    redis.zremrangebyscore(_processes_key(), "-inf", cutoff)  # processes that stopped beating
+    counts = {}
+    for raw in redis.zrange(_processes_key(), 0, -1):
+        process = raw.decode() if isinstance(raw, bytes) else raw
+        if redis.exists(_alive_prefix() + process):
+            counts[process] = int(redis.hlen(_process_key(process)))
+    return counts
+
+
+_heartbeats: dict[int, asyncio.Task] = {}  # one per event loop (a process usually has one)
+# The consumers this process admitted, by channel (weak: a consumer cancelled without a
+# disconnect — a crash, a test's loop closing — vanishes from here, and reconcile_sockets
+# then takes its entry out of the registry).
+_admitted_here: weakref.WeakValueDictionary[str, Any] = weakref.WeakValueDictionary()
+
+
+def _drop_stale(held: set[str], process: str = PROCESS_ID) -> int:
+    key = _process_key(process)
+    stale = [
+        c for c in (raw.decode() if isinstance(raw, bytes) else raw for raw in _redis().hkeys(key)) if c not in held
+    ]
+    if stale:
+        _redis().hdel(key, *stale)
+    return len(stale)
+
+
+async def reconcile_sockets() -> int:
+    """Take out of this process's registry entry the sockets it no longer holds (how many)."""
+    held = set(_admitted_here.keys())
+    return await sync_to_async(_drop_stale, thread_sensitive=False)(held)
+
+
+def _ensure_heartbeat() -> None:
+    loop = asyncio.get_running_loop()
+    task = _heartbeats.get(id(loop))
+    if task is None or task.done() or task.get_loop() is not loop:
+        _heartbeats.clear()  # tasks of loops gone (tests run one loop per test)
+        _heartbeats[id(loop)] = loop.create_task(_beat())
+
+
+async def _beat() -> None:
+    while True:
+        await asyncio.sleep(settings.WEBSOCKET_PROCESS_TTL / 3)
+        try:
+            await sync_to_async(heartbeat, thread_sensitive=False)()
+            await reconcile_sockets()
+        except Exception:  # Redis away for a moment: the next beat tries again
+            logging.getLogger("megacity.websocket").warning("socket registry heartbeat failed", exc_info=True)
+
+
+@sync_to_async(thread_sensitive=False)
+def _admit(channel: str, info: str, limit: int) -> int:
+    return admit_socket(channel, info, limit=limit)
+
+
+@sync_to_async(thread_sensitive=False)
+def _release(channel: str) -> None:
+    _redis().hdel(_process_key(PROCESS_ID), channel)
+
+
 @sync_to_async(thread_sensitive=False)
 def _register_socket(key: str, channel: str, limit: int) -> list[str]:
     """Record an open socket of a user; the channels of their sockets beyond `limit`."""
-    oldest = _redis().eval(_OPEN_SOCKET, 1, key, time.time_ns() // 1000, channel, limit, SOCKETS_TTL_MS)
-    return [o.decode() if isinstance(o, bytes) else o for o in oldest]
+    member = f"{PROCESS_ID}|{channel}"
+    oldest = _redis().eval(_OPEN_SOCKET, 1, key, time.time_ns() // 1000, member, limit, SOCKETS_TTL_MS, _alive_prefix())
+    return [(o.decode() if isinstance(o, bytes) else o).split("|", 1)[-1] for o in oldest]
 
 
 @sync_to_async(thread_sensitive=False)
 def _forget_socket(key: str, channel: str) -> None:
-    _redis().zrem(key, channel)
+    _redis().zrem(key, f"{PROCESS_ID}|{channel}")
 
 
 class TenantJsonConsumer(AsyncJsonWebsocketConsumer):
@@ -248,9 +379,12 @@ class TenantJsonConsumer(AsyncJsonWebsocketConsumer):
       once, on connect; `await self.check_permission(perm)` re-checks for one message;
     - `group(name)` prefixes group names with the schema, so group_send in one tenant can
       never reach another tenant's sockets;
-    - limits (settings.WEBSOCKET_LIMITS): a signed-in user keeps at most
-      `connections_per_user` sockets per tenant (across processes, in Redis); opening one
-      more closes their oldest with 4409. More than `messages_per_second` messages (after
+    - limits (settings.WEBSOCKET_LIMITS): a server process holds at most
+      `connections_per_process` sockets (the registry in Redis; the next is refused with
+      4503: the client reconnects, through the load balancer, to another process); a
+      signed-in user keeps at most `connections_per_user` sockets per tenant (across
+      processes, in Redis; sockets of dead processes do not count); opening one more
+      closes their oldest with 4409. More than `messages_per_second` messages (after
       a `burst`) close the socket with 4429; a frame over `max_frame_bytes` with 1009. A
       binary frame, or JSON nested deeper than `max_json_depth` (apps.core.jsondepth,
       checked before parsing), gets an error message and is dropped; malformed JSON
@@ -262,6 +396,7 @@ class TenantJsonConsumer(AsyncJsonWebsocketConsumer):
     _counted = False
     _sockets_key: str | None = None
     _stopped = False
+    _admitted = False
 
     async def accept(self, subprotocol=None, headers=None):
         await super().accept(subprotocol, headers)
@@ -303,6 +438,10 @@ class TenantJsonConsumer(AsyncJsonWebsocketConsumer):
         if self._sockets_key:
             key, self._sockets_key = self._sockets_key, None
             await _forget_socket(key, self.channel_name)
+        if self._admitted:
+            self._admitted = False
+            _admitted_here.pop(self.channel_name, None)
+            await _release(self.channel_name)
         await super().websocket_disconnect(message)
 
     async def websocket_receive(self, message):
@@ -370,6 +509,18 @@ class TenantJsonConsumer(AsyncJsonWebsocketConsumer):
             if refusal:
                 await self._refuse(CloseCode.FORBIDDEN, refusal)
                 return
+        info = f"{self.scope['schema_name']}|{getattr(self.user, 'pk', None) or ''}|{self.scope.get('path', '')}"
+        limit = limits()["connections_per_process"]
+        _admitted_here[self.channel_name] = self  # before Redis has it: a reconcile keeps it
+        admitted = await _admit(self.channel_name, info, limit)
+        if admitted < 0 and await reconcile_sockets():
+            admitted = await _admit(self.channel_name, info, limit)  # places held by no one here
+        if admitted < 0:
+            _admitted_here.pop(self.channel_name, None)
+            await self._refuse(CloseCode.UNAVAILABLE, "server full: reconnect")
+            return
+        self._admitted = True
+        _ensure_heartbeat()
         await super().websocket_connect(message)
 
     def _required(self) -> tuple[str, ...]:

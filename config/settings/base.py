@@ -526,6 +526,11 @@ CHANNEL_LAYERS = {
     }
 }
 
+# A server process's entry in the socket registry (apps.core.websocket) lives this many
+# seconds past its last heartbeat (sent every third of it): a dead process's sockets stop
+# counting against the limits within this time.
+WEBSOCKET_PROCESS_TTL = env.float("WEBSOCKET_PROCESS_TTL", default=30.0)
+
 # What one websocket may do (apps.core.websocket, README "Security"): messages per second
 # per socket (a burst of `burst` is allowed, then the socket is closed 4429), sockets per
 # user and tenant (seed 004: 3; a fourth closes the oldest with 4409), frame size (1009)
@@ -534,6 +539,8 @@ WEBSOCKET_LIMITS = {
     "messages_per_second": env.float("WEBSOCKET_MESSAGES_PER_SECOND", default=10.0),
     "burst": env.int("WEBSOCKET_MESSAGE_BURST", default=20),
     "connections_per_user": env.int("WEBSOCKET_CONNECTIONS_PER_USER", default=3),
+    # seed 004: 600 per server process (apps.core.websocket's registry in Redis)
+    "connections_per_process": env.int("WEBSOCKET_CONNECTIONS_PER_PROCESS", default=600),
     "max_frame_bytes": env.int("WEBSOCKET_MAX_FRAME_BYTES", default=65536),
     "max_json_depth": env.int("WEBSOCKET_MAX_JSON_DEPTH", default=32),
 }
@@ -548,7 +555,6 @@ CLUB_AUTO_DEAL = env.bool("CLUB_AUTO_DEAL", default=True)
 CLUB_NEXT_HAND_DELAY = env.float("CLUB_NEXT_HAND_DELAY", default=3.0)
 CLUB_MISSED_HANDS_LIMIT = env.int("CLUB_MISSED_HANDS_LIMIT", default=3)
 CLUB_HEARTBEAT_SECONDS = env.float("CLUB_HEARTBEAT_SECONDS", default=60.0)  # seed 004
-CLUB_MAX_SOCKETS_PER_PROCESS = env.int("CLUB_MAX_SOCKETS_PER_PROCESS", default=600)  # seed 004
 # The time bank beside each turn's action clock (README "Club tables"): a player sits down
 # with CLUB_TIME_BANK_SECONDS; it is spent only once a turn's clock has run out, and
 # refills by CLUB_TIME_BANK_REFILL_SECONDS every CLUB_TIME_BANK_REFILL_HANDS hands the

@@ -64,6 +64,75 @@ async def test_a_users_fourth_socket_closes_their_oldest_and_nobody_elses(two_ac
     await same_pk_elsewhere.disconnect()
 
 
+async def test_a_full_process_refuses_4503_and_its_sockets_are_listed_in_redis(two_academies, settings):
+    from channels.db import database_sync_to_async
+
+    from apps.core import websocket
+
+    a = two_academies["a"]
+    await websocket.reconcile_sockets()  # earlier tests' sockets whose loops are gone
+    before = (await database_sync_to_async(websocket.open_sockets)()).get(websocket.PROCESS_ID, 0)
+    settings.WEBSOCKET_LIMITS = {**settings.WEBSOCKET_LIMITS, "connections_per_process": before + 2}
+    first = await hello((await open_socket(a.domain, cookie=two_academies["desk_a"]))[0])
+    second = await hello((await open_socket(a.domain, cookie=two_academies["desk_a"]))[0])
+    counts = await database_sync_to_async(websocket.open_sockets)()
+    assert counts[websocket.PROCESS_ID] == before + 2
+    full, connected = await open_socket(a.domain, cookie=two_academies["desk_a"])
+    assert connected and await close_code(full) == CloseCode.UNAVAILABLE == 4503
+    # a closed socket frees its place at once
+    await first.disconnect()
+    third = await hello((await open_socket(a.domain, cookie=two_academies["desk_a"]))[0])
+    assert await alive(second) and await alive(third)
+    await second.disconnect()
+    await third.disconnect()
+    assert (await database_sync_to_async(websocket.open_sockets)())[websocket.PROCESS_ID] == before
+
+
+async def test_a_dead_processs_sockets_expire_from_the_registry_and_stop_counting(two_academies, settings):
+    """A server process that dies leaves its registry entries behind; its alive key expires
+    (no heartbeat), and then neither its process entry nor its users' sockets count."""
+    import time
+
+    from channels.db import database_sync_to_async
+
+    from apps.core import websocket
+
+    settings.WEBSOCKET_PROCESS_TTL = 1.0
+    a = two_academies["a"]
+    cookies = two_academies["coach_a"]
+    user_key = await database_sync_to_async(lambda: _coach_key(a))()
+    dead = "dead-host:4242:deadbeef"
+
+    def dead_process_had_sockets():
+        for n in range(2):
+            websocket.admit_socket(f"specific.dead!{n}", "x", limit=0, process=dead)
+            # opened "later" than anything the live process opens in this test: without
+            # pruning, these two would push the user's live sockets out
+            websocket._redis().zadd(user_key, {f"{dead}|specific.dead!{n}": time.time_ns() // 1000 + 10**9})
+
+    await database_sync_to_async(dead_process_had_sockets)()
+    assert (await database_sync_to_async(websocket.open_sockets)())[dead] == 2
+    time.sleep(1.1)  # the dead process sends no heartbeat: its keys expire
+    assert dead not in await database_sync_to_async(websocket.open_sockets)()
+    socks = [await hello((await open_socket(a.domain, cookie=cookies[i % 2]))[0]) for i in range(3)]
+    for ws in socks:  # three live sockets, none closed: the dead process's two no longer count
+        assert await ws.receive_nothing(timeout=0.2)
+        assert await alive(ws)
+    members = await database_sync_to_async(lambda: websocket._redis().zrange(user_key, 0, -1))()
+    assert len(members) == 3 and not any(m.startswith(dead.encode()) for m in members)
+    for ws in socks:
+        await ws.disconnect()
+
+
+def _coach_key(t) -> str:
+    from django.contrib.auth import get_user_model
+
+    from apps.core import websocket
+
+    with t.context():
+        return websocket._sockets_key(t.schema, get_user_model().objects.get(username="coach").pk)
+
+
 async def test_a_flood_of_messages_closes_the_socket_4429(two_academies, settings):
     settings.WEBSOCKET_LIMITS = {**settings.WEBSOCKET_LIMITS, "messages_per_second": 5, "burst": 10}
     a = two_academies["a"]
