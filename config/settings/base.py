@@ -555,6 +555,8 @@ CLUB_AUTO_DEAL = env.bool("CLUB_AUTO_DEAL", default=True)
 CLUB_NEXT_HAND_DELAY = env.float("CLUB_NEXT_HAND_DELAY", default=3.0)
 CLUB_MISSED_HANDS_LIMIT = env.int("CLUB_MISSED_HANDS_LIMIT", default=3)
 CLUB_HEARTBEAT_SECONDS = env.float("CLUB_HEARTBEAT_SECONDS", default=60.0)  # seed 004
+CLUB_ARCHIVE_AFTER_DAYS = env.float("CLUB_ARCHIVE_AFTER_DAYS", default=7.0)
+CLUB_ARCHIVE_BATCH = env.int("CLUB_ARCHIVE_BATCH", default=1000)  # hands per compressed batch
 # The time bank beside each turn's action clock (README "Club tables"): a player sits down
 # with CLUB_TIME_BANK_SECONDS; it is spent only once a turn's clock has run out, and
 # refills by CLUB_TIME_BANK_REFILL_SECONDS every CLUB_TIME_BANK_REFILL_HANDS hands the
@@ -685,6 +687,13 @@ CELERY_BEAT_SCHEDULE: dict = {
     "wallet-withdrawals": {
         "task": "apps.wallet.tasks.send_due_withdrawals",
         "schedule": 300.0,
+        "options": {"headers": {"_tenant_types": ["club"]}},
+    },
+    # Hands finished more than CLUB_ARCHIVE_AFTER_DAYS ago into msgpack + gzip batches
+    # (seed 004: recent days in PostgreSQL, older compressed), nightly in every club.
+    "club-archive-hands": {
+        "task": "apps.club.tasks.archive_hands",
+        "schedule": crontab(hour=5, minute=0),
         "options": {"headers": {"_tenant_types": ["club"]}},
     },
     "wallet-verify": {

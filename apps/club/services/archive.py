@@ -42,15 +42,19 @@ def unpack(data: bytes) -> Iterator[dict]:
     yield from msgpack.unpackb(gzip.decompress(data), raw=False)
 
 
-def archive_hands(*, older_than_days: int = 7, batch: int = 1000, actor=None) -> int:
-    """Move hands older than the cut-off into batches; returns how many hands moved."""
+def archive_hands(*, older_than_days: float = 7, batch: int = 1000, actor=None) -> int:
+    """Move hands older than the cut-off into batches; returns how many hands moved.
+    Idempotent: a hand leaves PostgreSQL in the transaction that writes its batch, and rows
+    another run has locked are skipped (that run archives them), never archived twice."""
     cutoff = timezone.now() - timedelta(days=older_than_days)
     moved = 0
-    for table in Table.objects.all():
+    for table in Table.objects.filter(hands__ended_at__lt=cutoff).distinct():
         while True:
             with transaction.atomic():
                 rows = list(
-                    Hand.objects.select_for_update().filter(table=table, ended_at__lt=cutoff).order_by("number")[:batch]
+                    Hand.objects.select_for_update(skip_locked=True)
+                    .filter(table=table, ended_at__lt=cutoff)
+                    .order_by("number")[:batch]
                 )
                 if not rows:
                     break
