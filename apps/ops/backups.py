@@ -174,8 +174,32 @@ def schema_exists(schema: str) -> bool:
 # ---------------------------------------------------------------------------- backup
 
 
-def backup_storage():
-    return storages["backups"]
+def backup_storage(url: str | None = None):
+    """STORAGES["backups"], or the storage a `--to`/`--from` URL names: `s3://bucket/prefix`
+    (the S3 connection of settings.S3_CONNECTION / BACKUP_S3_*), or a local folder."""
+    if not url:
+        return storages["backups"]
+    if url.startswith("s3://"):
+        from apps.media.storage import s3_storage_for
+
+        try:
+            return s3_storage_for(url)
+        except ValueError as exc:
+            raise BackupError(str(exc)) from exc
+    from django.core.files.storage import FileSystemStorage
+
+    return FileSystemStorage(location=url, base_url=None, file_permissions_mode=0o600)
+
+
+def split_location(source: str) -> tuple[str | None, str]:
+    """`s3://bucket/prefix/name.dump` → ("s3://bucket/prefix", "name.dump"); anything else is
+    a local path or a name in STORAGES["backups"]: (None, source)."""
+    if not source.startswith("s3://"):
+        return None, source
+    folder, _, name = source.rpartition("/")
+    if not name or folder in ("s3:", "s3:/"):
+        raise BackupError(f"{source!r}: give s3://bucket/prefix/NAME.dump")
+    return folder, name
 
 
 @dataclass
@@ -202,15 +226,15 @@ def _tenant_info(schema: str) -> dict | None:
         }
 
 
-def backup_schema(schema: str, *, now: datetime | None = None) -> Backup:
-    """Dump one schema and store the file and its manifest. Nothing is stored if pg_dump
-    fails."""
+def backup_schema(schema: str, *, now: datetime | None = None, to: str | None = None) -> Backup:
+    """Dump one schema and store the file and its manifest (in the backups storage, or where
+    `to` says: backup_storage). Nothing is stored if pg_dump fails."""
     if not schema_exists(schema):
         raise BackupError(f"No schema {schema!r} in the database.")
     now = now or datetime.now(UTC)
     stamp = now.astimezone(UTC).strftime(STAMP)
     base = f"{schema}-{stamp}"
-    storage = backup_storage()
+    storage = backup_storage(to)
     with tempfile.TemporaryDirectory(prefix="mc-backup-") as tmp:
         path = Path(tmp) / f"{base}.dump"
         # The counts and the dump see one snapshot (see the module docstring).
@@ -265,24 +289,24 @@ def schemas_to_back_up() -> list[str]:
     return [name for name in names if schema_exists(name)]
 
 
-def backup_all(*, now: datetime | None = None) -> tuple[list[Backup], dict[str, str]]:
+def backup_all(*, now: datetime | None = None, to: str | None = None) -> tuple[list[Backup], dict[str, str]]:
     """Back up every schema; one failing schema does not stop the others."""
     done, failed = [], {}
     now = now or datetime.now(UTC)
     for schema in schemas_to_back_up():
         try:
-            done.append(backup_schema(schema, now=now))
+            done.append(backup_schema(schema, now=now, to=to))
         except BackupError as exc:
             failed[schema] = str(exc)
     return done, failed
 
 
-def prune(*, days: int | None = None, now: datetime | None = None) -> list[str]:
+def prune(*, days: int | None = None, now: datetime | None = None, to: str | None = None) -> list[str]:
     """Delete backups (dumps and manifests) older than `days` (BACKUP_RETENTION_DAYS),
     judged by the UTC time in their names. Files not named like a backup are left alone."""
     days = settings.BACKUP_RETENTION_DAYS if days is None else days
     cutoff = (now or datetime.now(UTC)) - timedelta(days=days)
-    storage = backup_storage()
+    storage = backup_storage(to)
     _dirs, files = storage.listdir("")
     removed = []
     for name in sorted(files):
@@ -321,7 +345,8 @@ def _dump_schema_name(path: str) -> str:
 def _local_copy(source: str, tmp: str) -> tuple[str, dict | None]:
     """A local path for `source` (a file, or a name in the backup storage) and the
     manifest beside it, if any."""
-    if os.path.exists(source):
+    folder, source = split_location(source)
+    if folder is None and os.path.exists(source):
         path = source
         manifest_path = re.sub(r"\.dump$", ".manifest.json", source)
         manifest = (
@@ -330,9 +355,10 @@ def _local_copy(source: str, tmp: str) -> tuple[str, dict | None]:
             else None
         )
         return path, manifest
-    storage = backup_storage()
+    storage = backup_storage(folder)
     if not storage.exists(source):
-        raise BackupError(f"No backup file {source!r} (neither a local path nor a name in the backup storage).")
+        where = folder or "the backup storage"
+        raise BackupError(f"No backup file {source!r} (neither a local path nor a name in {where}).")
     path = os.path.join(tmp, os.path.basename(source))
     with storage.open(source, "rb") as remote, open(path, "wb") as local:
         shutil.copyfileobj(remote, local)

@@ -14,15 +14,21 @@ class Command(BaseCommand):
         target.add_argument("--schema", help="One schema (a tenant's, or public).")
         target.add_argument("--all", action="store_true", help="The platform's schema and every tenant's.")
         parser.add_argument(
+            "--to",
+            metavar="URL",
+            help="Where to store them instead of STORAGES['backups']: s3://bucket/prefix (S3_* / BACKUP_S3_* "
+            "connection settings) or a local folder.",
+        )
+        parser.add_argument(
             "--prune", action="store_true", help="Then delete backups older than BACKUP_RETENTION_DAYS."
         )
 
     def handle(self, *args, **options):
         try:
             if options["all"]:
-                done, failed = backups.backup_all()
+                done, failed = backups.backup_all(to=options["to"])
             else:
-                done, failed = [backups.backup_schema(options["schema"])], {}
+                done, failed = [backups.backup_schema(options["schema"], to=options["to"])], {}
         except backups.BackupError as exc:
             raise CommandError(str(exc)) from exc
         for backup in done:
@@ -33,7 +39,7 @@ class Command(BaseCommand):
                 f"ledger head #{ledger.get('events', 0)})"
             )
         if options["prune"]:
-            for name in backups.prune():
+            for name in backups.prune(to=options["to"]):
                 self.stdout.write(f"pruned {name}")
         if failed:
             raise CommandError("Backup failed for: " + "; ".join(f"{s}: {e}" for s, e in failed.items()))

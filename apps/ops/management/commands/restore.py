@@ -10,7 +10,12 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser):
-        parser.add_argument("--from", dest="source", required=True, help="A .dump file, or its name in the storage.")
+        parser.add_argument(
+            "--from",
+            dest="source",
+            required=True,
+            help="A .dump file, its name in the backup storage, or s3://bucket/prefix/NAME.dump.",
+        )
         parser.add_argument("--into", required=True, help="The new schema's name.")
         parser.add_argument("--as-tenant", metavar="DOMAIN", help="Also make it a tenant serving DOMAIN.")
         parser.add_argument("--type", dest="tenant_type", help="Tenant type if the backup has no manifest.")
