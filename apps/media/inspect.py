@@ -22,6 +22,8 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 
 from django.conf import settings
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
 # kind → the containers it accepts and the Content-Type each one is stored as.
 ACCEPTED = {
@@ -95,16 +97,16 @@ EXTENSIONS = {
 
 # What a few compressed or executable formats look like: named in the refusal, never accepted.
 _REFUSED_MAGIC = [
-    (b"PK\x03\x04", "a zip archive"),
-    (b"PK\x05\x06", "a zip archive"),
-    (b"\x1f\x8b", "gzip-compressed data"),
-    (b"BZh", "bzip2-compressed data"),
-    (b"\xfd7zXZ\x00", "xz-compressed data"),
-    (b"7z\xbc\xaf\x27\x1c", "a 7-Zip archive"),
-    (b"\x28\xb5\x2f\xfd", "zstd-compressed data"),
-    (b"Rar!", "a RAR archive"),
-    (b"MZ", "a Windows executable"),
-    (b"\x7fELF", "an ELF executable"),
+    (b"PK\x03\x04", _lazy("a zip archive")),
+    (b"PK\x05\x06", _lazy("a zip archive")),
+    (b"\x1f\x8b", _lazy("gzip-compressed data")),
+    (b"BZh", _lazy("bzip2-compressed data")),
+    (b"\xfd7zXZ\x00", _lazy("xz-compressed data")),
+    (b"7z\xbc\xaf\x27\x1c", _lazy("a 7-Zip archive")),
+    (b"\x28\xb5\x2f\xfd", _lazy("zstd-compressed data")),
+    (b"Rar!", _lazy("a RAR archive")),
+    (b"MZ", _lazy("a Windows executable")),
+    (b"\x7fELF", _lazy("an ELF executable")),
 ]
 
 # Limits of what a probe accepts, by kind (seconds, streams, pixels per side, pixels).
@@ -163,15 +165,37 @@ def sniff(head: bytes) -> str | None:
     return None
 
 
+def kind_name(kind: str) -> str:
+    from .models import Kind
+
+    return str(Kind(kind).label) if kind in Kind.values else kind
+
+
 def describe_bytes(head: bytes) -> str:
     for magic, name in _REFUSED_MAGIC:
         if head.startswith(magic):
-            return name
-    return "an unrecognised format"
+            return str(name)
+    return str(_lazy("an unrecognised format"))
 
 
 def base_type(content_type: str) -> str:
     return (content_type or "").split(";", 1)[0].strip().lower()
+
+
+# The declared types' families by kind: a voice take is declared audio/…, never video/….
+FAMILIES = {
+    "voice": ("audio/",),
+    "video": ("video/",),
+    "image": ("image/",),
+    "attachment": ("image/", "application/pdf"),
+    "json": ("application/json",),
+}
+
+
+def accepted_types(kind: str) -> list[str]:
+    """The Content-Types an upload of `kind` may be declared as."""
+    containers = set(ACCEPTED[kind])
+    return sorted(t for t, names in DECLARED.items() if names & containers and t.startswith(FAMILIES[kind]))
 
 
 def check_claims(kind: str, container: str, *, key: str, content_type: str | None) -> None:
@@ -179,18 +203,28 @@ def check_claims(kind: str, container: str, *, key: str, content_type: str | Non
     accepted = ACCEPTED[kind]
     if container not in accepted:
         raise Refused(
-            f"The file is {container.upper()} data; a {kind} upload must be one of "
-            f"{', '.join(sorted(set(accepted.values())))}."
+            _("The file is %(found)s data; %(kind)s uploads must be one of %(accepted)s.")
+            % {
+                "found": container.upper(),
+                "kind": kind_name(kind),
+                "accepted": ", ".join(sorted(set(accepted.values()))),
+            }
         )
     if content_type:
         declared = base_type(content_type)
-        if container not in DECLARED.get(declared, set()):
-            raise Refused(f"The file was declared as {declared} but its bytes are {container.upper()} data.")
+        if container not in DECLARED.get(declared, set()) or declared not in accepted_types(kind):
+            raise Refused(
+                _("The file was declared as %(declared)s but its bytes are %(found)s data.")
+                % {"declared": declared, "found": container.upper()}
+            )
     name = key.rsplit("/", 1)[-1]
     if "." in name:
         extension = name.rsplit(".", 1)[-1].lower()
         if container not in EXTENSIONS.get(extension, set()):
-            raise Refused(f"The file is named .{extension} but its bytes are {container.upper()} data.")
+            raise Refused(
+                _("The file is named .%(extension)s but its bytes are %(found)s data.")
+                % {"extension": extension, "found": container.upper()}
+            )
 
 
 def inspect_file(kind: str, path: str, *, size: int, key: str, content_type: str | None = None) -> Report:
@@ -198,10 +232,13 @@ def inspect_file(kind: str, path: str, *, size: int, key: str, content_type: str
     with open(path, "rb") as handle:
         head = handle.read(4096)
     if not head:
-        raise Refused("The file is empty.")
+        raise Refused(_("The file is empty."))
     container = sniff(head)
     if container is None:
-        raise Refused(f"The file is {describe_bytes(head)}, not an accepted {kind} format.")
+        raise Refused(
+            _("The file is %(found)s, not an accepted %(kind)s format.")
+            % {"found": describe_bytes(head), "kind": kind_name(kind)}
+        )
     check_claims(kind, container, key=key, content_type=content_type)
     report = Report(container=container, content_type=ACCEPTED[kind][container])
     if container == "json":
@@ -232,8 +269,11 @@ def _check_picture(kind: str, width: int, height: int) -> None:
     side, pixels = MAX_SIDE.get(kind, 4096), MAX_PIXELS.get(kind, 4096 * 2304)
     if max(width, height) > side or width * height > pixels:
         raise Refused(
-            f"The picture is {width}×{height} pixels; at most {side} pixels a side and "
-            f"{pixels / 1e6:.0f} megapixels are accepted."
+            _(
+                "The picture is %(width)d×%(height)d pixels; at most %(side)d pixels a side and "
+                "%(mp)d megapixels are accepted."
+            )
+            % {"width": width, "height": height, "side": side, "mp": pixels // 1_000_000}
         )
 
 
@@ -243,11 +283,11 @@ def _check_json(path: str) -> None:
     with open(path, "rb") as handle:
         raw = handle.read()
     if depth_exceeds(raw):
-        raise Refused("The JSON file is nested too deeply.")
+        raise Refused(_("The JSON file is nested too deeply."))
     try:
         json.loads(raw)
     except (ValueError, UnicodeDecodeError) as exc:
-        raise Refused(f"The file is not valid JSON ({exc}).") from None
+        raise Refused(_("The file is not valid JSON (%(error)s).") % {"error": exc}) from None
 
 
 def _check_pdf(path: str, size: int) -> None:
@@ -255,7 +295,7 @@ def _check_pdf(path: str, size: int) -> None:
         handle.seek(max(0, size - 2048))
         tail = handle.read()
     if b"%%EOF" not in tail:
-        raise Refused("The PDF file is truncated (no end-of-file marker).")
+        raise Refused(_("The PDF file is truncated (no end-of-file marker)."))
 
 
 # ---------------------------------------------------------------------------- probing
@@ -287,16 +327,22 @@ def _probe(kind: str, path: str, size: int, report: Report) -> None:
         limit = MAX_SECONDS[kind]
         if declared is not None and declared > limit:
             raise Refused(
-                f"The file declares {declared:.0f} seconds of media in {size} bytes; at most {limit:.0f} seconds "
-                "are accepted."
+                _(
+                    "The file declares %(declared)d seconds of media in %(size)d bytes; "
+                    "at most %(limit)d seconds are accepted."
+                )
+                % {"declared": declared, "size": size, "limit": limit}
             )
         measured = _measured_duration(path, limit)
         if measured <= 0:
-            raise Refused("The file holds no media packets.")
+            raise Refused(_("The file holds no media packets."))
         # A header claiming far more than the packets hold is a lie meant for whatever
         # trusts it (players allocating for it, a progress bar, a billing by length).
         if declared is not None and declared > 2 * measured + 5:
-            raise Refused(f"The file declares {declared:.0f} seconds of media but holds {measured:.1f} seconds.")
+            raise Refused(
+                _("The file declares %(declared)d seconds of media but holds %(measured).1f seconds.")
+                % {"declared": declared, "measured": measured}
+            )
         report.duration_seconds = round(measured, 3)
 
 
@@ -308,7 +354,9 @@ def _ffprobe_streams(binary: str, path: str) -> tuple[list[dict], float | None]:
         timeout=30,
     )
     if result.returncode != 0:
-        raise Refused(f"The media could not be read: {result.stderr.strip()[:200] or 'ffprobe failed'}.")
+        raise Refused(
+            _("The media could not be read (%(error)s).") % {"error": result.stderr.strip()[:200] or "ffprobe"}
+        )
     data = json.loads(result.stdout or "{}")
     streams = []
     for s in data.get("streams", []):
@@ -354,7 +402,7 @@ def _pyav_streams(path: str) -> tuple[list[dict], float | None]:
                 )
             declared = container.duration / 1_000_000 if container.duration else None
     except av.FFmpegError as exc:
-        raise Refused(f"The media could not be read ({exc.strerror or exc}).") from None
+        raise Refused(_("The media could not be read (%(error)s).") % {"error": exc.strerror or exc}) from None
     return streams, declared
 
 
@@ -364,27 +412,33 @@ def _stream(kind: str, codec: str, **facts) -> dict:
 
 def _check_streams(kind: str, streams: list[dict]) -> None:
     if len(streams) > MAX_STREAMS:
-        raise Refused(f"The file has {len(streams)} streams; at most {MAX_STREAMS} are accepted.")
+        raise Refused(
+            _("The file has %(count)d streams; at most %(max)d are accepted.")
+            % {"count": len(streams), "max": MAX_STREAMS}
+        )
     audio = [s for s in streams if s["type"] == "audio"]
     video = [s for s in streams if s["type"] == "video" and not s.get("attached")]
     if kind == "voice":
         if not audio:
-            raise Refused("The file has no audio stream.")
+            raise Refused(_("The file has no audio stream."))
         if video:
-            raise Refused("A voice upload must be audio only; this file has a video stream.")
+            raise Refused(_("A voice upload must be audio only; this file has a video stream."))
     elif kind == "video":
         if not video:
-            raise Refused("The file has no video stream.")
+            raise Refused(_("The file has no video stream."))
     elif kind in ("image", "attachment") and (len(video) != 1 or audio):
-        raise Refused("The image could not be read as one picture.")
+        raise Refused(_("The image could not be read as one picture."))
     for s in video:
         width, height = s.get("width") or 0, s.get("height") or 0
         if width <= 0 or height <= 0:
             # libavcodec leaves out dimensions it will not allocate (past INT_MAX bytes).
-            raise Refused("The picture's dimensions could not be read, or are too large.")
+            raise Refused(_("The picture's dimensions could not be read, or are too large."))
         _check_picture(kind, width, height)
         if kind == "video" and (s.get("fps") or 0) > MAX_FPS:
-            raise Refused(f"The video declares {s['fps']:.0f} frames a second; at most {MAX_FPS} are accepted.")
+            raise Refused(
+                _("The video declares %(fps)d frames a second; at most %(max)d are accepted.")
+                % {"fps": s["fps"], "max": MAX_FPS}
+            )
 
 
 def _measured_duration(path: str, limit: float) -> float:
@@ -402,13 +456,15 @@ def _measured_duration(path: str, limit: float) -> float:
                     continue
                 packets += 1
                 if packets > MAX_PACKETS:
-                    raise Refused(f"The file has more than {MAX_PACKETS} packets.")
+                    raise Refused(_("The file has more than %(max)d packets.") % {"max": MAX_PACKETS})
                 at = float(packet.pts * packet.time_base)
                 length = float((packet.duration or 0) * packet.time_base)
                 start = at if start is None else min(start, at)
                 end = max(end, at + length)
                 if end - start > limit:
-                    raise Refused(f"The media is longer than {limit:.0f} seconds, the most accepted.")
+                    raise Refused(
+                        _("The media is longer than %(limit)d seconds, the most accepted.") % {"limit": limit}
+                    )
     except av.FFmpegError as exc:
-        raise Refused(f"The media could not be read ({exc.strerror or exc}).") from None
+        raise Refused(_("The media could not be read (%(error)s).") % {"error": exc.strerror or exc}) from None
     return end - (start or 0.0)

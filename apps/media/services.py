@@ -86,8 +86,8 @@ def _refuse(message: str, code: str = "invalid_content") -> ValidationError:
 
 def _over_limit(kind: str, size: int) -> ValidationError:
     return _refuse(
-        _("The file is %(size)s bytes; a %(kind)s upload may be at most %(limit)s bytes (%(mb)d MB).")
-        % {"size": size, "kind": kind, "limit": LIMITS[kind], "mb": LIMITS[kind] // MB},
+        _("The file is %(size)s bytes; %(kind)s uploads may be at most %(limit)s bytes (%(mb)d MB).")
+        % {"size": size, "kind": inspect.kind_name(kind), "limit": LIMITS[kind], "mb": LIMITS[kind] // MB},
         code="too_large",
     )
 
@@ -222,11 +222,15 @@ def presign_upload(
     _kind(kind)
     validate_key(key)
     declared = inspect.base_type(content_type)
-    if not inspect.DECLARED.get(declared, set()) & set(inspect.ACCEPTED[kind]):
+    if declared not in inspect.accepted_types(kind):
         raise ValidationError(
             {
-                "content_type": _("A %(kind)s upload cannot be %(type)s; accepted: %(accepted)s.")
-                % {"kind": kind, "type": declared or "-", "accepted": ", ".join(accepted_types(kind))}
+                "content_type": _("%(kind)s uploads cannot be %(type)s; accepted: %(accepted)s.")
+                % {
+                    "kind": inspect.kind_name(kind),
+                    "type": declared or "-",
+                    "accepted": ", ".join(accepted_types(kind)),
+                }
             }
         )
     _refuse_taken(key)
@@ -265,8 +269,7 @@ def presign_upload(
 
 
 def accepted_types(kind: str) -> list[str]:
-    containers = set(inspect.ACCEPTED[kind])
-    return sorted(t for t, names in inspect.DECLARED.items() if names & containers)
+    return inspect.accepted_types(kind)
 
 
 def _pending(key: str, kind: str | None, user) -> MediaObject:

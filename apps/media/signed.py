@@ -31,9 +31,9 @@ class Grant:
 
 
 class BadToken(Exception):
-    def __init__(self, message: str, status: int = 403):
+    def __init__(self, message: str, code: str):
         super().__init__(message)
-        self.status = status
+        self.code = code
 
 
 def _signer() -> signing.Signer:
@@ -49,8 +49,8 @@ def read(token: str, *, now: float | None = None) -> Grant:
     try:
         schema, key, method, content_type, max_bytes, expires = _signer().unsign_object(token)
     except (signing.BadSignature, ValueError, TypeError):
-        raise BadToken(_("The signature of this URL does not match.")) from None
+        raise BadToken(_("The signature of this URL does not match."), "signature_mismatch") from None
     grant = Grant(schema, key, method, content_type, int(max_bytes), int(expires))
     if (now if now is not None else time.time()) > grant.expires:
-        raise BadToken(_("This URL has expired."))
+        raise BadToken(_("This URL has expired."), "signature_expired")
     return grant

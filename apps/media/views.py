@@ -28,7 +28,7 @@ def signed_object(request: HttpRequest, token: str) -> HttpResponse:
     try:
         grant = signed.read(token)
     except signed.BadToken as exc:
-        return error_response(exc.status, str(exc), "signature_refused")
+        return error_response(403, str(exc), exc.code)
     if grant.schema != connection.schema_name:
         return error_response(403, _("This URL belongs to another site."), "signature_refused")
     if request.method in ("GET", "HEAD"):

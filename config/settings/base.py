@@ -629,6 +629,12 @@ CELERY_BEAT_SCHEDULE: dict = {
         "schedule": 300.0,
         "options": {"headers": {"_tenant_types": ["academy", "zone", "store", "club"]}},
     },
+    # Presigned uploads never confirmed: their rows and incoming bytes (apps/media).
+    "media-expire-pending": {
+        "task": "apps.media.tasks.expire_pending_uploads",
+        "schedule": 3600.0,
+        "options": {"headers": {"_tenant_types": ["academy", "zone", "store", "club"]}},
+    },
     "academy-daily": {
         "task": "apps.academy.tasks.daily",
         "schedule": crontab(hour=6, minute=0),

@@ -11,6 +11,15 @@ import pytest
 from apps.media.sandbox.s3 import ACCESS_KEY, SECRET_KEY
 
 
+@pytest.fixture(autouse=True)
+def _english():
+    """Services' refusals are read in English here; the API tests ask for Korean too."""
+    from django.utils import translation
+
+    with translation.override("en"):
+        yield
+
+
 @pytest.fixture
 def media_root(settings, tmp_path):
     settings.MEDIA_ROOT = str(tmp_path / "media")

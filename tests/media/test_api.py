@@ -50,7 +50,12 @@ def test_a_lying_upload_is_refused_with_a_clear_message_and_nothing_kept(tenants
     assert refused.status_code == 400
     body = refused.json()
     assert body["code"] == "validation_error" and body["codes"] == {"file": ["invalid_content"]}
-    assert "gzip-compressed data" in body["fields"]["file"][0]
+    # In the user's language (Korean first), naming what the bytes really are.
+    assert "gzip 압축 데이터" in body["fields"]["file"][0]
+    english = client.post(
+        "/api/v1/media/uploads/confirm/", {"key": grant["key"]}, "application/json", HTTP_ACCEPT_LANGUAGE="en"
+    )
+    assert english.json()["codes"] == {"key": ["does_not_exist"]}  # refused once, gone
     with tenants["zone"].context():
         assert not MediaObject.objects.exists()
     assert not [p for p in media_root.rglob("*") if p.is_file()]
@@ -58,8 +63,17 @@ def test_a_lying_upload_is_refused_with_a_clear_message_and_nothing_kept(tenants
 
 def test_presign_refuses_a_content_type_the_kind_does_not_take(tenants, member, media_root, db):
     _user, client = member("zone", "student")
-    refused = presign(client, "voice", "image/png")
-    assert refused.status_code == 400 and "content_type" in refused.json()["fields"]
+    refused = client.post(
+        "/api/v1/media/uploads/",
+        {"kind": "voice", "content_type": "image/png"},
+        "application/json",
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
+    assert refused.status_code == 400
+    assert refused.json()["fields"]["content_type"] == [
+        "voice uploads cannot be image/png; accepted: audio/aac, audio/flac, audio/mp3, audio/mp4, audio/mpeg, "
+        "audio/ogg, audio/opus, audio/wav, audio/wave, audio/webm, audio/x-flac, audio/x-m4a, audio/x-wav."
+    ]
 
 
 def test_users_and_tenants_see_and_confirm_only_their_own(tenants, member, media_root, db):

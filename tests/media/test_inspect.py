@@ -44,8 +44,8 @@ def test_real_media_passes_with_its_measured_duration(kind, make, key, content_t
         # lying extension and lying Content-Type
         ("voice", lambda: samples.audio(), "take.mp4", None, "named .mp4 but its bytes are WEBM"),
         ("voice", lambda: samples.audio(), "take.webm", "audio/mpeg", "declared as audio/mpeg but its bytes are WEBM"),
-        ("voice", lambda: samples.png(), "take.webm", "audio/webm", "PNG data; a voice upload must be"),
-        ("image", lambda: samples.audio(), "photo.png", "image/png", "WEBM data; a image upload must be"),
+        ("voice", lambda: samples.png(), "take.webm", "audio/webm", "PNG data; voice uploads must be"),
+        ("image", lambda: samples.audio(), "photo.png", "image/png", "WEBM data; image uploads must be"),
         # compressed bombs dressed as media
         ("voice", samples.gzip_bomb, "take.webm", "audio/webm", "gzip-compressed data"),
         ("video", samples.zip_bomb, "dance.webm", "video/webm", "a zip archive"),

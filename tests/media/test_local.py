@@ -79,9 +79,15 @@ def test_keys_cannot_leave_the_tenant_prefix(tenants, media_root, db, key):
 
 
 def _put(client, grant: dict, data: bytes, **headers):
-    return client.generic(
+    from django.utils import translation
+
+    response = client.generic(
         "PUT", grant["url"], data=data, content_type=headers.pop("content_type", grant["headers"]["Content-Type"])
     )
+    # The request's LocaleMiddleware leaves Korean active in this thread; the services' refusals
+    # are read in English below.
+    translation.activate("en")
+    return response
 
 
 def test_presigned_upload_confirm_and_playback_on_the_filesystem(tenants, media_root, db):
@@ -125,7 +131,8 @@ def test_signed_urls_are_bound_to_their_tenant_key_method_and_time(tenants, medi
     # An altered token (another key) does not verify.
     token = read_a.removeprefix("/media/signed/")
     forged = read_a.replace(token, token.replace(token[5], "A" if token[5] != "A" else "B", 1))
-    assert a.client().get(forged).status_code == 403
+    forged_answer = a.client().get(forged)
+    assert forged_answer.status_code == 403 and forged_answer.json()["code"] == "signature_mismatch"
     # A reading URL does not write, an upload URL does not read.
     assert _put(a.client(), {"url": read_a, "headers": {"Content-Type": "audio/webm"}}, b"x").status_code == 403
     assert a.client().get(put_a["url"]).status_code == 403
@@ -137,7 +144,8 @@ def test_signed_urls_are_bound_to_their_tenant_key_method_and_time(tenants, medi
     assert a.client().get(short).status_code == 200
     time.sleep(2.1)
     expired = a.client().get(short)
-    assert expired.status_code == 403 and "expired" in expired.json()["message"]
+    assert expired.status_code == 403 and expired.json()["code"] == "signature_expired"
+    assert expired.json()["message"] == "이 URL은 만료되었습니다."
 
 
 def test_a_signed_put_past_its_byte_limit_is_refused_and_stores_nothing(tenants, media_root, db, settings):
@@ -207,3 +215,35 @@ def test_a_dropped_tenant_takes_its_folder_with_it(live_tenant, media_root):
     tenancy.drop_tenant(gone.tenant)
     assert not (media_root / gone.schema).exists()
     assert files_under(media_root / keep.schema) == ["users/1/profile.png"]
+
+
+def test_the_hourly_beat_expires_unconfirmed_uploads_in_every_tenant(tenants, media_root, db, time_machine):
+    from django.conf import settings
+    from django_celery_beat.schedulers import ModelEntry
+
+    from apps.media import tasks
+    from apps.tenancy.beat import TenantTypeAwareScheduler
+
+    entry = ModelEntry.__new__(ModelEntry)
+    entry.options = {"headers": dict(settings.CELERY_BEAT_SCHEDULE["media-expire-pending"]["options"]["headers"])}
+    schemas = TenantTypeAwareScheduler.schemas_for(TenantTypeAwareScheduler.__new__(TenantTypeAwareScheduler), entry)
+    assert {tenants[k].schema for k in ("academy", "zone", "store", "club")} <= set(schemas)
+
+    t = tenants["store"]
+    with t.context():
+        grant = services.presign_upload("image", "reviews/1/photo.png", content_type="image/png")
+        services.store_upload("image", io.BytesIO(samples.png()), key="reviews/1/kept.png")
+    _put(t.client(), grant, samples.png())
+    with t.context():
+        assert tasks.expire_pending_uploads.run() == 0  # not expired yet
+        time_machine.move_to(timezone_now() + timedelta(seconds=services.UPLOAD_SECONDS + 1), tick=False)
+        assert tasks.expire_pending_uploads.run() == 1
+        assert tasks.expire_pending_uploads.run() == 0
+        assert list(MediaObject.objects.values_list("key", flat=True)) == ["reviews/1/kept.png"]
+    assert files_under(media_root) == [f"{t.schema}/reviews/1/kept.png"]
+
+
+def timezone_now():
+    from django.utils import timezone
+
+    return timezone.now()
