@@ -59,6 +59,7 @@ def off_the_loop(func):
 
 class ClubSocket(TenantJsonConsumer):
     permission_required = "table:read"
+    channel_layer_alias = "club"  # apps.club.live.CHANNEL_LAYER: the pub/sub layer
     protocol = JSON
     _watchdog: asyncio.Task | None = None
 

@@ -40,6 +40,9 @@ from apps.core.websocket import group_name
 from . import engine
 
 LOCK_SECONDS = 10
+# The club's sockets listen on their own channel layer (CHANNEL_LAYERS["club"], the pub/sub
+# layer, chosen by bench/club_layers).
+CHANNEL_LAYER = "club"
 log = logging.getLogger("megacity.club")
 
 
@@ -66,7 +69,7 @@ def active_key() -> str:
 
 
 def _send(group: str, event: dict) -> None:
-    layer = get_channel_layer()
+    layer = get_channel_layer(CHANNEL_LAYER)
     if layer is not None:
         async_to_sync(layer.group_send)(group_name(group), event)
 

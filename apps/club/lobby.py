@@ -33,4 +33,6 @@ def digest() -> list[dict]:
 
 
 def publish_digest() -> None:
-    broadcast("lobby", {"type": "club.lobby", "msg": {"t": "lobby", "tables": digest()}})
+    from .live import CHANNEL_LAYER
+
+    broadcast("lobby", {"type": "club.lobby", "msg": {"t": "lobby", "tables": digest()}}, layer_alias=CHANNEL_LAYER)

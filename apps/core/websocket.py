@@ -47,10 +47,11 @@ def group_name(name: str, schema: str | None = None) -> str:
     return f"{schema or connection.schema_name}.{name}"
 
 
-def broadcast(name: str, event: dict, *, schema: str | None = None) -> None:
+def broadcast(name: str, event: dict, *, schema: str | None = None, layer_alias: str = "default") -> None:
     """Send `event` to the tenant's group `name` now (progress of running work, which no
-    commit waits for). Data that describes a change goes through broadcast_on_commit."""
-    layer = get_channel_layer()
+    commit waits for). Data that describes a change goes through broadcast_on_commit.
+    `layer_alias`: the channel layer the group's consumers listen on (CHANNEL_LAYERS)."""
+    layer = get_channel_layer(layer_alias)
     if layer is not None:
         async_to_sync(layer.group_send)(group_name(name, schema), event)
 
@@ -358,7 +359,8 @@ def _release(channel: str) -> None:
 
 @sync_to_async(thread_sensitive=False)
 def _register_socket(key: str, channel: str, limit: int) -> list[str]:
-    """Record an open socket of a user; the channels of their sockets beyond `limit`."""
+    """Record an open socket of a user ("<layer alias>|<channel>"); those of their sockets
+    beyond `limit`."""
     member = f"{PROCESS_ID}|{channel}"
     oldest = _redis().eval(_OPEN_SOCKET, 1, key, time.time_ns() // 1000, member, limit, SOCKETS_TTL_MS, _alive_prefix())
     return [(o.decode() if isinstance(o, bytes) else o).split("|", 1)[-1] for o in oldest]
@@ -413,9 +415,12 @@ class TenantJsonConsumer(AsyncJsonWebsocketConsumer):
 
     async def _count_per_user(self) -> None:
         self._sockets_key = _sockets_key(self.scope["schema_name"], self.user.pk)
-        for channel in await _register_socket(self._sockets_key, self.channel_name, limits()["connections_per_user"]):
-            # Each consumer listens on its own channel, in whichever process holds it.
-            await self.channel_layer.send(channel, {"type": "socket.replaced"})
+        member = f"{self.channel_layer_alias}|{self.channel_name}"
+        for oldest in await _register_socket(self._sockets_key, member, limits()["connections_per_user"]):
+            # Each consumer listens on its own channel, in whichever process holds it, on
+            # the layer its consumer class uses (the club's sockets have their own).
+            alias, _, channel = oldest.rpartition("|")
+            await get_channel_layer(alias or "default").send(channel, {"type": "socket.replaced"})
 
     async def socket_replaced(self, event):
         """The user opened more sockets than allowed and this is their oldest."""
@@ -437,7 +442,7 @@ class TenantJsonConsumer(AsyncJsonWebsocketConsumer):
             metrics.WEBSOCKETS_OPEN.labels(self.tenant.type).dec()
         if self._sockets_key:
             key, self._sockets_key = self._sockets_key, None
-            await _forget_socket(key, self.channel_name)
+            await _forget_socket(key, f"{self.channel_layer_alias}|{self.channel_name}")
         if self._admitted:
             self._admitted = False
             _admitted_here.pop(self.channel_name, None)

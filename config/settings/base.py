@@ -531,6 +531,31 @@ CHANNEL_LAYERS = {
 # counting against the limits within this time.
 WEBSOCKET_PROCESS_TTL = env.float("WEBSOCKET_PROCESS_TTL", default=30.0)
 
+# The club's live tables on their own layer, chosen by measurement (bench/club_layers, README
+# "Club tables"): the pub/sub layer — one PUBLISH per group_send, Redis fanning it out to
+# the subscribed processes — cost a third of the core layer's sender CPU per table message
+# and a tenth per lobby digest, with table → last seat p95 in milliseconds where the core
+# layer's backlog reached seconds. It has no backpressure and may lose messages while it
+# reconnects: the club's sequence numbers and snapshots cover that (no other socket does, so
+# the rest of the platform stays on the core layer). Its pool, on purpose: each process and
+# event loop publishes on one connection (under the layer's lock) and listens on one, so
+# 2 are in use and a pool of 8 never runs dry (redis-py raises when one does).
+CHANNEL_LAYERS["club"] = {
+    "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
+    "CONFIG": {
+        "hosts": [
+            {
+                "address": REDIS_URL,
+                "max_connections": env.int("CLUB_CHANNELS_MAX_CONNECTIONS", default=8),
+                "socket_connect_timeout": 5,
+                "socket_keepalive": True,
+                "health_check_interval": 30,
+            }
+        ],
+        "prefix": f"{REDIS_KEY_PREFIX}-club",
+    },
+}
+
 # What one websocket may do (apps.core.websocket, README "Security"): messages per second
 # per socket (a burst of `burst` is allowed, then the socket is closed 4429), sockets per
 # user and tenant (seed 004: 3; a fourth closes the oldest with 4409), frame size (1009)

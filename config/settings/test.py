@@ -27,6 +27,7 @@ if not env.bool("TEST_DB_AS_DEPLOYED", default=False):
 REDIS_KEY_PREFIX = env("TEST_REDIS_KEY_PREFIX", default=f"{REDIS_KEY_PREFIX}-{_TEST_NAME}")
 CACHES["default"]["KEY_PREFIX"] = REDIS_KEY_PREFIX  # noqa: F405
 CHANNEL_LAYERS["default"]["CONFIG"]["prefix"] = f"{REDIS_KEY_PREFIX}-asgi"
+CHANNEL_LAYERS["club"]["CONFIG"]["prefix"] = f"{REDIS_KEY_PREFIX}-club"
 CELERY_BROKER_TRANSPORT_OPTIONS["global_keyprefix"] = f"{REDIS_KEY_PREFIX}-celery:"  # noqa: F405
 CELERY_RESULT_BACKEND_TRANSPORT_OPTIONS = {"global_keyprefix": f"{REDIS_KEY_PREFIX}-celery:"}
 
