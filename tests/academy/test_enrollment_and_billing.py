@@ -159,6 +159,24 @@ def test_overdue_reminders_go_once_per_stage(academy):
         assert Message.objects.filter(template__code="payment_overdue").count() == 2
 
 
+def test_the_api_queues_the_month_and_issues_nothing_in_the_request(academy, member):
+    """POST /api/v1/invoices/issue_monthly/ answers 202 with the run it queued; the invoices
+    are the worker's (issue 12, defect 10)."""
+    import time_machine
+
+    _user, desk = member("academy", "staff")
+    with academy.t.context():
+        enrollment.enroll(student(), academy.other, starts_on=DEC)
+    with time_machine.travel("2026-12-01T09:00:00+09:00"):
+        response = desk.post("/api/v1/invoices/issue_monthly/")
+        with academy.t.context():
+            assert not Invoice.objects.exists(), "the request issued the invoices itself"
+        assert response.status_code == 202, response.content[:300]
+        assert response.json()["status"] == "queued" and response.json()["period"] == "2026-12-01"
+        again = desk.post("/api/v1/invoices/issue_monthly/")
+    assert again.json()["id"] == response.json()["id"]  # pressed twice: the same run
+
+
 def test_the_desk_issues_this_month_s_invoices_from_the_admin(academy):
     """The button on the invoice list (README: from a spreadsheet to a paying parent, step 4)."""
     import time_machine
@@ -178,6 +196,8 @@ def test_the_desk_issues_this_month_s_invoices_from_the_admin(academy):
         # The request queues the run (a Celery task after commit) and shows its progress;
         # it issues nothing itself (issue 12, defect 10: 514 invoices took 18.9 s in it).
         queued = client.post("/admin/academy/invoice/issue-monthly/")
+        with academy.t.context():
+            assert not Invoice.objects.exists(), "the request issued the invoices itself"
         assert queued.status_code == 302 and "/admin/academy/invoice/issue-monthly/" in queued.url
         page = client.get(queued.url)
         assert page.status_code == 200 and b"/ws/academy/invoicing/" in page.content

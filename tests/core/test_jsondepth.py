@@ -46,6 +46,15 @@ def test_loads_refuses_with_a_value_error_before_recursing():
 )
 @pytest.mark.parametrize("content_type", ["application/json", "text/plain"])
 def test_every_json_entry_point_answers_400_to_a_deep_body(tenants, db, path, content_type):
+    from apps.payments.models import GatewayConfig
+
+    # Configured gateways: an unconfigured one answers 404 before reading the body, and the
+    # 500 was found on a configured one (its parser recursed).
+    with tenants["academy"].context():
+        for gateway in ("sandbox", "toss", "payssam"):
+            GatewayConfig.objects.update_or_create(
+                gateway=gateway, defaults={"base_url": "http://127.0.0.1:9/", "client_key": "k", "secret": "s"}
+            )
     client = tenants["academy"].client(raise_request_exception=False)
     response = client.post(path, DEEP_CLOSED, content_type=content_type)
     assert response.status_code == 400, response.content[:300]
