@@ -4,7 +4,8 @@ from LearningConfig.ready().
 
 Where a role applies is a row scope (apps/learning/scopes.py): an org_admin's `own_org` is
 the organisations of their admin memberships, a teacher's `assigned` the classes naming
-them and those classes' students, a parent's `own_children` the students of approved
+them and those classes' students (for problems: their own, their schools' and the zone's
+published ones; apps/problems/scopes.py), a parent's `own_children` the students of approved
 links, a student's `self` their own rows. apps.problems registers the same scopes for its
 own models (problems, submissions, progress)."""
 
@@ -137,7 +138,7 @@ ROLES: list[Role] = [
             *SELF_SERVICE,
         ),
         scopes={
-            **scoped("assigned", "student", "attempt", "report", "class", "submission", "progress"),
+            **scoped("assigned", "student", "attempt", "report", "class", "problem", "submission", "progress"),
             **SELF_SCOPES,
         },
         back_office=True,
@@ -165,18 +166,19 @@ ROLES: list[Role] = [
     Role(
         "parent",
         _("Parent"),
-        _("Follows their linked children's results and progress."),
+        _("Follows their linked children's results, problem answers and progress."),
         (
             "student:read",
             "attempt:read",
             "report:read",
+            "submission:read",
             "progress:read",
             "link:read",
             "link:create",
             *SELF_SERVICE,
         ),
         scopes={
-            **scoped("own_children", "student", "attempt", "report", "progress"),
+            **scoped("own_children", "student", "attempt", "report", "submission", "progress"),
             "link": "own",
             **SELF_SCOPES,
         },

@@ -13,6 +13,7 @@ from apps.core.admin import ReadOnlyInline
 
 from . import services
 from .models import Feedback, Problem, Progress, Review, Submission
+from .scopes import may_edit
 
 
 class ProblemForm(forms.ModelForm):
@@ -40,7 +41,6 @@ class ProblemForm(forms.ModelForm):
 class ProblemAdmin(PermissionAdminMixin, admin.ModelAdmin):
     form = ProblemForm
     permission_resource = "problem"
-    scope_rows = False  # a problem is the zone's; who may write it is the permission
     list_display = ["title", "kind", "topic", "status", "updated_at"]
     list_filter = ["kind", "status", "topic"]
     search_fields = ["title", "statement", "topic"]
@@ -48,6 +48,11 @@ class ProblemAdmin(PermissionAdminMixin, admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None) -> bool:
         return False  # archived, never deleted: submissions refer to it
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        # Editing is narrower than reading (a teacher reads the zone's published problems).
+        allowed = super().has_change_permission(request, obj)
+        return allowed and (obj is None or may_edit(obj, request.user))
 
     def save_model(self, request, obj, form, change):
         data = {name: form.cleaned_data[name] for name in services.FIELDS if name in form.cleaned_data}

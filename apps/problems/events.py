@@ -1,7 +1,7 @@
-"""What a submission tells its student's sockets (`ws/problems/`): its status, score and the
-feedback when it is stored. The group is the student's own, `problems.user.<id>`, named
-through the core helper (schema prefix in one place), so an event reaches the submitter's
-sockets only: the REST scope of a student (`self`). The LLM's tokens, while it writes,
+"""What a submission tells the sockets following its student (`ws/problems/`): its status,
+score and the feedback when it is stored. The group is the student's own, `problems.user.<id>`,
+named through the core helper (schema prefix in one place); the student's sockets and their
+approved parents' join it (apps/problems/consumers.py), nobody else's. The LLM's tokens, while it writes,
 reach the requester's `ws/inference/` sockets through the inference job."""
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ def snapshot(submission) -> dict:
     latest = submission.feedback.order_by("-created_at", "-id").first()
     return {
         "submission": submission.pk,
+        "student": submission.student_id,
         "problem": submission.problem_id,
         "status": submission.status,
         "score": submission.score,

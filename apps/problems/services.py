@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import logging
 
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
@@ -191,6 +192,12 @@ def create_problem(*, actor, organisation=None, **data) -> Problem:
 
 @transaction.atomic
 def update_problem(problem: Problem, *, actor, **data) -> Problem:
+    """Change a problem; a signed-in actor must be allowed to edit this one (scopes.may_edit:
+    a teacher their own and their schools' problems). System actors (None) are not asked."""
+    from .scopes import may_edit
+
+    if getattr(actor, "is_authenticated", False) and not may_edit(problem, actor):
+        raise PermissionDenied(_("You may change only the problems you wrote or your school's."))
     problem = Problem.objects.select_for_update(no_key=True).get(pk=problem.pk)
     fields = clean_problem(data, current=problem)
     changed = sorted(f for f in FIELDS if getattr(problem, f) != fields[f])

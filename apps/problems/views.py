@@ -24,6 +24,7 @@ from apps.learning.rendering import markdown
 
 from . import services
 from .models import Problem, Progress, Submission
+from .scopes import may_edit
 
 
 def render_markdown(text: str) -> str:
@@ -118,7 +119,7 @@ def _problem_context(request, problem: Problem, may_answer: bool) -> dict:
         "problem": problem,
         "statement": render_markdown(problem.statement),
         "may_answer": may_answer,
-        "may_edit": has_permission(request.user, "problem:update"),
+        "may_edit": may_edit(problem, request.user),
         "mine": mine,
         "idempotency_key": uuid.uuid4().hex,
     }
@@ -254,6 +255,8 @@ def problem_form(request, pk: int | None = None):
     if pk is not None:
         _need(request, "problem:update")
         problem = _visible_problem(request, pk)
+        if not may_edit(problem, request.user):
+            raise PermissionDenied
     else:
         _need(request, "problem:create")
     values = {}

@@ -28,7 +28,9 @@ SCOPE_TESTS = {
     # a live exam room: its class's teachers (progress, presence) and students (state) only;
     # not another class's student, not a parent, not another zone
     # a submission's grade and feedback reach its student only: not a classmate, not a
-    # teacher's socket, not the same user id in another zone
+    # teacher's socket, not the same user id in another zone; and its student's approved
+    # parents, not a parent whose link is pending or another family's
+    # (tests/problems/test_parent_live.py::test_a_parents_socket_hears_approved_childrens_submissions_and_no_other)
     "ws/problems/": "tests/problems/test_live_feedback.py::"
     "test_llm_feedback_through_the_fleet_reaches_the_students_socket_and_no_other",
     "ws/learning/rooms/<int:room_id>/": "tests/learning/test_rooms.py::"

@@ -78,8 +78,22 @@ def test_a_parent_sees_the_progress_of_approved_children_only(school):
     assert _students(clients["parent"], "/api/v1/progress/") == [users["s1"]]
     assert _students(clients["t1"], "/api/v1/progress/") == [users["s1"]]
     assert _students(clients["admin"], "/api/v1/progress/") == sorted([users["s1"], users["s2"]])
-    # the parent role reads no submissions at all (the zone roles grant it progress only)
-    assert clients["parent"].get("/api/v1/submissions/").status_code == 403
+
+
+def test_a_parent_reads_the_submissions_of_approved_children_only(school):
+    """own_children: s1 approved the link; s2's is still pending; s3 is another family's."""
+    subs, users, parent = school["subs"], school["users"], school["clients"]["parent"]
+    assert _ids(parent, "/api/v1/submissions/") == [subs["s1"]]
+    assert _students(parent, "/api/v1/submissions/") == [users["s1"]]
+    mine = parent.get(f"/api/v1/submissions/{subs['s1']}/")
+    assert mine.status_code == 200 and mine.json()["student"] == users["s1"]
+    for other in ("s2", "s3"):
+        assert parent.get(f"/api/v1/submissions/{subs[other]}/").status_code == 404, other
+        assert _ids(parent, f"/api/v1/submissions/?student={users[other]}") == []
+    # reading is all: a parent neither reviews nor asks for feedback again
+    url = f"/api/v1/submissions/{subs['s1']}/"
+    assert parent.post(url + "review/", {"score": 1}, content_type="application/json").status_code == 403
+    assert parent.post(url + "feedback/").status_code == 403
 
 
 def test_another_zone_reaches_nothing(school, tenants):
@@ -88,3 +102,84 @@ def test_another_zone_reaches_nothing(school, tenants):
     foreign.cookies = clients["t1"].cookies
     for url in (f"/api/v1/submissions/{subs['s1']}/", "/api/v1/submissions/", "/api/v1/progress/"):
         assert foreign.get(url).status_code in (401, 403), url
+
+
+def test_a_teacher_edits_their_own_and_their_schools_problems_only(tenants, people, member):  # noqa: F811
+    """A school's teachers share its bank; another school's bank is not even visible (404);
+    the zone's own published problems are read-only to teachers (403)."""
+    from apps.problems import services
+
+    t = tenants["zone"]
+    with t.context():
+        school, other_school = people.org("한빛고"), people.org("새솔고")
+        writer, writer_client = people.teacher(school)
+        _colleague, colleague_client = people.teacher(school)
+        _stranger, stranger_client = people.teacher(other_school)
+        _admin, admin_client = people.org_admin(school)
+        _other_admin, other_admin_client = people.org_admin(other_school)
+        loner, loner_client = member("zone", "teacher")  # a teacher of no school
+        ours = services.create_problem(actor=writer, **CHOICE)
+        theirs = services.create_problem(actor=_stranger, **CHOICE)
+        zones = services.create_problem(actor=None, **CHOICE)
+        loners = services.create_problem(actor=loner, **{**CHOICE, "status": "draft"})
+    assert ours.organisation == school and theirs.organisation == other_school
+    assert zones.organisation is None and loners.organisation is None
+
+    def edit(client, problem) -> int:
+        return client.patch(
+            f"/api/v1/problems/{problem.pk}/", {"title": "고친 제목"}, content_type="application/json"
+        ).status_code
+
+    expected = {
+        "writer": {ours: 200, theirs: 404, zones: 403, loners: 404},
+        "colleague": {ours: 200, theirs: 404, zones: 403, loners: 404},
+        "stranger": {ours: 404, theirs: 200, zones: 403, loners: 404},
+        "admin": {ours: 200, theirs: 404, zones: 404, loners: 404},
+        "other_admin": {ours: 404, theirs: 200, zones: 404, loners: 404},
+        "loner": {ours: 404, theirs: 404, zones: 403, loners: 200},
+    }
+    clients = {
+        "writer": writer_client,
+        "colleague": colleague_client,
+        "stranger": stranger_client,
+        "admin": admin_client,
+        "other_admin": other_admin_client,
+        "loner": loner_client,
+    }
+    for who, answers in expected.items():
+        got = {problem: edit(clients[who], problem) for problem in answers}
+        assert got == answers, who
+        # what a teacher may read is the list: their schools', their own, the zone's published
+        visible = {row["id"] for row in clients[who].get("/api/v1/problems/").json()["results"]}
+        assert visible == {p.pk for p, code in answers.items() if code != 404}, who
+    with t.context():
+        ours.refresh_from_db()
+        zones.refresh_from_db()
+        theirs.refresh_from_db()
+        assert ours.title == theirs.title == "고친 제목" and zones.title == CHOICE["title"]
+
+
+def test_the_edit_rule_holds_in_the_service_for_every_door(tenants, people):  # noqa: F811
+    """The admin and the pages call the same service: it refuses a teacher of another school."""
+    from django.core.exceptions import PermissionDenied
+
+    from apps.problems import services
+    from apps.problems.scopes import may_edit
+
+    with tenants["zone"].context():
+        school, other_school = people.org("한빛고"), people.org("새솔고")
+        writer, writer_client = people.teacher(school)
+        stranger, stranger_client = people.teacher(other_school)
+        problem = services.create_problem(actor=writer, **CHOICE)
+        zones = services.create_problem(actor=None, **CHOICE)
+        assert may_edit(problem, writer) and not may_edit(problem, stranger)
+        with pytest.raises(PermissionDenied):
+            services.update_problem(problem, actor=stranger, title="남의 문제")
+        problem.refresh_from_db()
+        assert problem.title == CHOICE["title"]
+    # the pages: another school's problem is not there to edit (404), not even its form
+    assert stranger_client.get(f"/problems/{problem.pk}/edit/").status_code == 404
+    # the zone's own problem: readable, not editable (no Edit link, the form is a 403)
+    assert writer_client.get(f"/problems/{problem.pk}/edit/").status_code == 200
+    assert f"/problems/{zones.pk}/edit/".encode() not in writer_client.get(f"/problems/{zones.pk}/").content
+    assert writer_client.get(f"/problems/{zones.pk}/edit/").status_code == 403
