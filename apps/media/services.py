@@ -52,6 +52,7 @@ KINDS = tuple(LIMITS)
 KEY_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._=-]*(/[A-Za-z0-9][A-Za-z0-9._=-]*)*$")
 KEY_MAX = 400
 INCOMING = "_incoming/"
+CLAIMED = "!"  # prefixed to a pending upload's incoming name while confirm checks it
 UPLOAD_SECONDS = 900
 PLAYBACK_MAX_SECONDS = 7 * 24 * 3600  # SigV4's own ceiling
 CHUNK = 1024 * 1024
@@ -288,6 +289,17 @@ def confirm_upload(kind: str, key: str, *, user=None) -> MediaObject:
     validate_key(key)
     obj = _pending(key, kind, user)
     incoming = obj.incoming
+    # Claim the upload: of two confirms at once, one checks it and the other finds nothing
+    # waiting. The marked name still lets expire_pending clean up after a crash mid-check.
+    claimed = (
+        incoming
+        and not incoming.startswith(CLAIMED)
+        and MediaObject.objects.filter(pk=obj.pk, status=MediaObject.Status.PENDING, incoming=incoming).update(
+            incoming=CLAIMED + incoming
+        )
+    )
+    if not claimed:
+        raise ValidationError({"key": ValidationError(_("No upload is waiting at this key."), code="does_not_exist")})
     storage = media_storage()
     with tempfile.TemporaryDirectory(prefix="mc-media-") as tmp:
         try:
@@ -298,6 +310,10 @@ def confirm_upload(kind: str, key: str, *, user=None) -> MediaObject:
             report = _check_file(kind, path, size=size, key=key, content_type=obj.content_type)
         except ValidationError:
             _discard(obj, incoming)
+            raise
+        except BaseException:
+            # Not the file's fault (the storage did not answer): the upload may be confirmed again.
+            MediaObject.objects.filter(pk=obj.pk, incoming=CLAIMED + incoming).update(incoming=incoming)
             raise
         if is_s3(storage):
             client = storage.bucket.meta.client
@@ -356,6 +372,7 @@ def _take_incoming_local(storage, incoming: str, kind: str, tmp: str) -> tuple[s
 
 
 def _discard(obj: MediaObject, incoming: str) -> None:
+    incoming = incoming.removeprefix(CLAIMED)
     if incoming:
         media_storage().delete(incoming)
     MediaObject.objects.filter(pk=obj.pk, status=MediaObject.Status.PENDING).delete()

@@ -362,6 +362,19 @@ if MEDIA_STORAGE == "s3":
 else:
     STORAGES["media"] = {"BACKEND": "apps.media.storage.LocalMediaStorage"}
 STORAGES["default"] = STORAGES["media"]
+# Pages play media from this site (signed URLs, blob: for a take just recorded) and, with S3,
+# PUT to and play from the bucket's endpoint: the browser must be allowed to reach it. The
+# bucket itself must allow the PUT from the tenants' origins (its CORS rules; README).
+MEDIA_S3_BROWSER_ORIGIN = env("MEDIA_S3_BROWSER_ORIGIN", default="")
+if MEDIA_STORAGE == "s3" and not MEDIA_S3_BROWSER_ORIGIN and S3_CONNECTION["endpoint_url"]:
+    from urllib.parse import urlsplit as _urlsplit
+
+    _endpoint = _urlsplit(S3_CONNECTION["endpoint_url"])
+    MEDIA_S3_BROWSER_ORIGIN = f"{_endpoint.scheme}://{_endpoint.netloc}"
+CONTENT_SECURITY_POLICY["DIRECTIVES"]["media-src"] = ["'self'", "blob:"]
+if MEDIA_S3_BROWSER_ORIGIN:
+    CONTENT_SECURITY_POLICY["DIRECTIVES"]["media-src"].append(MEDIA_S3_BROWSER_ORIGIN)
+    CONTENT_SECURITY_POLICY["DIRECTIVES"]["connect-src"].append(MEDIA_S3_BROWSER_ORIGIN)
 # Request bodies under these paths are streamed by their view (which enforces its own limit),
 # not held to the body-size and JSON-depth checks meant for forms and JSON.
 RAW_BODY_PATHS = [MEDIA_SIGNED_PATH]

@@ -247,3 +247,101 @@ def timezone_now():
     from django.utils import timezone
 
     return timezone.now()
+
+
+def test_two_confirms_at_once_check_the_upload_once(tenants, media_root, db, monkeypatch):
+    from apps.media import inspect
+
+    t = tenants["zone"]
+    with t.context():
+        grant = services.presign_upload("voice", "kzone/audio/1/t.webm", content_type="audio/webm")
+    _put(t.client(), grant, samples.audio())
+    real = inspect.inspect_file
+    second: list[ValidationError] = []
+
+    def check_while_another_confirm_arrives(*args, **kwargs):
+        try:
+            services.confirm_upload("voice", "kzone/audio/1/t.webm")
+        except ValidationError as exc:
+            second.append(exc)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(inspect, "inspect_file", check_while_another_confirm_arrives)
+    with t.context():
+        obj = services.confirm_upload("voice", "kzone/audio/1/t.webm")
+        assert obj.status == "ready" and obj.incoming == ""
+    assert [e.error_dict["key"][0].code for e in second] == ["does_not_exist"]
+    assert files_under(media_root) == [f"{t.schema}/kzone/audio/1/t.webm"]
+
+
+def test_a_storage_failure_during_confirm_leaves_the_upload_confirmable(tenants, media_root, db, monkeypatch):
+    from apps.media import inspect
+
+    t = tenants["zone"]
+    with t.context():
+        grant = services.presign_upload("voice", "kzone/audio/1/t.webm", content_type="audio/webm")
+    _put(t.client(), grant, samples.audio())
+
+    def broken(*args, **kwargs):
+        raise OSError("disk gone")
+
+    monkeypatch.setattr(inspect, "inspect_file", broken)
+    with t.context(), pytest.raises(OSError):
+        services.confirm_upload("voice", "kzone/audio/1/t.webm")
+    monkeypatch.undo()
+    # The bytes were taken aside before the failure; the PUT URL is still good for a retry.
+    _put(t.client(), grant, samples.audio())
+    with t.context():
+        assert services.confirm_upload("voice", "kzone/audio/1/t.webm").status == "ready"
+
+
+def test_signed_playback_answers_range_requests(tenants, media_root, db):
+    t = tenants["zone"]
+    data = samples.audio(3.0)
+    with t.context():
+        services.store_upload("voice", io.BytesIO(data), key="kzone/audio/1/t.webm")
+        url = services.playback_url("kzone/audio/1/t.webm")
+    client = t.client()
+    whole = client.get(url)
+    assert whole.status_code == 200 and whole["Accept-Ranges"] == "bytes"
+    part = client.get(url, HTTP_RANGE="bytes=100-199")
+    assert part.status_code == 206 and part.content == data[100:200]
+    assert part["Content-Range"] == f"bytes 100-199/{len(data)}"
+    tail = client.get(url, HTTP_RANGE="bytes=-10")
+    assert tail.status_code == 206 and tail.content == data[-10:]
+    rest = client.get(url, HTTP_RANGE=f"bytes={len(data) - 5}-")
+    assert rest.content == data[-5:]
+    beyond = client.get(url, HTTP_RANGE=f"bytes={len(data)}-")
+    assert beyond.status_code == 416 and beyond["Content-Range"] == f"bytes */{len(data)}"
+
+
+def test_pages_may_play_media_and_reach_the_bucket(tenants, db):
+    import json
+    import os
+    import subprocess
+    import sys
+
+    policy = tenants["zone"].client().get("/")["Content-Security-Policy"]
+    assert "media-src 'self' blob:" in policy
+    # With S3, the bucket's endpoint joins media-src and connect-src (read at settings import).
+    env = {
+        **os.environ,
+        "MEDIA_STORAGE": "s3",
+        "MEDIA_S3_BUCKET": "b",
+        "S3_ENDPOINT_URL": "https://acct.r2.cloudflarestorage.com/",
+    }
+    code = (
+        "from django.conf import settings; import json; "
+        "d = settings.CONTENT_SECURITY_POLICY['DIRECTIVES']; "
+        "print(json.dumps({k: d[k] for k in ('media-src', 'connect-src')}))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", f"import django; django.setup(); {code}"],
+        env={**env, "DJANGO_SETTINGS_MODULE": "config.settings.test"},
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    directives = json.loads(out.stdout.strip().splitlines()[-1])
+    assert "https://acct.r2.cloudflarestorage.com" in directives["media-src"]
+    assert "https://acct.r2.cloudflarestorage.com" in directives["connect-src"]
