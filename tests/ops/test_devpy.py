@@ -30,9 +30,11 @@ def test_a_second_dev_process_reuses_the_running_embedded_redis(dev, monkeypatch
         monkeypatch.delenv("REDIS_URL")
         manage = dev.EmbeddedServices()
         manage.start("megacity")
-        assert os.environ["REDIS_URL"] == url  # the same server
-        assert manage.redis is None  # nothing started, so nothing to stop
-        manage.stop()
+        try:
+            assert os.environ["REDIS_URL"] == url  # the same server
+            assert manage.redis is None  # nothing started, so nothing to stop
+        finally:
+            manage.stop()  # a second server it started (the check failed) is not left running
         with socket.create_connection(("127.0.0.1", port), timeout=1) as sock:  # still up for `up`
             sock.sendall(b"PING\r\n")
             assert sock.recv(16).startswith(b"+PONG")
