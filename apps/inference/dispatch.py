@@ -27,7 +27,6 @@ import time
 import uuid
 
 from django.conf import settings
-from django.core.files.storage import default_storage
 from django.db import connection, transaction
 from django.utils import timezone
 from tenacity import (
@@ -37,6 +36,8 @@ from tenacity import (
     stop_after_attempt,
     wait_exponential_jitter,
 )
+
+from apps.media.storage import media_storage
 
 from . import backends, clients, coordination, events, fleet, metrics, recent
 from .jobs.models import InferenceJob
@@ -152,7 +153,7 @@ def load_media(key: str) -> bytes:
     """A media key in the tenant's storage (per-schema folder)."""
     if not key or ".." in key or key.startswith("/"):
         raise clients.Rejected(f"inputs.media: not a media key: {key!r}")
-    with default_storage.open(key, "rb") as handle:
+    with media_storage().open(key, "rb") as handle:
         return handle.read()
 
 

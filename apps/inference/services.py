@@ -30,8 +30,9 @@ result["backend_label"], to be shown with it.
 from __future__ import annotations
 
 from django.core.exceptions import ValidationError
-from django.core.files.storage import default_storage
 from django.db import connection, transaction
+
+from apps.media.storage import media_storage
 
 from . import coordination, events
 from .jobs.models import InferenceJob
@@ -98,7 +99,7 @@ def validate(kind: str, inputs, params) -> None:
 def _media(key, field: str) -> None:
     if not isinstance(key, str) or not key or ".." in key or key.startswith("/"):
         raise ValidationError({field: "a media key in this tenant's storage is required"})
-    if not default_storage.exists(key):
+    if not media_storage().exists(key):
         raise ValidationError({field: ValidationError(f"no such media: {key}", code="does_not_exist")})
 
 

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.core.files.storage import default_storage
 
+from apps.inference.dispatch import load_media
 from apps.media import services, signed
 from apps.media.models import MediaObject
 
@@ -29,8 +29,8 @@ def test_store_upload_keeps_the_file_under_the_schema_and_records_what_it_is(ten
         assert (obj.kind, obj.content_type, obj.status) == ("voice", "audio/webm", "ready")
         assert obj.duration_seconds == pytest.approx(2.0, abs=0.1)
         assert obj.streams[0]["codec"] == "opus"
-        # The same bytes through the default storage (what the inference fleet opens).
-        assert default_storage.open("kzone/audio/7/take.webm").read() == services.read_bytes("kzone/audio/7/take.webm")
+        # The inference fleet opens media keys in the same storage (STT and pose inputs).
+        assert load_media("kzone/audio/7/take.webm") == services.read_bytes("kzone/audio/7/take.webm")
         with services.local_path("kzone/audio/7/take.webm") as path:
             assert Path(path).stat().st_size == obj.size
     assert files_under(media_root) == [f"{t.schema}/kzone/audio/7/take.webm"]
