@@ -166,6 +166,8 @@ def transcribe(server, audio: bytes, *, filename: str = "audio.wav", params: dic
     data = {"model": server.model, "response_format": "verbose_json"}
     if params.get("language"):
         data["language"] = params["language"]
+    if params.get("word_timestamps"):
+        data["timestamp_granularities[]"] = ["word", "segment"]
     result = _request("POST", server, "/v1/audio/transcriptions", "stt", data=data, files={"file": (filename, audio)})
     return {
         "text": result.get("text", ""),
@@ -175,6 +177,8 @@ def transcribe(server, audio: bytes, *, filename: str = "audio.wav", params: dic
             {"start": s.get("start"), "end": s.get("end"), "text": s.get("text", "")}
             for s in result.get("segments") or []
         ],
+        # OpenAI's verbose_json gives word times at the top level when asked for them.
+        **({"words": result["words"]} if isinstance(result.get("words"), list) else {}),
     }
 
 

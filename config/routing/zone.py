@@ -1,5 +1,6 @@
 from django.urls import path
 
+from apps.kzone.consumers import TakesConsumer
 from apps.learning.consumers import RoomConsumer
 from apps.problems.consumers import SubmissionsConsumer
 
@@ -9,4 +10,5 @@ websocket_urlpatterns = [
     *common,
     path("ws/learning/rooms/<int:room_id>/", RoomConsumer.as_asgi()),
     path("ws/problems/", SubmissionsConsumer.as_asgi()),
+    path("ws/kzone/", TakesConsumer.as_asgi()),
 ]

@@ -157,7 +157,7 @@ TENANT_TYPES = {
     },
     "zone": {
         # apps.learning before apps.problems: seed_demo seeds the people first.
-        "APPS": [*PER_SCHEMA_APPS, *LIBRARY_APPS, "apps.learning", "apps.problems"],
+        "APPS": [*PER_SCHEMA_APPS, *LIBRARY_APPS, "apps.learning", "apps.problems", "apps.kzone"],
         "URLCONF": "config.urls.zone",
         "BASE_SCHEMA": "template_zone",
         # Seed 003's hosts per zone domain (apps.tenancy.host_roles); the bare domain keeps

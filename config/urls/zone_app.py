@@ -10,5 +10,6 @@ urlpatterns = [
     *tenant_urlpatterns("zone", __name__, parts=frozenset({"accounts"})),
     path("robots.txt", site_views.robots, name="zone-robots"),
     path("problems/", include("apps.problems.urls")),
+    path("kzone/", include("apps.kzone.urls")),
     path("", include("apps.learning.urls")),
 ]
