@@ -50,7 +50,7 @@ class ChoreographySerializer(ModelSerializer):
         read_only_fields = fields
 
 
-class FeedbackSerializer(serializers.Serializer):
+class TakeFeedbackSerializer(serializers.Serializer):
     text = serializers.CharField()
     source = serializers.ChoiceField(choices=["llm", "rule_based"])
     backend = serializers.CharField()
@@ -76,7 +76,7 @@ class TakeSerializer(ModelSerializer):
     def get_content(self, take) -> int:
         return (take.voice_line_id or take.scene_id or take.choreography_id) or 0
 
-    @extend_schema_field(FeedbackSerializer(allow_null=True))
+    @extend_schema_field(TakeFeedbackSerializer(allow_null=True))
     def get_feedback(self, take):
         feedback = (take.result or {}).get("feedback") if take.finished else None
         if not feedback:
