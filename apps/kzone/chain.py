@@ -29,13 +29,27 @@ log = logging.getLogger(__name__)
 FEATURE = "kzone.{kind}"
 
 
-def run_job(key: str, *, kind: str, inputs: dict, requester, feature: str, params: dict | None = None) -> InferenceJob:
-    """The step's inference job (recorded once under `key`), run here if it has not finished."""
+class Stopped(Exception):
+    """The take was cancelled (or finished) meanwhile: the chain stops."""
+
+
+def _names_job(take_id: int, stage: str, progress: int, name: str):
+    return lambda job: services.advance(take_id, stage=stage, progress=progress, jobs={name: job.pk})
+
+
+def run_job(
+    key: str, *, kind: str, inputs: dict, requester, feature: str, params: dict | None = None, on_recorded=None
+) -> InferenceJob:
+    """The step's inference job (recorded once under `key`), run here if it has not finished.
+    `on_recorded(job)` before it runs: the take names its job, so cancelling the take reaches it."""
     job = InferenceJob.objects.filter(idempotency_key=key).first()
     if job is None:
         job = ai.record_job(
             kind=kind, inputs=inputs, requester=requester, feature=feature, params=params or {}, idempotency_key=key
         )
+    if on_recorded is not None and on_recorded(job) is None:
+        ai.cancel_job(job)  # cancelled before it ran: it must not wait in the queue for nobody
+        raise Stopped()
     if not job.finished:
         dispatch.execute(job.pk)  # AtCapacity propagates: the task tries again later
         job.refresh_from_db()
@@ -78,6 +92,7 @@ def transcribe(take_id: int) -> str:
         requester=take.user,
         feature=FEATURE.format(kind=take.kind),
         params={"language": language, "word_timestamps": True},
+        on_recorded=_names_job(take_id, "stt", 15, "stt"),
     )
     if job.status != InferenceJob.Status.SUCCEEDED:
         services.fail(take_id, f"transcription {job.status}: {job.error}")
@@ -179,8 +194,10 @@ def write_feedback(take_id: int) -> str:
             requester=take.user,
             feature=FEATURE.format(kind=take.kind),
             params={"max_tokens": 500, "temperature": 0.3},
+            on_recorded=_names_job(take_id, "feedback", 75, "llm"),
         )
-        services.advance(take_id, stage="feedback", progress=90, jobs={"llm": job.pk})
+        if services.advance(take_id, stage="feedback", progress=90) is None:
+            return "stopped"
         backend = str((job.result or {}).get("backend", ""))
         if job.status == InferenceJob.Status.SUCCEEDED and backend.startswith("server:") and job.result.get("text"):
             text = job.result["text"].strip()

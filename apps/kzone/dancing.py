@@ -29,14 +29,12 @@ from django.utils.translation import gettext as _
 from apps.inference.jobs.models import InferenceJob
 
 from . import chain, feedback, services
+from .chain import Stopped
 from .models import Choreography, Take
 
 FPS = 10
 BATCH = 30
 
-
-class Stopped(Exception):
-    """The take was cancelled (or finished) while its frames were being analysed."""
 
 
 def _frames(video_key: str):

@@ -221,7 +221,7 @@ def start_take(
             language=_language(language),
             idempotency_key=f"{actor.pk}:{idempotency_key}" if idempotency_key else None,
         )
-        record("kzone.take.submitted", take, actor=actor, kind=kind, content=content.pk)
+        record("kzone.take.submitted", take, actor=actor, take_kind=kind, content=content.pk)
         events.take_changed(take)
         from . import tasks
 
@@ -293,7 +293,7 @@ def finish(take_id: int, *, score: float | None, result: dict) -> Take | None:
     take.result = {**(take.result or {}), **result}
     take.finished_at = timezone.now()
     take.save()
-    record("kzone.take.analysed", take, actor=None, kind=take.kind, score=score)
+    record("kzone.take.analysed", take, actor=None, take_kind=take.kind, score=score)
     events.take_changed(take)
     return take
 

@@ -18,8 +18,12 @@ OPTIONS = {"bind": True, "acks_late": True, "max_retries": None}
 def _step(task, function, take_id: int) -> str:
     from . import services
 
+    from .chain import Stopped
+
     try:
         return function(take_id)
+    except Stopped:
+        return "stopped"
     except AtCapacity:
         wait = settings.INFERENCE["REQUEUE_SECONDS"] * (1 + random.random())  # noqa: S311 (jitter)
         task.apply_async((take_id,), countdown=wait)

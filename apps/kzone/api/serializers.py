@@ -104,11 +104,14 @@ class PresignRequestSerializer(serializers.Serializer):
 
 
 class PresignSerializer(serializers.Serializer):
+    """PUT the file's bytes to `url` with `headers` before `expires_at`, then hand in `key`."""
+
     key = serializers.CharField()
     url = serializers.CharField()
-    method = serializers.CharField()
+    method = serializers.ChoiceField(choices=["PUT"])
     headers = serializers.DictField(child=serializers.CharField())
-    expires_in = serializers.IntegerField()
+    expires_at = serializers.DateTimeField()
+    max_bytes = serializers.IntegerField()
 
 
 LANGUAGE = serializers.ChoiceField(
