@@ -4,7 +4,13 @@
 (function () {
   "use strict";
   var form = document.querySelector("form[data-recorder]");
-  if (!form || !window.MediaRecorder || !navigator.mediaDevices || !window.DataTransfer) return;
+  if (!form) return;
+  // getUserMedia exists only in a secure context (https, or http://localhost).
+  if (!window.MediaRecorder || !navigator.mediaDevices || !window.DataTransfer) {
+    form.setAttribute("data-recorder-state", "unavailable");
+    return;
+  }
+  form.setAttribute("data-recorder-state", "ready");
   var video = form.getAttribute("data-recorder") === "video";
   var controls = form.querySelector(".recorder");
   var record = form.querySelector("[data-record]");
