@@ -36,7 +36,6 @@ FPS = 10
 BATCH = 30
 
 
-
 def _frames(video_key: str):
     from apps.media import services as media
 

@@ -17,7 +17,6 @@ OPTIONS = {"bind": True, "acks_late": True, "max_retries": None}
 
 def _step(task, function, take_id: int) -> str:
     from . import services
-
     from .chain import Stopped
 
     try:

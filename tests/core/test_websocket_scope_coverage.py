@@ -35,8 +35,7 @@ SCOPE_TESTS = {
     "test_llm_feedback_through_the_fleet_reaches_the_students_socket_and_no_other",
     # a take's progress and result reach its learner only: not another learner of the zone,
     # not the same user id in another zone
-    "ws/kzone/": "tests/kzone/test_voice_chain.py::"
-    "test_a_voice_take_runs_the_chain_and_only_its_learner_hears_it",
+    "ws/kzone/": "tests/kzone/test_voice_chain.py::test_a_voice_take_runs_the_chain_and_only_its_learner_hears_it",
     "ws/learning/rooms/<int:room_id>/": "tests/learning/test_rooms.py::"
     "test_only_the_rooms_class_and_its_teachers_can_join_or_listen",
     # a table's events carry no hole cards; a player's hole cards reach their own sockets

@@ -32,7 +32,9 @@ def test_a_learner_uploads_a_take_and_reads_the_result_live(
         with zone.context():
             learner = make_user("singer")
             grant(learner, "student")
-            return services.save_voice_line(actor=None, title="Greeting", kind="phrase", text=SENTENCE, language="en").pk
+            return services.save_voice_line(
+                actor=None, title="Greeting", kind="phrase", text=SENTENCE, language="en"
+            ).pk
 
     line = django(setup)
     recording = tmp_path / "take.wav"

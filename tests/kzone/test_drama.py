@@ -61,7 +61,11 @@ def test_scene_feedback_comes_from_the_llm_with_the_script_as_context(live_tenan
     fleet.servers["gpu-a"].control(reply="Line 1: lift the energy. Line 3: let the warmth show.")
     _student, client = signed_in(t, "actor2", "student")
     scene = _scene(t)
-    take = wait_for_take(t, _hand_in(client, scene, espeak("Good morning everyone. Thank you for coming today.")).json()["id"], timeout=90)
+    take = wait_for_take(
+        t,
+        _hand_in(client, scene, espeak("Good morning everyone. Thank you for coming today.")).json()["id"],
+        timeout=90,
+    )
     assert take.status == "succeeded", take.error
     assert take.result["feedback"] == {
         **take.result["feedback"],

@@ -41,7 +41,9 @@ async def test_a_voice_take_runs_the_chain_and_only_its_learner_hears_it(live_te
 
     key = await database_sync_to_async(upload)(client, "voice", line, espeak())
     response = await database_sync_to_async(client.post)(
-        "/api/v1/kzone/voice/analyze", {"line": line, "media_key": key, "language": "en"}, content_type="application/json"
+        "/api/v1/kzone/voice/analyze",
+        {"line": line, "media_key": key, "language": "en"},
+        content_type="application/json",
     )
     assert response.status_code == 202, response.content
     take_id = response.json()["id"]
@@ -61,9 +63,10 @@ async def test_a_voice_take_runs_the_chain_and_only_its_learner_hears_it(live_te
     result = event["result"]
     assert result["stt"]["backend"] == "cpu:faster-whisper-tiny.en" and result["stt"]["english_only"] is True
     assert result["comparison"]["cer"] <= 0.10 and event["score"] >= 90
-    assert result["feedback"]["source"] == "rule_based" and "not written by a language model" in result["feedback"][
-        "backend_label"
-    ]
+    assert (
+        result["feedback"]["source"] == "rule_based"
+        and "not written by a language model" in result["feedback"]["backend_label"]
+    )
     for socket in (theirs, other_zone):
         assert await socket.receive_nothing(timeout=0.5)
 
