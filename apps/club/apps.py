@@ -8,6 +8,11 @@ class ClubConfig(AppConfig):
     verbose_name = _("Club tables")
 
     def ready(self):
-        from . import roles, scopes  # noqa: F401
+        from apps.core.tenant_keys import register_schema_set
+
+        from . import driver, live, roles, scopes  # noqa: F401 (scopes registers on import)
 
         roles.register()
+        # the drivers' shared sets name clubs by schema: a dropped club leaves them
+        register_schema_set(driver.schemas_key)
+        register_schema_set(live._lobby_dirty_key)

@@ -281,9 +281,19 @@ def set_status(tenant: Tenant, status: str) -> Tenant:
     return tenant
 
 
+def purge_deleted_tenant_keys(sender, instance: Tenant, **kwargs) -> None:
+    """post_delete of a Tenant (drop_tenant, the operator admin): its Redis keys (cache,
+    rate limits, leaderboards, live state, channel groups) go once the deletion commits
+    (apps.core.tenant_keys)."""
+    from apps.core.tenant_keys import purge_after_commit
+
+    if instance.schema_name and not instance.is_public:
+        purge_after_commit(instance.schema_name)
+
+
 def drop_tenant(tenant: Tenant) -> None:
-    """Delete a tenant row and its schema (tests and benchmarks; operators suspend), and
-    the registry's links to the profiles that schema held."""
+    """Delete a tenant row and its schema (tests and benchmarks; operators suspend), the
+    registry's links to the profiles that schema held, and (after commit) its Redis keys."""
     from apps.identity.models import IdentityLink
 
     if tenant.pk is None:
