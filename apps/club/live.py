@@ -429,6 +429,9 @@ def _advance(table_id: int, hand: dict, game: engine.Game, action: dict, *, now:
         _keep(table_id, hand, game)
         publish(table_id, {"t": "update", "events": hand["events"][before:], "hand": hand_view(table_id, hand, game)})
         return
+    # The finished hand is stored before it is booked: a process that dies between booking
+    # and clearing leaves a hand any driver can finish again (timeout), not one a move short.
+    save(table_id, hand)
     _finish(table_id, hand, game, before)
 
 
@@ -491,6 +494,11 @@ def timeout(table_id: int, *, now: float | None = None) -> bool:
         if not hand or hand.get("deadline") is None or hand["deadline"] > now:
             return False
         game = game_of(table_id, hand)
+        if not game.state.status:
+            # Over, but still here: the process finishing it died between booking the hand
+            # and clearing it. Booking again finds the booked hand (idempotent) and clears it.
+            _finish(table_id, hand, game, len(hand["events"]))
+            return True
         position = game.state.actor_index
         if position is None:
             return False

@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import time
 
+import pytest
 from channels.db import database_sync_to_async
 
 from apps.club import driver, live
@@ -294,6 +295,38 @@ async def test_a_dead_drivers_table_is_taken_over_when_its_lease_runs_out(club_t
     assert await in_club(t, lambda: driver.lease_holder(t.table.pk)) == driver.PROCESS
     end = await sock.until("hand_end")  # the button folded its small blind: p1 wins
     assert end["events"][0] == {"op": "fold", "seat": 1, "timeout": True}
+
+
+async def test_a_hand_booked_by_a_process_that_died_before_clearing_it_is_finished_by_the_driver(
+    club_table, monkeypatch
+):
+    t = club_table
+    p0, p1, _, _ = t.users
+    sock = (await table_socks(t, "p1"))["p1"]
+    await sit(t, p0, 1)
+    await sit(t, p1, 3)
+    hand = await deal(t, scripted_deck(["AhKd", "7c2s"]))
+    n = hand["setup"]["number"]
+    real_save = live.save
+
+    def dies_after_booking(table_id, stored):
+        if stored is None:
+            raise RuntimeError("the process died here")
+        real_save(table_id, stored)
+
+    monkeypatch.setattr(live, "save", dies_after_booking)
+    with_fold = {"t": "act", "hand": n, "street": "preflop", "id": "last", "action": "fold"}
+    with pytest.raises(RuntimeError, match="died"):
+        await in_club(t, lambda: live.act(t.table.pk, p0, with_fold))
+    monkeypatch.setattr(live, "save", real_save)
+    # Booked once, but the finished hand is still in Redis: the next driver pass finishes it.
+    assert await in_club(t, lambda: Hand.objects.filter(table=t.table, number=n).count()) == 1
+    assert (await in_club(t, lambda: live.load(t.table.pk)))["actions"][-1]["action"] == "fold"
+    await in_club(t, lambda: live.tick(now=time.time() + 3600))
+    end = await sock.until("hand_end", hand=n)
+    assert end["stacks"] == {"1": 99_000, "3": 101_000}  # as booked: the button folded its small blind
+    assert await in_club(t, lambda: live.load(t.table.pk)) is None
+    assert await in_club(t, lambda: Hand.objects.filter(table=t.table, number=n).count()) == 1
 
 
 async def test_another_clubs_sockets_hear_nothing_and_its_sessions_do_not_open_sockets_here(club_table, other_club):
