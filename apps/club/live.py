@@ -168,13 +168,17 @@ def in_hand(table_id: int, user_id: int) -> bool:
 # --------------------------------------------------------------------------- views
 
 
-def seats_view(table_id: int) -> list[dict]:
+def seats_view(table_id: int, hand: dict | None = None, game: engine.Game | None = None) -> list[dict]:
+    """The seats with their stacks (live ones during a hand). Called with and without the
+    table's lock, so it replays its own copy of the hand rather than touch the process's
+    cached one, which a writer may be advancing."""
     from .models import Seat
 
-    hand = load(table_id)
+    if game is None:
+        hand = load(table_id)
+        game = engine.replay(engine.Setup.from_dict(hand["setup"]), hand["actions"]) if hand else None
     live_stacks = {}
-    if hand:
-        game = game_of(table_id, hand)
+    if hand and game:
         live_stacks = dict(zip(hand["setup"]["seats"], game.state.stacks, strict=True))
     rows = Seat.objects.filter(table_id=table_id).select_related("user").order_by("number")
     return [
@@ -224,18 +228,26 @@ def snapshot(table_id: int, user) -> dict:
     from .models import Table
 
     table = Table.objects.get(pk=table_id)
-    with table_lock(table_id):
-        seq = int(redis().hget(table_key(table_id), "seq") or 0)
-        hand = load(table_id)
-        view = None
-        mine = None
-        if hand:
-            game = game_of(table_id, hand)
-            view = hand_view(table_id, hand, game)
-            position = game.position_of.get(getattr(user, "pk", None))
-            if position is not None:
-                mine = {"seat": hand["setup"]["seats"][position], "hole": engine.hole(game.state, position)}
-        seats = seats_view(table_id)
+    # Without the table's lock: a process that died holding it would keep every reconnecting
+    # player waiting for the lock to expire. The hand and the sequence number are read in one
+    # MULTI; writers store the hand before taking the next number, so a snapshot may carry a
+    # number just below its hand's (the message with the next one repeats what the snapshot
+    # shows: harmless), never a number ahead of its hand.
+    pipe = redis().pipeline(transaction=True)
+    pipe.hget(table_key(table_id), "seq")
+    pipe.hget(table_key(table_id), "hand")
+    raw_seq, raw_hand = pipe.execute()
+    seq = int(raw_seq or 0)
+    hand = json.loads(raw_hand) if raw_hand else None
+    view = None
+    mine = None
+    if hand:
+        game = engine.replay(engine.Setup.from_dict(hand["setup"]), hand["actions"])
+        view = hand_view(table_id, hand, game)
+        position = game.position_of.get(getattr(user, "pk", None))
+        if position is not None:
+            mine = {"seat": hand["setup"]["seats"][position], "hole": engine.hole(game.state, position)}
+    seats = seats_view(table_id, hand, game) if hand else seats_view(table_id)
     return {
         "t": "snapshot",
         "seq": seq,

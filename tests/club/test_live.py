@@ -329,6 +329,27 @@ async def test_a_hand_booked_by_a_process_that_died_before_clearing_it_is_finish
     assert await in_club(t, lambda: Hand.objects.filter(table=t.table, number=n).count()) == 1
 
 
+async def test_a_reconnecting_player_gets_a_snapshot_while_a_dead_process_holds_the_tables_lock(club_table):
+    t = club_table
+    p0, p1, _, _ = t.users
+    await sit(t, p0, 1)
+    await sit(t, p1, 3)
+    hand = await deal(t, scripted_deck(["AhKd", "7c2s"]))
+
+    def dead_process_holds_the_lock():
+        with t.context():
+            # what redis-py's Lock leaves behind, from a process killed inside a table change
+            live.redis().set(live._key("lock", t.table.pk), "dead-process-token", px=live.LOCK_SECONDS * 1000)
+
+    await database_sync_to_async(dead_process_holds_the_lock)()
+    started = time.monotonic()
+    sock = (await table_socks(t, "p0"))["p0"]
+    snap = sock.seen[-1]
+    assert time.monotonic() - started < 3  # not the lock's 10 s
+    assert snap["t"] == "snapshot" and snap["hand"]["number"] == hand["setup"]["number"]
+    assert snap["you"] == {"seat": 1, "hole": ["7c", "2s"]}  # heads-up: seat 3 is position 0
+
+
 async def test_another_clubs_sockets_hear_nothing_and_its_sessions_do_not_open_sockets_here(club_table, other_club):
     t = club_table
     other = other_club
