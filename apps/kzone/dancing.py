@@ -2,7 +2,9 @@
 around the engine in apps/kzone/dance (frames, pose tracks, DTW comparison, overlays):
 
 1. The video's frames are sampled (FPS a second, PyAV) and written as JPEGs under
-   `kzone/pose/…/frames/` of the tenant's storage — the pose job's inputs are media keys.
+   `kzone/pose/…/frames/` of the tenant's media storage — the pose job's inputs are media
+   keys. They are derived and short-lived (deleted after the analysis), so they are written
+   to the storage directly, without apps.media's upload checks or rows.
 2. Pose jobs of BATCH frames each run through the fleet (a registered pose server, or the
    local MediaPipe server as the CPU default); the take's progress moves with each batch,
    and a cancelled take stops between two batches.
@@ -21,12 +23,12 @@ import io
 import json
 
 from django.core.files.base import ContentFile
-from django.core.files.storage import default_storage
 from django.db import transaction
 from django.utils import translation
 from django.utils.translation import gettext as _
 
 from apps.inference.jobs.models import InferenceJob
+from apps.media.storage import media_storage
 
 from . import chain, feedback, services
 from .chain import Stopped
@@ -50,12 +52,13 @@ def _track(video_key: str, folder: str, idem: str, *, requester, feature: str, o
     from .dance import PoseTrack
 
     frames = _frames(video_key)
+    storage = media_storage()  # where the fleet opens a pose job's frames
     keys = []
     for i, frame in enumerate(frames):
         key = f"{folder}/frames/{i:04d}.jpg"
-        if default_storage.exists(key):
-            default_storage.delete(key)
-        keys.append(default_storage.save(key, ContentFile(frame.jpeg)))
+        if storage.exists(key):
+            storage.delete(key)
+        keys.append(storage.save(key, ContentFile(frame.jpeg)))
     answers: list[dict] = []
     job = None
     batches = [keys[i : i + BATCH] for i in range(0, len(keys), BATCH)]
@@ -74,8 +77,9 @@ def _track(video_key: str, folder: str, idem: str, *, requester, feature: str, o
 
 
 def _forget(keys: list[str]) -> None:
+    storage = media_storage()
     for key in keys:
-        default_storage.delete(key)
+        storage.delete(key)
 
 
 def _store_json(key: str, data: dict, user=None) -> str:
