@@ -26,6 +26,7 @@ from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from apps.inference.jobs.models import InferenceJob
 from apps.media.storage import media_storage
@@ -237,12 +238,12 @@ def analyse_take(take_id: int) -> str:
 
 
 PART_NAMES = {
-    "left_arm": "left arm",
-    "right_arm": "right arm",
-    "left_leg": "left leg",
-    "right_leg": "right leg",
-    "torso": "torso",
-    "whole_body": "whole body",
+    "left_arm": gettext_noop("left arm"),
+    "right_arm": gettext_noop("right arm"),
+    "left_leg": gettext_noop("left leg"),
+    "right_leg": gettext_noop("right leg"),
+    "torso": gettext_noop("torso"),
+    "whole_body": gettext_noop("whole body"),
 }
 
 

@@ -93,8 +93,12 @@ def _espeak_wav(text: str, language: str) -> bytes | None:
 
 
 def seed(tenant) -> None:
-    if tenant.schema_name != "kzone":
-        return
+    if tenant.schema_name == "kzone":
+        seed_content()
+
+
+def seed_content() -> None:
+    """The demo content in the current schema."""
     from . import services
 
     for row in LINES:
