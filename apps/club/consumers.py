@@ -161,13 +161,15 @@ class TableSocket(ClubSocket):
         await self._register()
         await self.send_message(await self._snapshot())
 
-    @tenant_database_sync_to_async
+    # Off Channels' one database thread: after a server dies, its players reconnect to
+    # another process all at once, and every handshake queued behind that thread.
+    @off_the_loop
     def _table_exists(self) -> bool:
         from .models import Table
 
         return Table.objects.filter(pk=self.table_id).exists()
 
-    @tenant_database_sync_to_async
+    @off_the_loop
     def _register(self) -> None:
         driver.register_schema(self.scope["schema_name"])
 
