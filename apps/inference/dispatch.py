@@ -37,7 +37,7 @@ from tenacity import (
     wait_exponential_jitter,
 )
 
-from apps.media.storage import media_storage
+from apps.media.storage import is_media_key, media_storage
 
 from . import backends, clients, coordination, events, fleet, metrics, recent
 from .jobs.models import InferenceJob
@@ -151,7 +151,7 @@ def store(job_id: int, token: str, *, status: str, backend: str = "", label: str
 
 def load_media(key: str) -> bytes:
     """A media key in the tenant's storage (per-schema folder)."""
-    if not key or ".." in key or key.startswith("/"):
+    if not key or not is_media_key(key):
         raise clients.Rejected(f"inputs.media: not a media key: {key!r}")
     with media_storage().open(key, "rb") as handle:
         return handle.read()

@@ -32,7 +32,7 @@ from __future__ import annotations
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 
-from apps.media.storage import media_storage
+from apps.media.storage import is_media_key, media_storage
 
 from . import coordination, events
 from .jobs.models import InferenceJob
@@ -99,7 +99,9 @@ def validate(kind: str, inputs, params) -> None:
 def _media(key, field: str) -> None:
     if not isinstance(key, str) or not key or ".." in key or key.startswith("/"):
         raise ValidationError({field: "a media key in this tenant's storage is required"})
-    if not media_storage().exists(key):
+    # Only keys the media storage hands out name media: never an upload's unchecked incoming
+    # bytes (`_incoming/…`) nor anything outside the tenant's prefix.
+    if not is_media_key(key) or not media_storage().exists(key):
         raise ValidationError({field: ValidationError(f"no such media: {key}", code="does_not_exist")})
 
 

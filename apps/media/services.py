@@ -19,7 +19,6 @@ message for the uploader; a refused upload leaves nothing behind.
 from __future__ import annotations
 
 import os
-import re
 import shutil
 import tempfile
 import uuid
@@ -36,7 +35,7 @@ from django.utils.translation import gettext as _
 
 from . import inspect, signed
 from .models import Kind, MediaObject
-from .storage import is_s3, media_storage, object_name
+from .storage import KEY_MAX, is_media_key, is_s3, media_storage, object_name
 
 MB = 1024 * 1024
 # Seed 003: voice 50 MB, video 500 MB (its proxy's client_max_body_size per endpoint).
@@ -48,9 +47,6 @@ LIMITS: dict[str, int] = {
     Kind.JSON: 20 * MB,
 }
 KINDS = tuple(LIMITS)
-# Segments start with a letter or digit: no "..", no hidden or incoming names, no absolute keys.
-KEY_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._=-]*(/[A-Za-z0-9][A-Za-z0-9._=-]*)*$")
-KEY_MAX = 400
 INCOMING = "_incoming/"
 CLAIMED = "!"  # prefixed to a pending upload's incoming name while confirm checks it
 UPLOAD_SECONDS = 900
@@ -68,7 +64,7 @@ def _kind(kind: str) -> str:
 
 
 def validate_key(key: str) -> str:
-    if not isinstance(key, str) or not key or len(key) > KEY_MAX or not KEY_RE.match(key):
+    if not is_media_key(key):
         raise ValidationError(
             {
                 "key": _(

@@ -15,6 +15,7 @@ relative to the current tenant, and `..` cannot leave it (both backends' safe_jo
 from __future__ import annotations
 
 import os
+import re
 import shutil
 
 from django.conf import settings
@@ -48,6 +49,16 @@ class TenantS3Storage(S3Storage):
 
     def tenant_prefix(self, schema: str) -> str:
         return "/".join(part for part in (self._base_location, schema) if part) + "/"
+
+
+# A media key: segments of letters, digits and . _ = - each starting with a letter or digit
+# (no "..", no absolute, hidden or incoming names). apps.media.services checks keys with it.
+KEY_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._=-]*(/[A-Za-z0-9][A-Za-z0-9._=-]*)*$")
+KEY_MAX = 400
+
+
+def is_media_key(key: object) -> bool:
+    return isinstance(key, str) and 0 < len(key) <= KEY_MAX and bool(KEY_RE.match(key))
 
 
 def media_storage():

@@ -345,3 +345,22 @@ def test_pages_may_play_media_and_reach_the_bucket(tenants, db):
     directives = json.loads(out.stdout.strip().splitlines()[-1])
     assert "https://acct.r2.cloudflarestorage.com" in directives["media-src"]
     assert "https://acct.r2.cloudflarestorage.com" in directives["connect-src"]
+
+
+def test_ai_jobs_cannot_read_an_uploads_unchecked_bytes(tenants, media_root, db):
+    from apps.inference import services as ai
+
+    t = tenants["zone"]
+    with t.context():
+        services.presign_upload("voice", "kzone/audio/1/t.webm", content_type="audio/webm")
+        incoming = MediaObject.objects.get().incoming
+    assert incoming.startswith("_incoming/")
+    _put(t.client(), {"url": signed_put_url(t, incoming), "headers": {"Content-Type": "audio/webm"}}, b"x")
+    with t.context():
+        with pytest.raises(ValidationError) as refused:
+            ai.submit_job(kind="stt", inputs={"media": incoming}, requester=None, feature="test")
+        assert refused.value.error_dict["inputs.media"][0].code == "does_not_exist"
+
+
+def signed_put_url(t, incoming: str) -> str:
+    return signed.mint(signed.Grant(t.schema, incoming, "PUT", "audio/webm", 100, int(time.time()) + 60))

@@ -2,6 +2,7 @@ from rest_framework import serializers
 
 from .. import inspect, services
 from ..models import MediaObject
+from ..storage import KEY_MAX, KEY_RE
 
 
 class MediaObjectSerializer(serializers.ModelSerializer):
@@ -64,8 +65,8 @@ CONFIRM_SCHEMA = {
         "key": {
             "type": "string",
             "minLength": 1,
-            "maxLength": services.KEY_MAX,
-            "pattern": services.KEY_RE.pattern,
+            "maxLength": KEY_MAX,
+            "pattern": KEY_RE.pattern,
             "description": "The key the presign answer gave.",
         }
     },
@@ -78,7 +79,7 @@ class PresignRequestSerializer(serializers.Serializer):
 
 
 class ConfirmRequestSerializer(serializers.Serializer):
-    key = serializers.RegexField(services.KEY_RE, max_length=services.KEY_MAX)
+    key = serializers.RegexField(KEY_RE, max_length=KEY_MAX)
 
 
 EXTENSIONS = {
