@@ -17,6 +17,9 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from django.conf import settings
 from django.core.files.storage import storages
@@ -75,6 +78,21 @@ def object_name(key: str) -> str:
     if is_s3(storage):
         return storage._normalize_name(key)
     return storage.path(key)
+
+
+@contextmanager
+def local_file(name: str, storage=None) -> Iterator[str]:
+    """A path on this machine for a stored file (a FileField's name): the file itself on the
+    filesystem, a temporary copy (removed afterwards) from S3. For readers that need a path."""
+    storage = storage or media_storage()
+    if not is_s3(storage):
+        yield storage.path(name)
+        return
+    with tempfile.TemporaryDirectory(prefix="mc-media-") as tmp:
+        path = os.path.join(tmp, os.path.basename(name) or "file")
+        with storage.open(name, "rb") as remote, open(path, "wb") as local:
+            shutil.copyfileobj(remote, local, 1024 * 1024)
+        yield path
 
 
 def purge_tenant(schema: str) -> int:

@@ -13,6 +13,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from apps.core import websocket
+from apps.media.storage import local_file
 
 from .importing import Options, Report, RosterImportError, import_file
 from .models import ImportJob
@@ -149,16 +150,18 @@ def run(job_id: int, *, apply: bool, task_id: str = "") -> str:
             broadcast(job_id, {"job": job_id, "status": running, "stage": stage, "done": done, "total": total}, schema)
 
     try:
-        report = import_file(
-            job.file.path,
-            options=Options(
-                dry_run=not apply,
-                valid_only=job.valid_only,
-                create_classes=job.create_classes,
-                actor=job.created_by,
-                progress=progress,
-            ),
-        )
+        # A path on this machine, also when the file is in the S3 media storage.
+        with local_file(job.file.name, job.file.storage) as path:
+            report = import_file(
+                path,
+                options=Options(
+                    dry_run=not apply,
+                    valid_only=job.valid_only,
+                    create_classes=job.create_classes,
+                    actor=job.created_by,
+                    progress=progress,
+                ),
+            )
     except RosterImportError as exc:
         job.status, job.error = ImportJob.Status.FAILED, str(exc)
     except Exception as exc:  # the transaction rolled back; say so on the job rather than leave it running

@@ -331,9 +331,8 @@ MULTITENANT_RELATIVE_MEDIA_ROOT = "%s"
 # apps/media: "local" keeps each tenant's media in MEDIA_ROOT/<schema>/ and serves presigned
 # URLs itself (HMAC-signed, expiring: MEDIA_SIGNED_PATH); "s3" keeps them in an S3-compatible
 # bucket (Cloudflare R2, Backblaze B2, MinIO, AWS) under MEDIA_S3_PREFIX/<schema>/, through
-# django-storages and boto3, with S3's own presigned URLs. The default storage stays on the
-# filesystem (Django FileFields: roster import files, read by path); media keys are opened
-# through STORAGES["media"] (apps.media.storage.media_storage), the inference fleet's too.
+# django-storages and boto3, with S3's own presigned URLs. The default storage is the same one
+# (FileFields, the frames an AI job reads): with S3, every process and machine sees one bucket.
 MEDIA_STORAGE = env("MEDIA_STORAGE", default="local")
 MEDIA_SIGNED_PATH = "/media/signed/"
 MEDIA_SIGNING_KEY = env("MEDIA_SIGNING_KEY", default="")
@@ -362,6 +361,7 @@ if MEDIA_STORAGE == "s3":
     }
 else:
     STORAGES["media"] = {"BACKEND": "apps.media.storage.LocalMediaStorage"}
+STORAGES["default"] = STORAGES["media"]
 # Pages play media from this site (signed URLs, blob: for a take just recorded) and, with S3,
 # PUT to and play from the bucket's endpoint: the browser must be allowed to reach it. The
 # bucket itself must allow the PUT from the tenants' origins (its CORS rules; README).

@@ -24,6 +24,7 @@ def _english():
 def media_root(settings, tmp_path):
     settings.MEDIA_ROOT = str(tmp_path / "media")
     settings.STORAGES = {**settings.STORAGES, "media": {"BACKEND": "apps.media.storage.LocalMediaStorage"}}
+    settings.STORAGES["default"] = settings.STORAGES["media"]
     return tmp_path / "media"
 
 
@@ -84,6 +85,7 @@ def s3_media(settings, s3_server, s3_bucket):
             "OPTIONS": {**connection, "bucket_name": s3_bucket, "location": "media", "default_acl": None},
         },
     }
+    settings.STORAGES["default"] = settings.STORAGES["media"]
     client = boto_client(s3_server.endpoint)
 
     class S3:

@@ -138,3 +138,27 @@ def test_a_dropped_tenant_takes_its_media_with_it(live_tenant, s3_media):
     tenancy.drop_tenant(gone.tenant)
     assert s3_media.keys(f"media/{gone.schema}/") == []
     assert len(s3_media.keys(f"media/{keep.schema}/")) == 2
+
+
+def test_django_files_and_ai_inputs_share_the_bucket(tenants, s3_media, db, tmp_path):
+    """With S3 the default storage is the media bucket: a FileField's file (a roster import,
+    read by path through a temporary copy) and frames saved for an AI job by another app."""
+    from django.core.files.base import ContentFile
+    from django.core.files.storage import default_storage
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from apps.roster import jobs
+    from tests.roster.conftest import write_xlsx
+    from tests.roster.test_importing import MESSY
+
+    t = tenants["academy"]
+    with t.context():
+        key = default_storage.save("kzone/pose/1/frames/0000.jpg", ContentFile(b"\xff\xd8\xff frame"))
+        assert load_media(key) == b"\xff\xd8\xff frame"
+        path = write_xlsx(tmp_path / "명단.xlsx", MESSY)
+        upload = SimpleUploadedFile("명단.xlsx", path.read_bytes())
+        job, _created = jobs.start(upload, valid_only=True, create_classes=True)
+        assert jobs.run(job.pk, apply=False) == "planned"
+        job.refresh_from_db()
+        assert job.preview["students_created"] > 0
+    assert f"media/{t.schema}/{job.file.name}" in s3_media.keys(f"media/{t.schema}/roster/")
