@@ -86,8 +86,8 @@ def wait_port(port: int, timeout: float = 60) -> None:
 
 
 def espeak(text: str) -> bytes:
-    return subprocess.run(  # noqa: S603
-        ["espeak-ng", "-v", "en-us", "-s", "150", "--stdout", text],  # noqa: S607
+    return subprocess.run(
+        ["espeak-ng", "-v", "en-us", "-s", "150", "--stdout", text],
         capture_output=True,
         check=True,
     ).stdout
@@ -138,7 +138,7 @@ def at_once(schema: str, kind: str, content, users, body: bytes) -> tuple[list[f
     def run(user):
         try:
             results.append(hand_in(schema, kind, content, user, body))
-        except Exception as exc:  # noqa: BLE001 (reported below)
+        except Exception as exc:
             errors.append(exc)
 
     threads = [threading.Thread(target=run, args=(user,)) for user in users]
@@ -154,7 +154,7 @@ def at_once(schema: str, kind: str, content, users, body: bytes) -> tuple[list[f
 
 
 def worker(args: list[str], env: dict) -> subprocess.Popen:
-    return subprocess.Popen(  # noqa: S603
+    return subprocess.Popen(
         [*CELERY, *args, *QUIET], cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
     )
 
@@ -214,7 +214,7 @@ def main() -> int:
         # ------------------------------------------------------------ 1. CPU defaults
         pose_port = free_port()
         processes.append(
-            subprocess.Popen(  # noqa: S603
+            subprocess.Popen(
                 [str(demo_video.POSE_PYTHON), "-m", "apps.inference.pose_server", "--port", str(pose_port)],
                 cwd=ROOT,
                 stdout=subprocess.DEVNULL,
@@ -248,7 +248,7 @@ def main() -> int:
         # ------------------------------------------------------------ 2. sandbox fleet, N learners at once
         sandbox_port = free_port()
         processes.append(
-            subprocess.Popen(  # noqa: S603
+            subprocess.Popen(
                 [sys.executable, "-m", "apps.inference.sandbox", "--port", str(sandbox_port), "--name", "bench"],
                 cwd=ROOT,
                 stdout=subprocess.DEVNULL,
@@ -288,7 +288,7 @@ def main() -> int:
 
         cap = os.environ.get("INFERENCE_TENANT_CONCURRENCY", "4")
         print(f"\nK-Zone bench (zone tenant {schema}; 2 CPU cores shared with other sessions)")
-        print(f"\n1. CPU defaults, one take at a time (solo worker on gpu.stt, gpu.llm, gpu.pose)")
+        print("\n1. CPU defaults, one take at a time (solo worker on gpu.stt, gpu.llm, gpu.pose)")
         print(
             f"   STT (Whisper tiny.en, faster-whisper int8, word timestamps): {audio_seconds:.1f} s of audio in "
             f"{stt_job.run_ms / 1000:.2f} s = real-time factor {rtf:.3f}"
