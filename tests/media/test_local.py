@@ -364,3 +364,29 @@ def test_ai_jobs_cannot_read_an_uploads_unchecked_bytes(tenants, media_root, db)
 
 def signed_put_url(t, incoming: str) -> str:
     return signed.mint(signed.Grant(t.schema, incoming, "PUT", "audio/webm", 100, int(time.time()) + 60))
+
+
+def test_the_owner_sees_and_deletes_media_in_the_admin(tenants, member, media_root, db):
+    from apps.ledger.models import Event
+
+    _owner, client = member("academy", "owner")
+    t = tenants["academy"]
+    with t.context():
+        obj = services.store_upload("image", io.BytesIO(samples.png()), key="users/7/profile.png")
+    listing = client.get("/admin/media/mediaobject/")
+    assert listing.status_code == 200 and "users/7/profile.png" in listing.content.decode()
+    detail = client.get(f"/admin/media/mediaobject/{obj.pk}/change/")
+    assert detail.status_code == 200 and "/media/signed/" in detail.content.decode()
+    deleted = client.post(f"/admin/media/mediaobject/{obj.pk}/delete/", {"post": "yes"})
+    assert deleted.status_code == 302
+    with t.context():
+        assert not MediaObject.objects.exists()
+        assert list(Event.objects.filter(kind__startswith="media.").values_list("kind", flat=True).order_by("seq")) == [
+            "media.stored",
+            "media.deleted",
+        ]
+    assert files_under(media_root) == []
+    # Another tenant's admin has no such object.
+    _other, other_client = member("academy_b", "owner")
+    missing = other_client.get(f"/admin/media/mediaobject/{obj.pk}/change/")
+    assert missing.status_code == 302 and missing.url == "/admin/"
