@@ -212,12 +212,25 @@ def _user(user):
 
 
 def presign_upload(
-    kind: str, key: str, *, content_type: str, user=None, expires_in: int = UPLOAD_SECONDS
+    kind: str,
+    key: str,
+    *,
+    content_type: str,
+    user=None,
+    expires_in: int = UPLOAD_SECONDS,
+    size: int | None = None,
 ) -> dict[str, Any]:
     """A URL the browser PUTs the file to, with the headers it must send. Records a pending
-    MediaObject for `key`; `confirm_upload` checks the bytes afterwards."""
+    MediaObject for `key`; `confirm_upload` checks the bytes afterwards.
+
+    With `size` (the file's length, which the browser knows before sending), the URL takes
+    exactly that many bytes: S3 signs the Content-Length, so a longer or shorter body is
+    refused by the bucket itself, and an over-limit file is refused here before any upload.
+    Without it S3 takes any length and the limit is enforced at confirm."""
     _kind(kind)
     validate_key(key)
+    if size is not None and (not isinstance(size, int) or size < 1 or size > LIMITS[kind]):
+        raise ValidationError({"size": ValidationError(_over_limit(kind, size).messages[0], code="too_large")})
     declared = inspect.base_type(content_type)
     if declared not in inspect.accepted_types(kind):
         raise ValidationError(
@@ -245,15 +258,17 @@ def presign_upload(
         )
     storage = media_storage()
     if is_s3(storage):
+        params = {"Bucket": storage.bucket.name, "Key": object_name(incoming), "ContentType": declared}
+        if size is not None:
+            params["ContentLength"] = size
         url = storage.bucket.meta.client.generate_presigned_url(
-            "put_object",
-            Params={"Bucket": storage.bucket.name, "Key": object_name(incoming), "ContentType": declared},
-            ExpiresIn=expires_in,
-            HttpMethod="PUT",
+            "put_object", Params=params, ExpiresIn=expires_in, HttpMethod="PUT"
         )
     else:
         url = signed.mint(
-            signed.Grant(connection.schema_name, incoming, "PUT", declared, LIMITS[kind], int(expires_at.timestamp()))
+            signed.Grant(
+                connection.schema_name, incoming, "PUT", declared, size or LIMITS[kind], int(expires_at.timestamp())
+            )
         )
     return {
         "url": url,
@@ -261,7 +276,7 @@ def presign_upload(
         "headers": {"Content-Type": declared},
         "expires_at": expires_at,
         "key": key,
-        "max_bytes": LIMITS[kind],
+        "max_bytes": size or LIMITS[kind],
     }
 
 

@@ -107,3 +107,16 @@ def test_anonymous_callers_get_401(tenants, media_root, db):
     client = tenants["zone"].client()
     assert presign(client).status_code == 401
     assert client.get("/api/v1/media/objects/").status_code == 401
+
+
+def test_a_declared_size_over_the_limit_is_refused_before_any_upload(tenants, member, media_root, db):
+    _user, client = member("zone", "student")
+    over = client.post(
+        "/api/v1/media/uploads/", {"kind": "voice", "content_type": "audio/webm", "size": 52428801}, "application/json"
+    )
+    assert over.status_code == 400 and over.json()["codes"] == {"size": ["too_large"]}
+    grant = client.post(
+        "/api/v1/media/uploads/", {"kind": "voice", "content_type": "audio/webm", "size": 1000}, "application/json"
+    ).json()
+    assert grant["max_bytes"] == 1000
+    assert put(client, grant, b"\0" * 1001).status_code == 413

@@ -162,3 +162,22 @@ def test_django_files_and_ai_inputs_share_the_bucket(tenants, s3_media, db, tmp_
         job.refresh_from_db()
         assert job.preview["students_created"] > 0
     assert f"media/{t.schema}/{job.file.name}" in s3_media.keys(f"media/{t.schema}/roster/")
+
+
+def test_a_declared_size_is_signed_and_the_bucket_holds_the_upload_to_it(tenants, s3_media, db):
+    a = tenants["zone"]
+    data = samples.audio(1.0)
+    with a.context():
+        grant = services.presign_upload("voice", "kzone/audio/8/t.webm", content_type="audio/webm", size=len(data))
+        assert grant["max_bytes"] == len(data)
+        with pytest.raises(ValidationError) as refused:
+            services.presign_upload(
+                "voice", "kzone/audio/8/u.webm", content_type="audio/webm", size=50 * 1024 * 1024 + 1
+            )
+        assert refused.value.error_dict["size"][0].code == "too_large"
+    longer = put(grant, data + b"\0")
+    assert longer.status_code == 403 and "SignatureDoesNotMatch" in longer.text
+    assert s3_media.keys() == []
+    assert put(grant, data).status_code == 200
+    with a.context():
+        assert services.confirm_upload("voice", "kzone/audio/8/t.webm").size == len(data)

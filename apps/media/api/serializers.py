@@ -47,12 +47,18 @@ PRESIGN_SCHEMA = {
             "maxLength": 100,
             "description": "The file's MIME type; parameters (;codecs=…) allowed.",
         },
+        "size": {
+            "type": "integer",
+            "minimum": 1,
+            "description": "The file's length in bytes: the URL then takes exactly that many (S3 signs it).",
+        },
     },
     "oneOf": [
         {
             "properties": {
                 "kind": {"enum": [kind]},
                 "content_type": {"type": "string", "pattern": content_type_pattern(services.accepted_types(kind))},
+                "size": {"type": "integer", "maximum": services.LIMITS[kind]},
             }
         }
         for kind in services.KINDS
@@ -76,6 +82,7 @@ CONFIRM_SCHEMA = {
 class PresignRequestSerializer(serializers.Serializer):
     kind = serializers.ChoiceField(choices=list(services.KINDS))
     content_type = serializers.RegexField(CONTENT_TYPE_RE, max_length=100)
+    size = serializers.IntegerField(required=False, min_value=1)
 
 
 class ConfirmRequestSerializer(serializers.Serializer):

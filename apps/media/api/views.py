@@ -1,7 +1,7 @@
 """`/api/v1/media/`: direct browser uploads for any vertical, and the signed-in user's
 objects.
 
-    POST /api/v1/media/uploads/          {"kind", "content_type"} → where to PUT the file
+    POST /api/v1/media/uploads/          {"kind", "content_type", "size"?} → where to PUT the file
     (the browser PUTs the bytes to `url` with `headers`)
     POST /api/v1/media/uploads/confirm/  {"key"} → the checked MediaObject (or 400, deleted)
     GET  /api/v1/media/objects/          the user's objects; /{id}/ one; /{id}/playback/ a URL
@@ -53,7 +53,9 @@ class UploadViewSet(viewsets.GenericViewSet):
         kind, content_type = form.validated_data["kind"], form.validated_data["content_type"]
         extension = EXTENSIONS.get(inspect.base_type(content_type), "bin")
         key = f"uploads/{request.user.pk}/{kind}/{uuid.uuid4().hex}.{extension}"
-        grant = services.presign_upload(kind, key, content_type=content_type, user=request.user)
+        grant = services.presign_upload(
+            kind, key, content_type=content_type, user=request.user, size=form.validated_data.get("size")
+        )
         return Response(PresignedUploadSerializer(grant).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(
