@@ -82,3 +82,16 @@ def test_analysis_requests_are_limited_per_client_address(member, line, settings
         codes.append(response.status_code)
     assert codes == [400, 400, 400, 429, 429]
     assert response.json()["code"] == "throttled" and int(response["Retry-After"]) > 0
+
+
+def test_the_learners_dashboard_links_to_the_tutors_when_the_zone_has_content(tenants, member):
+    _user, client = member("zone", "student")
+    assert b"kzone-link" not in client.get("/learn/").content  # no tutor content in this zone yet
+    from apps.kzone import services
+
+    with tenants["zone"].context():
+        services.save_voice_line(actor=None, title="Greeting", kind="phrase", text="Good morning", language="en")
+    page = client.get("/learn/")
+    assert page.status_code == 200 and b'href="/kzone/"' in page.content
+    _teacher, teacher_client = member("zone", "teacher")
+    assert b"kzone-link" not in teacher_client.get("/learn/").content
