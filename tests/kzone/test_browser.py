@@ -75,3 +75,77 @@ def test_a_learner_uploads_a_take_and_reads_the_result_live(
     page.goto(f"{base}/kzone/voice/{line}/")
     assert page.locator("#history-chart circle").count() == 1
     assert page.locator("#my-takes tbody tr").count() == 1
+
+
+def test_a_learner_records_with_the_microphone_and_the_take_is_analysed(
+    live_tenant,
+    asgi_server,
+    celery_worker,
+    django,  # noqa: F811
+):
+    """MediaRecorder in chromium with its fake microphone (a beep), on an origin chromium is told
+    to treat as secure (getUserMedia needs one): the recording fills the upload field, is handed
+    in like a file, stored as WebM/Opus after apps.media's checks, and analysed."""
+    from pathlib import Path
+
+    sync_api = pytest.importorskip("playwright.sync_api")
+    if not Path("/usr/bin/chromium").exists():
+        pytest.skip("Debian's chromium is not installed")
+    from apps.kzone import services
+
+    zone = django(live_tenant, "zone")
+
+    def setup():
+        with zone.context():
+            learner = make_user("recorder")
+            grant(learner, "student")
+            return services.save_voice_line(actor=None, title="Beep", kind="phrase", text=SENTENCE, language="en").pk
+
+    line = django(setup)
+    base = f"http://{zone.domain}:{asgi_server.port}"
+    with sync_api.sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(
+            executable_path="/usr/bin/chromium",
+            args=[
+                "--headless",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--host-resolver-rules=MAP *.test 127.0.0.1",
+                "--use-fake-device-for-media-stream",
+                "--use-fake-ui-for-media-stream",
+                f"--unsafely-treat-insecure-origin-as-secure={base}",
+            ],
+        )
+        try:
+            page = chromium.new_page(locale="en-US")
+            page.goto(f"{base}/accounts/login/")
+            page.fill("input[name=login]", "recorder")
+            page.fill("input[name=password]", PASSWORD)
+            page.locator("form button[type=submit]").last.click()
+            page.wait_for_load_state()
+            page.goto(f"{base}/kzone/voice/{line}/")
+            page.wait_for_selector("#hand-in[data-recorder-state=ready]")
+            page.locator("[data-record]").click()
+            page.wait_for_timeout(2500)
+            page.locator("[data-stop]").click()
+            page.wait_for_function("document.querySelector('#file').files.length === 1")
+            assert page.locator("[data-preview]").is_visible()
+            name = page.evaluate("document.querySelector('#file').files[0].name")
+            assert name.startswith("take.")
+            page.locator("#hand-in button[type=submit]").click()
+            page.wait_for_url("**/kzone/takes/*/")
+            page.wait_for_selector("#status[data-status=succeeded]", timeout=90_000)
+            assert page.locator("#result .stt-backend").count() == 1
+        finally:
+            chromium.close()
+
+    def stored():
+        from apps.kzone.models import Take
+        from apps.media.models import MediaObject
+
+        with zone.context():
+            take = Take.objects.get()
+            return take.status, MediaObject.objects.get(key=take.media_key).content_type
+
+    status, content_type = django(stored)
+    assert status == "succeeded" and content_type.startswith(("audio/webm", "audio/ogg", "video/webm"))
