@@ -24,6 +24,17 @@ class ReferenceForm(forms.ModelForm):
         label=_("Upload a reference"), required=False, help_text=_("Checked by its bytes, not by its name.")
     )
 
+    def clean_reference_file(self):
+        """apps.media's checks before anything is saved: a refused file is shown on the form."""
+        upload = self.cleaned_data.get("reference_file")
+        if upload is not None:
+            kind = "voice" if isinstance(self.instance, VoiceLine) else "video"
+            try:
+                services.check_upload(kind, upload)
+            except ValidationError as exc:
+                raise forms.ValidationError(exc.messages) from exc
+        return upload
+
 
 class ContentAdmin(PermissionAdminMixin, admin.ModelAdmin):
     permissions = MANAGE
@@ -109,6 +120,8 @@ class DramaSceneAdmin(PermissionAdminMixin, admin.ModelAdmin):
         if rows:
             rows.sort(key=lambda row: row[0])
             services.save_scene(form.instance, actor=request.user, lines=[row for _, row in rows])
+        # what the admin's change message reads from a formset it saved itself
+        formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
 
 
 @admin.register(Choreography)

@@ -105,6 +105,29 @@ def save_choreography(choreo: Choreography | None = None, *, actor=None, **field
     return choreo
 
 
+def check_upload(media_kind: str, upload) -> None:
+    """apps.media's checks of a file (its size limit, its bytes, libavformat's probe) without
+    storing it, for a form that must refuse before it saves anything."""
+    import shutil
+    import tempfile
+
+    from apps.media import inspect
+    from apps.media import services as media
+
+    size = getattr(upload, "size", None)
+    if size is not None and size > media.LIMITS[media_kind]:
+        raise invalid(file=_("At most %(mb)d MB.") % {"mb": media.LIMITS[media_kind] // (1024 * 1024)})
+    with tempfile.NamedTemporaryFile(prefix="mc-kzone-") as tmp:
+        upload.seek(0)
+        shutil.copyfileobj(upload, tmp)
+        tmp.flush()
+        try:
+            inspect.inspect_file(media_kind, tmp.name, size=tmp.tell(), key="reference")
+        except inspect.Refused as exc:
+            raise invalid(file=str(exc)) from None
+    upload.seek(0)
+
+
 def attach_reference(content, upload, *, actor=None):
     """Store an uploaded reference recording (voice line) or video (choreography) through
     apps.media, and point the content at it."""
@@ -113,12 +136,10 @@ def attach_reference(content, upload, *, actor=None):
     if isinstance(content, VoiceLine):
         key = f"kzone/audio/line-{content.pk}/reference-{uuid.uuid4().hex[:12]}"
         obj = media.store_upload("voice", upload, key=key, user=actor)
-        return save_voice_line(
-            content, actor=actor, reference_audio=obj.key, reference_seconds=getattr(obj, "duration", None)
-        )
+        return save_voice_line(content, actor=actor, reference_audio=obj.key, reference_seconds=obj.duration_seconds)
     key = f"kzone/video/choreo-{content.pk}/reference-{uuid.uuid4().hex[:12]}"
     obj = media.store_upload("video", upload, key=key, user=actor)
-    return save_choreography(content, actor=actor, reference_video=obj.key, duration=getattr(obj, "duration", None))
+    return save_choreography(content, actor=actor, reference_video=obj.key, duration=obj.duration_seconds)
 
 
 # ---------------------------------------------------------------------------- takes
