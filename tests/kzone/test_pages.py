@@ -95,3 +95,28 @@ def test_the_learners_dashboard_links_to_the_tutors_when_the_zone_has_content(te
     assert page.status_code == 200 and b'href="/kzone/"' in page.content
     _teacher, teacher_client = member("zone", "teacher")
     assert b"kzone-link" not in teacher_client.get("/learn/").content
+
+
+def test_an_upload_key_of_one_zone_names_nothing_in_another(tenants, member, line):
+    """The same key, content id and learner id in another zone: a direct upload presigned in
+    zone A names nothing in zone B (media keys live under each tenant's own prefix)."""
+    from django.core.exceptions import ValidationError
+
+    from apps.kzone import services
+    from apps.kzone.models import Take, VoiceLine
+
+    user_a, client_a = member("zone", "student")
+    answer = client_a.post(
+        "/api/v1/kzone/uploads/",
+        {"kind": "voice", "content": line.pk, "content_type": "audio/wav"},
+        content_type="application/json",
+    )
+    assert answer.status_code == 201
+    key = answer.json()["key"]
+    with tenants["zone_b"].context():
+        twin = VoiceLine.objects.create(pk=line.pk, title="B", kind="phrase", text="Good morning", language="en")
+        assert key.startswith(services.upload_prefix("voice", twin, user_a))  # the key would fit here
+        with pytest.raises(ValidationError) as refused:
+            services.start_take("voice", twin, actor=user_a, media_key=key)
+        assert refused.value.error_dict["media_key"][0].code == "does_not_exist"
+        assert not Take.objects.exists()
