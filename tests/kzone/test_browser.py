@@ -128,8 +128,10 @@ def test_a_learner_records_with_the_microphone_and_the_take_is_analysed(
             page.locator("[data-record]").click()
             page.wait_for_timeout(2500)
             page.locator("[data-stop]").click()
-            page.wait_for_function("document.querySelector('#file').files.length === 1")
-            assert page.locator("[data-preview]").is_visible()
+            # the recording's preview shows once the recorder has filled the upload field (a
+            # selector, not wait_for_function: the page's CSP forbids the eval it would need)
+            page.wait_for_selector("[data-preview]:not([hidden])")
+            assert page.evaluate("document.querySelector('#file').files.length") == 1
             name = page.evaluate("document.querySelector('#file').files[0].name")
             assert name.startswith("take.")
             page.locator("#hand-in button[type=submit]").click()
