@@ -107,3 +107,19 @@ def test_an_empty_page_number_is_not_page_one(academy, roster, member):
     _user, staff = member("academy", "staff")
     assert staff.get("/api/v1/students/", {"page": "1"}).status_code == 200
     assert staff.get("/api/v1/students/", {"page": ""}).status_code == 404
+
+
+def test_an_empty_filter_value_is_a_field_error_except_for_free_text(academy, roster, member):
+    """`?status=` is not a status (the schema's enum has no empty value): django-filter would
+    read it as "no filter" and list everything (found by the fuzzer on /enrollments/)."""
+    _user, staff = member("academy", "staff")
+    for path, name in (
+        ("/api/v1/enrollments/", "status"),
+        ("/api/v1/enrollments/", "klass"),
+        ("/api/v1/classes/", "is_active"),
+    ):
+        response = staff.get(path, {name: ""})
+        assert response.status_code == 400, (path, name, response.content[:200])
+        assert response.json()["codes"] == {name: ["blank"]}
+    # Free text may be empty: an empty search is no search.
+    assert staff.get("/api/v1/students/", {"search": ""}).status_code == 200

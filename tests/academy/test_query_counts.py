@@ -35,7 +35,13 @@ def list_routes(urlconf: str) -> dict[str, str]:
         for p in patterns:
             if isinstance(p, URLResolver):
                 walk(p.url_patterns, prefix + str(p.pattern).lstrip("^").rstrip("$"))
-            elif isinstance(p, URLPattern) and p.name and p.name.endswith("-list"):
+            elif (
+                isinstance(p, URLPattern)
+                and p.name
+                and p.name.endswith("-list")
+                # a router's -list route of a create-only viewset (media uploads) reads nothing
+                and "get" in getattr(p.callback, "actions", {"get": "list"})
+            ):
                 route = prefix + str(p.pattern).lstrip("^").rstrip("$")
                 if "<" not in route and "(?P" not in route and route.startswith("api/"):
                     found[p.name] = "/" + route

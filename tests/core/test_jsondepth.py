@@ -98,3 +98,25 @@ def test_gateway_parsers_treat_a_deep_body_as_a_bad_webhook():
         adapter = adapter_class.__new__(adapter_class)
         with pytest.raises(BadWebhook):
             adapter.parse_webhook(DEEP_CLOSED.encode(), {})
+
+
+def test_a_nul_character_anywhere_in_a_json_body_is_a_field_error_not_a_500(tenants, db, member):
+    """PostgreSQL's jsonb cannot hold U+0000: an AI job whose prompt held one failed at the
+    INSERT with a 500 (found by the fuzzer). The parser names the top-level field instead."""
+    from apps.inference.jobs.models import InferenceJob
+
+    _user, client = member("academy", "staff")
+    client.raise_request_exception = False
+    body = '{"kind": "llm", "inputs": {"prompt": "hi\\u0000there"}}'
+    response = client.post("/api/v1/inference/jobs/", body, content_type="application/json")
+    assert response.status_code == 400, response.content[:300]
+    assert response.json()["codes"] == {"inputs": ["null_characters_not_allowed"]}
+    with tenants["academy"].context():
+        assert not InferenceJob.objects.exists()
+    # An escaped backslash before "u0000" is text, not a NUL: parsed and judged as usual.
+    fine = client.post(
+        "/api/v1/inference/jobs/",
+        '{"kind": "llm", "inputs": {"prompt": "a\\\\u0000b"}}',
+        content_type="application/json",
+    )
+    assert fine.status_code != 500 and "null_characters_not_allowed" not in fine.content.decode()

@@ -75,6 +75,14 @@ class AutoSchema(SpectacularAutoSchema):
         json_types = [media_type for media_type in media_types if "json" in media_type]
         return json_types or media_types
 
+    def _get_request_for_media_type(self, serializer, direction="request"):
+        # drf-spectacular never marks a hand-written (dict) request schema's body required,
+        # so a client reading the schema may send no body where fields are required.
+        schema, required = super()._get_request_for_media_type(serializer, direction)
+        if isinstance(serializer, dict) and _demands_fields(serializer):
+            required = True
+        return schema, required
+
     def _get_paginator(self):
         # A write action answering a list (roll_call) is a plain array, and the schema must say
         # so; list and GET actions that page their rows (wallet history) stay paginated.
@@ -96,6 +104,14 @@ class AutoSchema(SpectacularAutoSchema):
                     OpenApiResponse(error_serializer(), description=ERROR_DESCRIPTIONS[code]), str(code)
                 )
         return responses
+
+
+def _demands_fields(schema: dict) -> bool:
+    """A body this schema describes must hold at least one field."""
+    if schema.get("required") or schema.get("minProperties"):
+        return True
+    branches = schema.get("oneOf") or schema.get("anyOf")
+    return bool(branches) and all(isinstance(b, dict) and _demands_fields(b) for b in branches)
 
 
 def postprocess(result, generator, request, public):

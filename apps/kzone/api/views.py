@@ -15,11 +15,11 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
-from rest_framework.parsers import JSONParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from apps.accounts.api.permissions import HasPermission
+from apps.core.api.parsers import DepthLimitedJSONParser as JSONParser
 from apps.core.ratelimit import AI_THROTTLES
 from apps.core.services import unknown
 

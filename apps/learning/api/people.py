@@ -9,11 +9,11 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status
 from rest_framework.decorators import action
 from rest_framework.exceptions import ErrorDetail, PermissionDenied, ValidationError
-from rest_framework.parsers import JSONParser
 from rest_framework.response import Response
 
 from apps.accounts.api.permissions import HasPermission
 from apps.accounts.scoping import visible_to
+from apps.core.api.parsers import DepthLimitedJSONParser as JSONParser
 from apps.core.api.viewsets import ScopedViewSet
 
 from ..models import Klass, Organisation, ParentLink, StaffMembership, Student

@@ -9,12 +9,12 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, status
 from rest_framework.decorators import action
 from rest_framework.exceptions import ErrorDetail, ValidationError
-from rest_framework.parsers import JSONParser
 from rest_framework.response import Response
 
 from apps.accounts.api.permissions import HasPermission
 from apps.accounts.permissions import has_permission
 from apps.accounts.scoping import visible_to
+from apps.core.api.parsers import DepthLimitedJSONParser as JSONParser
 from apps.core.api.viewsets import ScopedViewSet
 
 from ..models import Exam, Klass, LiveRoom, Student

@@ -67,14 +67,14 @@ class LinkSerializer(serializers.ModelSerializer):
 
 
 # The schema of LinkRequestSerializer as links.request_link reads it: the student's e-mail
-# or phone, at least one of them not blank.
+# or phone: exactly one of them not blank.
 LINK_REQUEST_SCHEMA = {
     "type": "object",
     "properties": {
         "email": {"type": "string", "format": "email", "maxLength": 254},
         "phone": {"type": "string", "pattern": f"^$|{PHONE_PATTERN}"},
     },
-    "anyOf": [
+    "oneOf": [
         {"required": ["email"], "properties": {"email": {"minLength": 1}}},
         {"required": ["phone"], "properties": {"phone": {"minLength": 1}}},
     ],
