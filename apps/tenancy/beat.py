@@ -39,8 +39,9 @@ class TenantTypeAwareScheduler(TenantAwareDatabaseScheduler):
         tenants = self.get_queryset()
         if tenant_types:
             return list(tenants.filter(type__in=tenant_types).values_list("schema_name", flat=True))
-        if headers.get("_all_tenants_only"):
-            return list(tenants.exclude(schema_name=get_public_schema_name()).values_list("schema_name", flat=True))
+        # `_all_tenants_only` is not ours to read: tenant-schemas-celery stamps it on every
+        # CELERY_BEAT_SCHEDULE entry that names no tenant_schemas, so honouring it sent the
+        # public-schema jobs (backups, audit retention, the fleet's probe) once per tenant.
         schema = headers.get("_schema_name", get_public_schema_name())
         return list(tenants.filter(schema_name=schema).values_list("schema_name", flat=True))
 
