@@ -18,6 +18,7 @@ message for the uploader; a refused upload leaves nothing behind.
 
 from __future__ import annotations
 
+import math
 import os
 import shutil
 import tempfile
@@ -265,11 +266,8 @@ def presign_upload(
             "put_object", Params=params, ExpiresIn=expires_in, HttpMethod="PUT"
         )
     else:
-        url = signed.mint(
-            signed.Grant(
-                connection.schema_name, incoming, "PUT", declared, size or LIMITS[kind], int(expires_at.timestamp())
-            )
-        )
+        until = math.ceil(expires_at.timestamp())
+        url = signed.mint(signed.Grant(connection.schema_name, incoming, "PUT", declared, size or LIMITS[kind], until))
     return {
         "url": url,
         "method": "PUT",
@@ -421,7 +419,8 @@ def playback_url(key: str, *, seconds: int = 300) -> str:
             Params={"Bucket": storage.bucket.name, "Key": object_name(key), "ResponseContentType": obj.content_type},
             ExpiresIn=seconds,
         )
-    expires = int(datetime.now(UTC).timestamp()) + seconds
+    # Rounded up: a URL minted for N seconds is good for at least N (int() cut up to one off).
+    expires = math.ceil(datetime.now(UTC).timestamp()) + seconds
     return signed.mint(signed.Grant(connection.schema_name, key, "GET", obj.content_type, obj.size, expires))
 
 

@@ -138,11 +138,12 @@ def test_signed_urls_are_bound_to_their_tenant_key_method_and_time(tenants, medi
     assert a.client().get(put_a["url"]).status_code == 403
     # The signed Content-Type must be the one sent.
     assert _put(a.client(), put_a, samples.audio(), content_type="image/png").status_code == 403
-    # Expired: minted with a lifetime of one second.
+    # Expired: minted with a lifetime of three seconds (good for at least that long, so a
+    # loaded machine's slow first request still falls inside it).
     with a.context():
-        short = services.playback_url("kzone/audio/1/a.webm", seconds=1)
+        short = services.playback_url("kzone/audio/1/a.webm", seconds=3)
     assert a.client().get(short).status_code == 200
-    time.sleep(2.1)
+    time.sleep(4.1)
     expired = a.client().get(short)
     assert expired.status_code == 403 and expired.json()["code"] == "signature_expired"
     assert expired.json()["message"] == "이 URL은 만료되었습니다."
