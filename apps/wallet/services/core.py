@@ -225,6 +225,9 @@ def transfer_batch(requests: Sequence[Request], *, actor=None) -> list[Result]:
     actor_id = getattr(actor, "pk", None) if getattr(actor, "is_authenticated", False) else None
     account_ids = sorted({account_id for request in requests for account_id, _amount in request.legs})
     keys = list({request.key for request in requests})
+    # Whatever does not need the books is done before taking them: the lock is the
+    # bottleneck of every writer in the club.
+    digests = [request.digest for request in requests]
     with transaction.atomic(), connection.cursor() as cursor:
         # 1. The club's books, first: every writer queues here, asleep, and the holder then
         # takes its row locks without meeting anyone (no convoy on hot accounts). Under it,
@@ -260,8 +263,7 @@ def transfer_batch(requests: Sequence[Request], *, actor=None) -> list[Result]:
         results: list[Result] = []
         new: list[tuple[Request, int, str, str]] = []  # request, seq, hash, digest
         now = timezone.now()
-        for request in requests:
-            digest = request.digest
+        for request, digest in zip(requests, digests, strict=True):
             if request.key in seen:
                 _id, first_seq, first_digest = seen[request.key]
                 if first_digest != digest:
