@@ -9,21 +9,14 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from apps.accounts.admin_mixins import PermissionAdminMixin
-from apps.core.admin import admin_permissions
+from apps.core.admin import ReadOnlyAdminMixin, admin_permissions
 
 from . import models as m
 from .services import seating
 
 
-class ReadOnly(PermissionAdminMixin, admin.ModelAdmin):
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
+class ReadOnly(ReadOnlyAdminMixin, PermissionAdminMixin, admin.ModelAdmin):
+    """Records written by the table services: viewed here, never edited."""
 
 
 @admin.register(m.Room)

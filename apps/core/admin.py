@@ -29,6 +29,14 @@ class ReadOnlyAdminMixin:
         return False
 
 
+class ReadPermissionOnlyMixin:
+    """Records a role only reads: viewing needs `<resource>:read`, and no create, update or
+    delete permission stands in for it (those admin actions fall back to superusers)."""
+
+    def role_permission(self, admin_action: str) -> str | None:
+        return f"{self.permission_resource}:read" if admin_action == "view" else None
+
+
 class ReadOnlyInline(admin.TabularInline):
     """Rows shown under their parent and never added or deleted there; `fields` (or
     `readonly_fields` when given) are shown read-only."""

@@ -37,3 +37,21 @@ def CASCADE_WHERE_PRESENT(collector, field, sub_objs, using):
 
 
 CASCADE_WHERE_PRESENT.lazy_sub_objs = True
+
+
+def created_by_field(verbose_name=None, **options) -> models.ForeignKey:
+    """The optional "created by" user of a tenant's record: kept when the user goes (the
+    reference is nulled where the table exists), and no reverse accessor on users, which
+    every vertical's records would otherwise crowd."""
+    from django.conf import settings
+    from django.utils.translation import gettext_lazy as _
+
+    return models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=verbose_name or _("created by"),
+        null=True,
+        blank=True,
+        on_delete=SET_NULL_WHERE_PRESENT,
+        related_name="+",
+        **options,
+    )

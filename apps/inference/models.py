@@ -15,6 +15,19 @@ class Kind(models.TextChoices):
     EMBEDDING = "embedding", _("embeddings")
 
 
+class JobStatus(models.TextChoices):
+    """The life of a job on the fleet, and of the records that follow one (a K-Zone take)."""
+
+    QUEUED = "queued", _("queued")
+    RUNNING = "running", _("running")
+    SUCCEEDED = "succeeded", _("succeeded")
+    FAILED = "failed", _("failed")
+    CANCELLED = "cancelled", _("cancelled")
+
+
+JOB_FINISHED = (JobStatus.SUCCEEDED, JobStatus.FAILED, JobStatus.CANCELLED)
+
+
 class ModelServer(models.Model):
     """One HTTP model server. LLM, speech and embedding servers speak the OpenAI API
     (vLLM, llama.cpp's server, faster-whisper servers, OpenAI itself); pose servers speak

@@ -51,16 +51,16 @@ def frames(seconds: float = 6.0, fps: int = 10, *, phase: float = 0.0, amplitude
     return out
 
 
-def encode(images, fps: int = 10) -> bytes:
+def encode(images, fps: int = 10, *, codec: str = "mpeg4", container: str = "mp4", bit_rate: int = 1_500_000) -> bytes:
     import av
 
     out = io.BytesIO()
-    with av.open(out, mode="w", format="mp4") as video:
-        stream = video.add_stream("mpeg4", rate=fps)
+    with av.open(out, mode="w", format=container) as video:
+        stream = video.add_stream(codec, rate=fps)
         stream.width, stream.height = images[0].size
         stream.pix_fmt = "yuv420p"
         stream.time_base = Fraction(1, fps)
-        stream.bit_rate = 1_500_000
+        stream.bit_rate = bit_rate
         for index, image in enumerate(images):
             frame = av.VideoFrame.from_image(image)
             frame.pts = index

@@ -19,6 +19,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from apps.core.deletion import CASCADE_WHERE_PRESENT
+from apps.inference.models import JOB_FINISHED, JobStatus
 
 
 class Language(models.TextChoices):
@@ -121,14 +122,8 @@ class Take(models.Model):
         DANCE = "dance", _("Dance")
         DRAMA = "drama", _("Drama")
 
-    class Status(models.TextChoices):
-        QUEUED = "queued", _("queued")
-        RUNNING = "running", _("running")
-        SUCCEEDED = "succeeded", _("succeeded")
-        FAILED = "failed", _("failed")
-        CANCELLED = "cancelled", _("cancelled")
-
-    FINISHED = (Status.SUCCEEDED, Status.FAILED, Status.CANCELLED)
+    Status = JobStatus
+    FINISHED = JOB_FINISHED
 
     kind = models.CharField(_("type"), max_length=10, choices=Kind.choices, db_index=True)
     user = models.ForeignKey(

@@ -9,7 +9,7 @@ from django.contrib import admin
 from django.core.exceptions import ValidationError
 
 from apps.accounts.admin_mixins import PermissionAdminMixin
-from apps.core.admin import ReadOnlyInline
+from apps.core.admin import ReadOnlyAdminMixin, ReadOnlyInline, ReadPermissionOnlyMixin
 
 from . import services
 from .models import Feedback, Problem, Progress, Review, Submission
@@ -73,21 +73,9 @@ class ReviewInline(ReadOnlyInline):
     fields = ["created_at", "reviewer", "previous_score", "score", "comment"]
 
 
-class Records(PermissionAdminMixin, admin.ModelAdmin):
+class Records(ReadPermissionOnlyMixin, ReadOnlyAdminMixin, PermissionAdminMixin, admin.ModelAdmin):
     def get_queryset(self, request):
         return super().get_queryset(request).distinct()  # scopes through class enrolments
-
-    def role_permission(self, admin_action: str) -> str | None:
-        return f"{self.permission_resource}:read" if admin_action == "view" else None
-
-    def has_add_permission(self, request, *args) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
 
 
 @admin.register(Submission)

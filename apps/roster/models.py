@@ -1,8 +1,7 @@
-from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from apps.core.deletion import SET_NULL_WHERE_PRESENT
+from apps.core.deletion import created_by_field
 
 
 def _upload_to(job: "ImportJob", filename: str) -> str:
@@ -39,14 +38,7 @@ class ImportJob(models.Model):
     error = models.TextField(_("error"), blank=True)
     # The Celery task working on the job: its own redelivery may resume, another task not.
     task_id = models.CharField(_("task"), max_length=64, blank=True, editable=False)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("uploaded by"),
-        null=True,
-        blank=True,
-        on_delete=SET_NULL_WHERE_PRESENT,
-        related_name="+",
-    )
+    created_by = created_by_field(_("uploaded by"))
     created_at = models.DateTimeField(_("uploaded"), auto_now_add=True)
     finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
 

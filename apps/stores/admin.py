@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from apps.accounts.admin_mixins import PermissionAdminMixin
+from apps.core.admin import ReadOnlyAdminMixin, ReadPermissionOnlyMixin
 
 from . import models as m
 from .services import replies, stores
@@ -19,20 +20,8 @@ def _errors(request, exc: ValidationError) -> None:
         messages.error(request, message)
 
 
-class ReadOnly(PermissionAdminMixin, admin.ModelAdmin):
+class ReadOnly(ReadPermissionOnlyMixin, ReadOnlyAdminMixin, PermissionAdminMixin, admin.ModelAdmin):
     """Records: viewing needs `<resource>:read`; nobody adds, changes or deletes them here."""
-
-    def role_permission(self, admin_action: str) -> str | None:
-        return f"{self.permission_resource}:read" if admin_action == "view" else None
-
-    def has_add_permission(self, request, *args) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
 
 
 class ListingInline(admin.TabularInline):

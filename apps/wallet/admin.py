@@ -13,20 +13,14 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from apps.accounts.admin_mixins import PermissionAdminMixin
+from apps.core.admin import ReadOnlyAdminMixin
 
 from . import models as m
 from .services import cashier
 
 
-class ReadOnly(PermissionAdminMixin, admin.ModelAdmin):
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
+class ReadOnly(ReadOnlyAdminMixin, PermissionAdminMixin, admin.ModelAdmin):
+    """Money records written by the wallet services only: viewed here, never edited."""
 
 
 @admin.register(m.Account)

@@ -27,7 +27,6 @@ import argparse
 import io
 import os
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
@@ -39,6 +38,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "bench"))
 from _django import setup  # noqa: E402
+from _net import free_port, wait_port  # noqa: E402
 
 os.environ.setdefault("LOG_LEVEL", "WARNING")
 # Ten learners polling here and a worker with ten threads: each process's pool must hold
@@ -66,23 +66,6 @@ TEXT = (
     "Every morning I practise my lines and every evening I sing with my friends. "
     "Nice to meet you, my name is Mina and I love the music of this city. "
 )
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def wait_port(port: int, timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-            return
-        except OSError:
-            time.sleep(0.1)
-    raise RuntimeError(f"nothing listens on {port}")
 
 
 def espeak(text: str) -> bytes:

@@ -23,7 +23,6 @@ No database or Django: the engine is plain Python (numpy, PyAV, Pillow).
 import argparse
 import base64
 import math
-import socket
 import statistics
 import subprocess
 import sys
@@ -33,9 +32,11 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
 
 import av  # noqa: E402
 import httpx  # noqa: E402
+from _net import free_port, wait_port  # noqa: E402
 from PIL import Image  # noqa: E402
 
 from apps.kzone.dance import PoseTrack, compare, frames_from_video, joint_angles  # noqa: E402
@@ -81,23 +82,6 @@ def make_video(seconds: float) -> bytes:
         for packet in stream.encode():
             container.mux(packet)
     return out.getvalue()
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def wait_port(port: int, timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-            return
-        except OSError:
-            time.sleep(0.1)
-    raise RuntimeError(f"nothing listens on {port}")
 
 
 def median_ms(function, repeat: int) -> float:

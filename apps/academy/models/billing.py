@@ -2,7 +2,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from apps.core.deletion import SET_NULL_WHERE_PRESENT
+from apps.core.deletion import SET_NULL_WHERE_PRESENT, created_by_field
 
 from .base import Timestamped
 
@@ -36,14 +36,7 @@ class Invoice(Timestamped):
     total = models.BigIntegerField(_("total (KRW)"), default=0)
     paid = models.BigIntegerField(_("paid (KRW)"), default=0)
     reminders_sent = models.PositiveSmallIntegerField(_("reminders sent"), default=0)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("created by"),
-        null=True,
-        blank=True,
-        on_delete=SET_NULL_WHERE_PRESENT,
-        related_name="+",
-    )
+    created_by = created_by_field()
 
     class Meta:
         verbose_name = _("invoice")
@@ -227,14 +220,7 @@ class InvoiceRun(Timestamped):
     issued = models.PositiveIntegerField(_("invoices issued"), default=0)
     error = models.TextField(_("error"), blank=True)
     finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("started by"),
-        null=True,
-        blank=True,
-        on_delete=SET_NULL_WHERE_PRESENT,
-        related_name="+",
-    )
+    created_by = created_by_field(_("started by"))
 
     class Meta:
         verbose_name = _("invoicing run")

@@ -1,8 +1,7 @@
-from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from apps.core.deletion import SET_NULL_WHERE_PRESENT
+from apps.core.deletion import created_by_field
 
 from .base import Timestamped
 
@@ -52,15 +51,7 @@ class Enrollment(Timestamped):
         related_name="+",
         db_index=False,  # a partial index below: most enrollments have none
     )
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("created by"),
-        null=True,
-        blank=True,
-        on_delete=SET_NULL_WHERE_PRESENT,
-        related_name="+",
-        db_index=False,  # a partial index below: imported enrollments have none
-    )
+    created_by = created_by_field(db_index=False)  # a partial index below: imported enrollments have none
 
     class Meta:
         verbose_name = _("enrollment")

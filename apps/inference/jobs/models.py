@@ -6,18 +6,12 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from apps.inference.models import Kind
+from apps.inference.models import JOB_FINISHED, JobStatus, Kind
 
 
 class InferenceJob(models.Model):
-    class Status(models.TextChoices):
-        QUEUED = "queued", _("queued")
-        RUNNING = "running", _("running")
-        SUCCEEDED = "succeeded", _("succeeded")
-        FAILED = "failed", _("failed")
-        CANCELLED = "cancelled", _("cancelled")
-
-    FINISHED = (Status.SUCCEEDED, Status.FAILED, Status.CANCELLED)
+    Status = JobStatus
+    FINISHED = JOB_FINISHED
 
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices, db_index=True)
     feature = models.CharField(

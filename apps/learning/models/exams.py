@@ -9,13 +9,12 @@ Response row per answer, which the database never lets anyone change or delete.
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from apps.core.deletion import SET_NULL_WHERE_PRESENT
+from apps.core.deletion import created_by_field
 from apps.core.triggers import append_only
 
 from .items import Item
@@ -71,14 +70,7 @@ class Exam(Timestamped):
     score_slope = models.FloatField(_("scaled score per θ"), default=100.0)
     score_intercept = models.FloatField(_("scaled score at θ = 0"), default=500.0)
     items = models.ManyToManyField(Item, through="ExamItem", verbose_name=_("items"), related_name="exams", blank=True)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("created by"),
-        null=True,
-        blank=True,
-        on_delete=SET_NULL_WHERE_PRESENT,
-        related_name="+",
-    )
+    created_by = created_by_field()
 
     class Meta:
         verbose_name = _("exam")

@@ -8,14 +8,13 @@ normal-ogive metric must be converted before import: a × 1.702).
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
 from django.core.validators import FileExtensionValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from apps.core.deletion import SET_NULL_WHERE_PRESENT
+from apps.core.deletion import created_by_field
 
 from .people import Organisation, Timestamped
 
@@ -76,14 +75,7 @@ class Item(Timestamped):
     correct_count = models.PositiveIntegerField(_("correct answers"), default=0)
     calibrated_at = models.DateTimeField(_("calibrated"), null=True, blank=True)
     calibration_n = models.PositiveIntegerField(_("answers used in calibration"), default=0)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("created by"),
-        null=True,
-        blank=True,
-        on_delete=SET_NULL_WHERE_PRESENT,
-        related_name="+",
-    )
+    created_by = created_by_field()
 
     class Meta:
         verbose_name = _("item")

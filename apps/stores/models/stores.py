@@ -4,6 +4,8 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from apps.core.deletion import CASCADE_WHERE_PRESENT
+
 from .base import Platform, Timestamped
 
 
@@ -64,18 +66,6 @@ class Store(Timestamped):
 
     def __str__(self) -> str:
         return self.name
-
-
-def CASCADE_WHERE_PRESENT(collector, field, sub_objs, using):
-    """CASCADE from a user only where this table exists: users are deleted in every schema,
-    store tables exist only in store schemas (see apps.core.deletion)."""
-    from apps.core.deletion import _table_here
-
-    if _table_here(using, field.model._meta.db_table):
-        models.CASCADE(collector, field, sub_objs, using)
-
-
-CASCADE_WHERE_PRESENT.lazy_sub_objs = True
 
 
 class StoreStaff(models.Model):

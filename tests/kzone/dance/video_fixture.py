@@ -4,28 +4,16 @@ and rotated frame by frame, encoded with PyAV."""
 
 from __future__ import annotations
 
-import io
 import math
-import subprocess
-from fractions import Fraction
-from pathlib import Path
 
-import av
 from PIL import Image, ImageOps
 
-ROOT = Path(__file__).resolve().parents[3]
-POSE_PYTHON = ROOT / ".venv-pose" / "bin" / "python"
-CANVAS = (400, 300)
-BACKGROUND = (90, 110, 90)
-PHOTO_CODE = (
-    "import importlib.util, os, sys; p = importlib.util.find_spec('skimage').submodule_search_locations[0]; "
-    "sys.stdout.buffer.write(open(os.path.join(p, 'data', 'astronaut.png'), 'rb').read())"
-)
+from apps.kzone import demo_video
+from apps.kzone.demo_video import BACKGROUND, CANVAS, POSE_PYTHON  # noqa: F401 (the tests import it from here)
 
 
 def astronaut() -> Image.Image:
-    png = subprocess.run([str(POSE_PYTHON), "-c", PHOTO_CODE], capture_output=True, check=True).stdout
-    return Image.open(io.BytesIO(png)).convert("RGB")
+    return demo_video.photo()
 
 
 def dance_frames(
@@ -61,21 +49,7 @@ def dance_frames(
 
 
 def encode(frames: list[Image.Image], *, fps: int = 10, codec: str = "mpeg4", container: str = "mp4") -> bytes:
-    out = io.BytesIO()
-    with av.open(out, mode="w", format=container) as video:
-        stream = video.add_stream(codec, rate=fps)
-        stream.width, stream.height = frames[0].size
-        stream.pix_fmt = "yuv420p"
-        stream.time_base = Fraction(1, fps)
-        stream.bit_rate = 2_000_000
-        for index, image in enumerate(frames):
-            frame = av.VideoFrame.from_image(image)
-            frame.pts = index
-            for packet in stream.encode(frame):
-                video.mux(packet)
-        for packet in stream.encode():
-            video.mux(packet)
-    return out.getvalue()
+    return demo_video.encode(frames, fps, codec=codec, container=container, bit_rate=2_000_000)
 
 
 def mirrored(frames: list[Image.Image]) -> list[Image.Image]:

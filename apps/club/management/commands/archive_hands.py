@@ -1,21 +1,16 @@
-from django.core.management.base import BaseCommand
-from django_tenants.utils import get_tenant_model, schema_context
-
 from apps.club.services.archive import archive_hands
+from apps.tenancy.commands import PerTenantCommand
 
 
-class Command(BaseCommand):
+class Command(PerTenantCommand):
     help = "Move hands older than --days into msgpack+gzip batches (every club, or --schema)."
+    tenant_type = "club"
 
     def add_arguments(self, parser):
-        parser.add_argument("--schema")
+        super().add_arguments(parser)
         parser.add_argument("--days", type=int, default=7)
 
     def handle(self, *args, schema=None, days=7, **options):
-        tenants = get_tenant_model().objects.filter(type="club", is_template=False)
-        if schema:
-            tenants = tenants.filter(schema_name=schema)
-        for tenant in tenants:
-            with schema_context(tenant.schema_name):
-                moved = archive_hands(older_than_days=days)
+        for tenant in self.each_tenant(schema):
+            moved = archive_hands(older_than_days=days)
             self.stdout.write(f"{tenant.schema_name}: {moved} hands archived")
