@@ -24,6 +24,9 @@ from django.db import connection
 
 from tests.utils import T
 
+# The real browser's fixtures (`browser`, `django`) for every test that drives chromium.
+pytest_plugins = ["tests.browser"]
+
 SESSION_TENANTS = {
     # key: (type, schema, domain)
     "academy": ("academy", "t_academy_a", "a.academy.test"),

@@ -13,14 +13,11 @@ import time_machine
 from apps.academy import models as m
 from apps.academy.services import enrollment
 from tests.conftest import BILLING_CLOCK
-from tests.portal import test_browser
 from tests.utils import PASSWORD, grant, make_user
 
 from .conftest import build_academy, student
 
 pytestmark = pytest.mark.browser
-browser = test_browser.browser  # the portal's chromium and Django-thread fixtures
-django = test_browser.django
 FAMILIES = 40
 
 

@@ -12,7 +12,6 @@ import pytest
 from apps.club.models import Hand
 from apps.club.services import seating
 from apps.wallet.services import core
-from tests.portal.test_browser import browser, django  # noqa: F401  (fixtures)
 from tests.utils import grant, make_user
 
 pytestmark = pytest.mark.browser
@@ -46,8 +45,8 @@ def browser_club(live_tenant):
 def test_two_browsers_sit_down_and_play_a_hand_then_read_its_history(
     browser_club,
     dealing_server,
-    django,  # noqa: F811
-    browser,  # noqa: F811
+    django,
+    browser,
 ):
     club = browser_club
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import pytest
 
-from tests.portal.test_browser import browser, django  # noqa: F401  (fixtures)
 from tests.utils import PASSWORD, grant, make_user
 
 from .conftest import SENTENCE, espeak, needs_espeak
@@ -21,8 +20,8 @@ def test_a_learner_uploads_a_take_and_reads_the_result_live(
     asgi_server,
     celery_worker,
     tmp_path,
-    django,  # noqa: F811
-    browser,  # noqa: F811
+    django,
+    browser,
 ):
     from apps.kzone import services
 
@@ -81,7 +80,7 @@ def test_a_learner_records_with_the_microphone_and_the_take_is_analysed(
     live_tenant,
     asgi_server,
     celery_worker,
-    django,  # noqa: F811
+    django,
 ):
     """MediaRecorder in chromium with its fake microphone (a beep), on an origin chromium is told
     to treat as secure (getUserMedia needs one): the recording fills the upload field, is handed

@@ -6,49 +6,17 @@ question comes back (resume). Screenshots go to var/screenshots/learning-*.png."
 from __future__ import annotations
 
 import re
-from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 
 import pytest
 
+from tests.browser import screenshot
 from tests.utils import PASSWORD
 
 pytestmark = pytest.mark.browser
-SHOTS = Path(__file__).resolve().parents[2] / "var" / "screenshots"
-
-
-@pytest.fixture
-def django():
-    from django.db import connection
-
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        yield lambda fn, *args: pool.submit(fn, *args).result()
-        pool.submit(lambda: connection.close()).result()
-
-
-@pytest.fixture
-def browser(django):
-    sync_api = pytest.importorskip("playwright.sync_api")
-    if not Path("/usr/bin/chromium").exists():
-        pytest.skip("Debian's chromium is not installed")
-    with sync_api.sync_playwright() as playwright:
-        launched = playwright.chromium.launch(
-            executable_path="/usr/bin/chromium",
-            args=[
-                "--headless",
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-background-networking",
-                "--host-resolver-rules=MAP *.test 127.0.0.1",
-            ],
-        )
-        yield launched
-        launched.close()
 
 
 def shot(page, name: str) -> None:
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SHOTS / f"learning-{name}.png"), full_page=True)
+    screenshot(page, f"learning-{name}")
 
 
 def build(t):

@@ -7,7 +7,6 @@ with its reason. Screenshot: var/screenshots/media-playback.png."""
 from __future__ import annotations
 
 import base64
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -50,29 +49,6 @@ async (id) => {
   return await loaded;
 }
 """
-
-
-@pytest.fixture
-def django():
-    from django.db import connection
-
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        yield lambda fn, *args: pool.submit(fn, *args).result()
-        pool.submit(lambda: connection.close()).result()
-
-
-@pytest.fixture
-def browser(django):
-    sync_api = pytest.importorskip("playwright.sync_api")
-    if not Path("/usr/bin/chromium").exists():
-        pytest.skip("Debian's chromium is not installed")
-    with sync_api.sync_playwright() as playwright:
-        launched = playwright.chromium.launch(
-            executable_path="/usr/bin/chromium",
-            args=["--headless", "--no-sandbox", "--disable-gpu", "--host-resolver-rules=MAP *.test 127.0.0.1"],
-        )
-        yield launched
-        launched.close()
 
 
 def _learner(t):

@@ -11,59 +11,24 @@ from __future__ import annotations
 
 import re
 import time
-from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 
 from apps.academy import models as m
 from apps.academy.services import attendance
+from tests.browser import screenshot
 from tests.payments.conftest import configure_gateways
 from tests.utils import PASSWORD
 
 from .conftest import build_families, monday
 
 pytestmark = pytest.mark.browser
-SHOTS = Path(__file__).resolve().parents[2] / "var" / "screenshots"
 PHONE = {"width": 390, "height": 844}
 
 
-@pytest.fixture
-def django():
-    """Run Django code (ORM, services, their after-commit broadcasts) in a thread of its own:
-    Playwright's sync API keeps an event loop running in the test's thread."""
-    from django.db import connection
-
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        yield lambda fn, *args: pool.submit(fn, *args).result()
-        pool.submit(lambda: connection.close()).result()
-
-
-@pytest.fixture
-def browser(django):
-    sync_api = pytest.importorskip("playwright.sync_api")
-    if not Path("/usr/bin/chromium").exists():
-        pytest.skip("Debian's chromium is not installed")
-    with sync_api.sync_playwright() as playwright:
-        launched = playwright.chromium.launch(
-            executable_path="/usr/bin/chromium",
-            args=[
-                "--headless",
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-background-networking",
-                # Test tenants live on *.test hosts; the browser reaches them on loopback.
-                "--host-resolver-rules=MAP *.test 127.0.0.1",
-            ],
-        )
-        yield launched
-        launched.close()
-
-
 def shot(page, name: str) -> None:
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SHOTS / f"portal-{name}.png"), full_page=True)
+    screenshot(page, f"portal-{name}")
 
 
 def eventually(check, timeout: float = 20) -> bool:

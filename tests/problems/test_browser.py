@@ -8,7 +8,6 @@ import json
 
 import pytest
 
-from tests.portal.test_browser import browser, django  # noqa: F401  (fixtures)
 from tests.utils import PASSWORD, grant, make_user
 
 from .conftest import ESSAY
@@ -29,8 +28,8 @@ def test_a_student_submits_an_essay_and_the_feedback_appears_live(
     asgi_server,
     celery_worker,
     fleet,
-    django,  # noqa: F811
-    browser,  # noqa: F811
+    django,
+    browser,
 ):
     from apps.problems import services
 

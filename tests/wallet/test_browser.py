@@ -11,7 +11,6 @@ import pytest
 
 from apps.wallet.models import Approval, Deposit, Withdrawal
 from apps.wallet.services import core
-from tests.portal.test_browser import browser, django  # noqa: F401  (fixtures)
 from tests.utils import PASSWORD, grant, make_user
 
 pytestmark = pytest.mark.browser
@@ -25,7 +24,7 @@ def sign_in(page, base: str, username: str) -> None:
     page.wait_for_load_state()
 
 
-def test_newcomer_deposits_sees_the_balance_withdraws_and_a_cashier_approves(cashier_club, django, browser):  # noqa: F811
+def test_newcomer_deposits_sees_the_balance_withdraws_and_a_cashier_approves(cashier_club, django, browser):
     club = cashier_club
 
     def people():
