@@ -6,7 +6,8 @@ Where a role applies is a row scope (apps/learning/scopes.py): an org_admin's `o
 the organisations of their admin memberships, a teacher's `assigned` the classes naming
 them and those classes' students (for problems: their own, their schools' and the zone's
 published ones; apps/problems/scopes.py), a parent's `own_children` the students of approved
-links, a student's `self` their own rows. apps.problems registers the same scopes for its
+links, a student's `self` their own rows (for problems `own_school`: the zone's and their own
+school's published ones). apps.problems registers the same scopes for its
 own models (problems, submissions, progress)."""
 
 from __future__ import annotations
@@ -161,7 +162,7 @@ ROLES: list[Role] = [
             "link:approve",
             *SELF_SERVICE,
         ),
-        scopes={**scoped("self", "attempt", "submission", "progress", "link"), **SELF_SCOPES},
+        scopes={**scoped("self", "attempt", "submission", "progress", "link"), "problem": "own_school", **SELF_SCOPES},
     ),
     Role(
         "parent",

@@ -11,7 +11,8 @@ student profile (`student__learning_student`):
   their schools' problems (every organisation they are staff of) and the zone's own
   published ones;
 - parent `own_children`: the students of their approved links;
-- student `self`: their own rows (also without a student profile);
+- student `self`: their own rows (also without a student profile); problems `own_school`: the
+  published problems of the zone and of their own school, never another school's;
 - guest `public`: published problems.
 
 Editing a problem is narrower than reading it (`editable_filter`, checked by
@@ -48,6 +49,12 @@ for _model in (Submission, Progress):
 @register_scope(Problem, "public")
 def _public_problems(user) -> Q:
     return Q(status=Problem.Status.PUBLISHED)
+
+
+@register_scope(Problem, "own_school")
+def _students_problems(user) -> Q:
+    schools = Student.objects.filter(user=user, organisation__isnull=False).values("organisation_id")
+    return Q(status=Problem.Status.PUBLISHED) & (Q(organisation__isnull=True) | Q(organisation__in=schools))
 
 
 @register_scope(Problem, "own_org")

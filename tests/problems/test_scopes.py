@@ -183,3 +183,30 @@ def test_the_edit_rule_holds_in_the_service_for_every_door(tenants, people):  # 
     assert writer_client.get(f"/problems/{problem.pk}/edit/").status_code == 200
     assert f"/problems/{zones.pk}/edit/".encode() not in writer_client.get(f"/problems/{zones.pk}/").content
     assert writer_client.get(f"/problems/{zones.pk}/edit/").status_code == 403
+
+
+def test_a_student_reads_the_zone_s_and_their_own_school_s_problems_only(tenants, people):  # noqa: F811
+    """Another school's bank is not there for a student (404 on the API and the page, and no
+    answer can be handed in); a draft of their own school neither."""
+    from apps.problems import services
+
+    t = tenants["zone"]
+    with t.context():
+        school, other_school = people.org("한빛고"), people.org("새솔고")
+        teacher, _ = people.teacher(school)
+        stranger, _ = people.teacher(other_school)
+        _student, client = people.student(school)
+        ours = services.create_problem(actor=teacher, **CHOICE)
+        draft = services.create_problem(actor=teacher, **{**CHOICE, "status": "draft"})
+        theirs = services.create_problem(actor=stranger, **CHOICE)
+        zones = services.create_problem(actor=None, **CHOICE)
+    listed = {row["id"] for row in client.get("/api/v1/problems/").json()["results"]}
+    assert listed == {ours.pk, zones.pk}
+    for problem in (theirs, draft):
+        assert client.get(f"/api/v1/problems/{problem.pk}/").status_code == 404
+        answer = client.post(f"/api/v1/problems/{problem.pk}/submit/", {"choice": 1}, content_type="application/json")
+        assert answer.status_code == 404
+        assert client.get(f"/problems/{problem.pk}/").status_code == 404
+    assert client.get(f"/problems/{zones.pk}/").status_code == 200
+    mine = client.post(f"/api/v1/problems/{ours.pk}/submit/", {"choice": 1}, content_type="application/json")
+    assert mine.status_code == 201
