@@ -2,10 +2,20 @@
 
 import os
 
-from django.core.asgi import get_asgi_application
+import django
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
-django_asgi_app = get_asgi_application()
+django.setup(set_prefix=False)  # what django.core.asgi.get_asgi_application() does first
+
+from django.conf import settings  # noqa: E402
+from django.core.handlers.asgi import ASGIHandler  # noqa: E402
+
+from apps.core.asgi import LaneASGIHandler  # noqa: E402
+
+# Django's ASGI handler with the chain in sync mode and WEB_THREADS threads per process
+# (apps/core/asgi.py; chosen by bench/load). WEB_THREADS=0: Django's own handler, a new
+# thread per request, kept to compare against.
+django_asgi_app = LaneASGIHandler(threads=settings.WEB_THREADS) if settings.WEB_THREADS else ASGIHandler()
 
 from channels.routing import ProtocolTypeRouter  # noqa: E402
 

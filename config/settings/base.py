@@ -66,6 +66,13 @@ if DB_POOL_MAX_SIZE > 0:
         "max_idle": 300,
         "max_lifetime": 3600,
     }
+# Threads per web process that run requests' Django code (apps/core/asgi.py): the most
+# requests one process serves at once; the rest wait in its event loop. Never more than the
+# pool, or a request would hold a thread while it waits for a connection. 0: Django's own
+# ASGI handler (a new thread per request, no bound), kept for comparison.
+WEB_THREADS = env.int("WEB_THREADS", default=4)
+if DB_POOL_MAX_SIZE > 0 and WEB_THREADS:
+    WEB_THREADS = min(WEB_THREADS, DB_POOL_MAX_SIZE)
 DATABASE_ROUTERS = ("django_tenants.routers.TenantSyncRouter",)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

@@ -1,0 +1,87 @@
+"""Django's ASGI handler for HTTP, changed in two ways that bench/load measured
+(README "Benchmarks"):
+
+1. The middleware chain is loaded in sync mode, as under WSGI. Django's ASGI handler loads
+   it in async mode: every middleware here is sync-only, so a request crossed from the event
+   loop into a thread for the chain, back to the loop at the innermost middleware
+   (async_to_sync around `_get_response_async`), and into the thread again for the view.
+   Now the whole chain and view run in one call on one thread.
+2. That thread is one of a fixed set of "lanes" (WEB_THREADS per process) instead of a new
+   thread made and joined for every request (asgiref's ThreadSensitiveContext without an
+   executor). All of a request's sync work — request_started, the chain, a streamed body,
+   response.close() and request_finished — runs on its lane, so its database connection
+   is used and given back to the pool on the thread that opened it. The lanes bound how
+   many requests run Python at once in a process: more threads than that only fight over
+   the GIL (each switch waits up to sys.getswitchinterval()) and over the connection pool.
+
+A request takes a lane once its body has been read (a slow upload holds no thread) and
+waits in the event loop while all lanes are busy.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextvars
+from concurrent.futures import Executor, Future, ThreadPoolExecutor
+
+from asgiref.sync import ThreadSensitiveContext, sync_to_async
+from django.core.handlers.asgi import ASGIHandler
+from django.core.handlers.base import BaseHandler
+
+
+class _Lane(Executor):
+    """A request's executor for thread-sensitive work: the lane's single thread, bound when
+    the request takes one."""
+
+    def __init__(self) -> None:
+        self.thread: ThreadPoolExecutor | None = None
+
+    def submit(self, fn, /, *args, **kwargs) -> Future:
+        if self.thread is None:
+            raise RuntimeError("thread-sensitive work before the request took a lane")
+        return self.thread.submit(fn, *args, **kwargs)
+
+
+_lane: contextvars.ContextVar[_Lane] = contextvars.ContextVar("megacity_lane")
+
+
+class LaneASGIHandler(ASGIHandler):
+    def __init__(self, threads: int) -> None:
+        if threads < 1:
+            raise ValueError("WEB_THREADS must be at least 1")
+        BaseHandler.__init__(self)  # not ASGIHandler.__init__: it loads the chain in async mode
+        self.load_middleware(is_async=False)
+        self.threads = threads
+        self._free: asyncio.Queue[ThreadPoolExecutor] | None = None
+
+    def _lanes(self) -> asyncio.Queue[ThreadPoolExecutor]:
+        # Made on first use, inside the server's event loop (one per worker process).
+        if self._free is None:
+            self._free = asyncio.Queue()
+            for number in range(self.threads):
+                self._free.put_nowait(ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"lane-{number}"))
+        return self._free
+
+    async def __call__(self, scope, receive, send) -> None:
+        if scope["type"] != "http":
+            raise ValueError(f"Django can only handle ASGI/HTTP connections, not {scope['type']}.")
+        lane = _Lane()
+        token = _lane.set(lane)
+        try:
+            async with ThreadSensitiveContext(executor=lane):
+                await self.handle(scope, receive, send)
+        finally:
+            _lane.reset(token)
+            if lane.thread is not None:
+                # Work still queued on the lane (a view that outlived a disconnected client,
+                # then its request_finished) runs before the next request's, on the same thread.
+                self._lanes().put_nowait(lane.thread)
+
+    async def read_body(self, receive):
+        body_file = await super().read_body(receive)
+        _lane.get().thread = await self._lanes().get()
+        return body_file
+
+    async def get_response_async(self, request):
+        # The sync get_response: chain, view, and Django's 4xx/5xx log line, in one call.
+        return await sync_to_async(self.get_response, thread_sensitive=True)(request)

@@ -1,0 +1,144 @@
+"""The HTTP handler of config.asgi (apps/core/asgi.py): the middleware chain in sync mode, a
+request's sync work on one of a bounded set of threads, run in-process through its ASGI
+interface."""
+
+import asyncio
+import threading
+
+import pytest
+from django.core.signals import request_finished, request_started
+from django.http import StreamingHttpResponse
+
+from apps.core.asgi import LaneASGIHandler
+
+
+def scope(path: str = "/health/live") -> dict:
+    return {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": "GET",
+        "scheme": "http",
+        "path": path,
+        "raw_path": path.encode(),
+        "query_string": b"",
+        "root_path": "",
+        "headers": [(b"host", b"localhost")],
+        "client": ("127.0.0.1", 50000),
+        "server": ("127.0.0.1", 8000),
+    }
+
+
+async def call(handler, path: str = "/health/live") -> tuple[int, bytes]:
+    sent: list[dict] = []
+    done = asyncio.Event()
+
+    async def receive():
+        if not sent and not done.is_set():
+            done.set()
+            return {"type": "http.request", "body": b"", "more_body": False}
+        await asyncio.Event().wait()  # no disconnect while the response is made
+
+    async def send(message):
+        sent.append(message)
+
+    await handler(scope(path), receive, send)
+    body = b"".join(m.get("body", b"") for m in sent if m["type"] == "http.response.body")
+    return sent[0]["status"], body
+
+
+class Recorder:
+    """The thread of each request_started, middleware-chain run and request_finished, and
+    how many chains run at once at most."""
+
+    def __init__(self, handler: LaneASGIHandler, pause: float = 0.0):
+        self.events: list[tuple[str, int]] = []
+        self.running = self.peak = 0
+        self.lock = threading.Lock()
+        chain = handler._middleware_chain
+
+        def recorded_chain(request):
+            with self.lock:
+                self.running += 1
+                self.peak = max(self.peak, self.running)
+            self.events.append(("chain", threading.get_ident()))
+            try:
+                if pause:
+                    threading.Event().wait(pause)
+                return chain(request)
+            finally:
+                with self.lock:
+                    self.running -= 1
+
+        handler._middleware_chain = recorded_chain
+
+    def started(self, **kwargs):
+        self.events.append(("started", threading.get_ident()))
+
+    def finished(self, **kwargs):
+        self.events.append(("finished", threading.get_ident()))
+
+
+@pytest.fixture
+def recorded():
+    made = []
+
+    def make(threads: int, pause: float = 0.0) -> tuple[LaneASGIHandler, Recorder]:
+        handler = LaneASGIHandler(threads=threads)
+        recorder = Recorder(handler, pause)
+        request_started.connect(recorder.started)
+        request_finished.connect(recorder.finished)
+        made.append(recorder)
+        return handler, recorder
+
+    yield make
+    for recorder in made:
+        request_started.disconnect(recorder.started)
+        request_finished.disconnect(recorder.finished)
+
+
+async def test_a_request_runs_all_its_sync_work_on_one_lane_thread(recorded):
+    handler, recorder = recorded(threads=2)
+    status, body = await call(handler)
+    assert (status, body) == (200, b'{"status": "live"}')
+    kinds = [kind for kind, _ in recorder.events]
+    assert kinds == ["started", "chain", "finished"]
+    threads = {ident for _, ident in recorder.events}
+    assert len(threads) == 1 and threads != {threading.get_ident()}
+
+
+async def test_concurrent_requests_never_run_on_more_threads_than_lanes(recorded):
+    handler, recorder = recorded(threads=2, pause=0.05)
+    results = await asyncio.gather(*(call(handler) for _ in range(8)))
+    assert [status for status, _ in results] == [200] * 8
+    # Eight requests at once, at most two in the chain at a time, on the same two threads.
+    assert recorder.peak == 2
+    assert len({ident for kind, ident in recorder.events if kind == "chain"}) == 2
+
+
+async def test_without_the_bound_they_would_all_have_run_at_once(recorded):
+    # The test above fails when the handler does not bound: eight lanes, eight at once.
+    handler, recorder = recorded(threads=8, pause=0.05)
+    await asyncio.gather(*(call(handler) for _ in range(8)))
+    assert recorder.peak == 8
+
+
+async def test_a_streamed_body_is_read_on_the_requests_lane(recorded):
+    handler, recorder = recorded(threads=1)
+    chunks_on = []
+
+    def chunks():
+        for part in (b"one,", b"two"):
+            chunks_on.append(threading.get_ident())
+            yield part
+
+    handler._middleware_chain = lambda request: StreamingHttpResponse(chunks())
+    status, body = await call(handler)
+    assert (status, body) == (200, b"one,two")
+    finished = [ident for kind, ident in recorder.events if kind == "finished"]
+    assert set(chunks_on) == set(finished) and len(finished) == 1
+
+
+def test_fewer_than_one_thread_is_refused():
+    with pytest.raises(ValueError, match="WEB_THREADS"):
+        LaneASGIHandler(threads=0)
