@@ -70,7 +70,7 @@ if DB_POOL_MAX_SIZE > 0:
 # requests one process serves at once; the rest wait in its event loop. Never more than the
 # pool, or a request would hold a thread while it waits for a connection. 0: Django's own
 # ASGI handler (a new thread per request, no bound), kept for comparison.
-WEB_THREADS = env.int("WEB_THREADS", default=4)
+WEB_THREADS = env.int("WEB_THREADS", default=2)
 if DB_POOL_MAX_SIZE > 0 and WEB_THREADS:
     WEB_THREADS = min(WEB_THREADS, DB_POOL_MAX_SIZE)
 DATABASE_ROUTERS = ("django_tenants.routers.TenantSyncRouter",)
