@@ -429,7 +429,8 @@ ACCOUNT_LOGOUT_ON_GET = False
 ACCOUNT_ADAPTER = "apps.accounts.adapters.AccountAdapter"
 SOCIALACCOUNT_ADAPTER = "apps.accounts.adapters.SocialAccountAdapter"
 HEADLESS_CLIENTS = ("app", "browser")
-HEADLESS_TOKEN_STRATEGY = "allauth.headless.tokens.strategies.sessions.SessionTokenStrategy"
+# One cache read per app request instead of two (apps/accounts/tokens.py).
+HEADLESS_TOKEN_STRATEGY = "apps.accounts.tokens.OneReadSessionTokenStrategy"
 HEADLESS_SERVE_SPECIFICATION = False
 # Sign-in and sign-up limits are ours (RATE_LIMITS below: a lock after repeated failures,
 # shared by every process, per schema); allauth's own login and signup limits are switched

@@ -103,3 +103,24 @@ def test_tenant_users_can_sign_up_on_their_own_host(tenants):
         assert get_user_model().objects.filter(username="newparent").exists()
     with schema_context("public"):
         assert not get_user_model().objects.filter(username="newparent").exists()
+
+
+def test_an_app_token_is_looked_up_in_one_read_of_its_own_tenants_store(twins, monkeypatch):
+    """The token strategy loads the session without asking first whether it exists (one Redis
+    round trip per app request, not two), and still finds nothing for another tenant's,
+    a logged-out or a made-up token."""
+    from django.contrib.sessions.backends.cached_db import SessionStore
+
+    a, b, _ua, _ub = twins
+    token = app_login(a)
+
+    def no_exists(self, session_key):
+        raise AssertionError("the session was asked for by exists() before being loaded")
+
+    monkeypatch.setattr(SessionStore, "exists", no_exists)
+    assert a.client().get("/api/v1/me/", HTTP_X_SESSION_TOKEN=token).status_code == 200
+    assert b.client().get("/api/v1/me/", HTTP_X_SESSION_TOKEN=token).status_code == 401
+    assert a.client().get("/api/v1/me/", HTTP_X_SESSION_TOKEN="x" * 32).status_code == 401
+    assert b.client().get("/_allauth/app/v1/auth/session", HTTP_X_SESSION_TOKEN=token).status_code == 410
+    assert a.client().delete("/_allauth/app/v1/auth/session", HTTP_X_SESSION_TOKEN=token).status_code == 401
+    assert a.client().get("/api/v1/me/", HTTP_X_SESSION_TOKEN=token).status_code == 401
