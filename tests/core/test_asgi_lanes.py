@@ -142,3 +142,26 @@ async def test_a_streamed_body_is_read_on_the_requests_lane(recorded):
 def test_fewer_than_one_thread_is_refused():
     with pytest.raises(ValueError, match="WEB_THREADS"):
         LaneASGIHandler(threads=0)
+
+
+async def test_a_client_gone_mid_request_gives_its_lane_back_after_its_work(recorded):
+    """The view outlives a disconnected client (a thread cannot be stopped): its
+    request_finished still runs on its lane, after the view, and the next request is served."""
+    handler, recorder = recorded(threads=1, pause=0.2)
+    messages = [{"type": "http.request", "body": b"", "more_body": False}, {"type": "http.disconnect"}]
+
+    async def receive():
+        message = messages.pop(0)
+        if message["type"] == "http.disconnect":
+            await asyncio.sleep(0.05)  # while the view runs
+        return message
+
+    async def send(message):
+        raise AssertionError("nothing is sent to a client that has gone")
+
+    await handler(scope(), receive, send)
+    status, _ = await call(handler)
+    assert status == 200
+    kinds = [kind for kind, _ in recorder.events]
+    assert kinds == ["started", "chain", "finished", "started", "chain", "finished"]
+    assert len({ident for _, ident in recorder.events}) == 1
