@@ -875,6 +875,18 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Choice sets that share a field name (status, kind, language) get these names instead of
+    # drf-spectacular's hashed ones (StatusB4eEnum…), which move whenever a choice set changes.
+    "ENUM_NAME_OVERRIDES": {
+        "ConsultationStatusEnum": "apps.academy.models.Consultation.Status",
+        "StudentStatusEnum": "apps.academy.models.Student.Status",
+        "PaymentMethodEnum": "apps.academy.models.Payment.Method",
+        "ProblemKindEnum": "apps.problems.models.Problem.Kind",
+        "ProblemStatusEnum": "apps.problems.models.Problem.Status",
+        "JobStatusEnum": "apps.inference.models.JobStatus",
+        "ContentLanguageEnum": "apps.kzone.models.Language",
+        "TableStatusEnum": "apps.club.models.Table.Status",
+    },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "apps.core.api.schema.postprocess",
