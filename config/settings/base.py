@@ -597,6 +597,9 @@ WEBSOCKET_LIMITS = {
 CLUB_DRIVER_IN_PROCESS = env.bool("CLUB_DRIVER_IN_PROCESS", default=True)
 CLUB_DRIVER_INTERVAL = env.float("CLUB_DRIVER_INTERVAL", default=0.25)
 CLUB_LEASE_SECONDS = env.float("CLUB_LEASE_SECONDS", default=5.0)
+# Threads per process booking finished hands (apps.club.live's write-behind): bookings of one
+# club queue for its books lock anyway; each holds a pooled database connection while it runs.
+CLUB_BOOKING_THREADS = env.int("CLUB_BOOKING_THREADS", default=2)
 CLUB_AUTO_DEAL = env.bool("CLUB_AUTO_DEAL", default=True)
 CLUB_NEXT_HAND_DELAY = env.float("CLUB_NEXT_HAND_DELAY", default=3.0)
 CLUB_MISSED_HANDS_LIMIT = env.int("CLUB_MISSED_HANDS_LIMIT", default=3)

@@ -19,7 +19,7 @@ from apps.club.services.verify import archived_hands, check_hand
 
 from .conftest import scripted_deck
 from .test_live import table_socks
-from .test_play import act, deal, sit
+from .test_play import act, booked, deal, sit
 
 
 def test_the_archive_runs_nightly_in_every_club_and_only_clubs(tenants, db):
@@ -47,6 +47,7 @@ async def _play(t, socks, n_hands: int) -> None:
         sock = socks["p0"] if button == t.users[0].pk else socks["p1"]
         assert (await act(sock, n, "preflop", f"f{n}", "fold"))["ok"]
         await sock.until("hand_end", hand=n)
+    await booked()
 
 
 async def test_the_task_archives_older_hands_once_and_verify_hands_replays_them(club_table, celery_worker):

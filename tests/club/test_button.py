@@ -13,7 +13,7 @@ from apps.club.services.verify import check_hand
 
 from .conftest import scripted_deck
 from .test_live import in_club, table_socks
-from .test_play import act, deal, sit
+from .test_play import act, booked, deal, sit
 
 SB, BB = 1_000, 2_000
 
@@ -124,6 +124,7 @@ async def test_join_and_leave_around_the_button_through_the_consumers(club_table
     _, h6 = await hand()
     assert (h6["button"], h6["big_blind_seat"]) == (2, 3)
     # pokerkit alone replays every hand, dead small blind included, to the booked stacks
+    await booked()
     checked, found = await database_sync_to_async(lambda: _verify(t))()
     assert checked == 6 and found == []
 

@@ -7,7 +7,6 @@ from __future__ import annotations
 import asyncio
 import time
 
-import pytest
 from channels.db import database_sync_to_async
 
 from apps.club import driver, live
@@ -16,7 +15,7 @@ from apps.club.models import Hand, Seat
 from apps.core.websocket import CloseCode
 
 from .conftest import connect, scripted_deck
-from .test_play import act, cards_in, deal, sit
+from .test_play import act, booked, cards_in, deal, sit
 
 
 def in_club(t, func):
@@ -49,6 +48,7 @@ async def test_all_ins_make_a_side_pot_that_pokerkit_splits_and_the_rake_is_capp
     assert (await act(socks["p1"], n, "preflop", 2, "call"))["ok"]
     assert (await act(socks["p2"], n, "preflop", 3, "call"))["ok"]
     end = await socks["p0"].until("hand_end")
+    await booked()
     # main pot ₩240,000 (all three) to AA, side pot ₩80,000 (p0, p2) to KK, p0's uncalled
     # ₩80,000 back unraked; rake 5 % of ₩320,000 capped at ₩6,000 for the hand, split
     # ₩4,500 / ₩1,500 across the pots (pokerkit's own rake would have capped each pot).
@@ -56,6 +56,7 @@ async def test_all_ins_make_a_side_pot_that_pokerkit_splits_and_the_rake_is_capp
     assert end["rake"] == 6_000
     row = await in_club(t, lambda: Hand.objects.get(table=t.table, number=n))
     assert row.rake_per_pot == [4_500, 1_500]
+    assert row.pk == end["hand_id"]  # named by hand_end before its booking wrote it
 
 
 async def test_a_split_pot_heads_up(club_table):
@@ -94,6 +95,7 @@ async def test_the_clock_checks_or_folds_and_sits_the_player_out(club_table, set
     await in_club(t, lambda: live.tick(now=time.time() + 3600))  # SB p1 folds too
     end = await socks["p2"].until("hand_end")
     assert end["rake"] == 0  # no flop, no drop
+    await booked()
     statuses = await in_club(t, lambda: dict(Seat.objects.filter(table=t.table).values_list("number", "status")))
     assert statuses[1] == statuses[3] == Seat.Status.SITTING_OUT and statuses[5] == Seat.Status.ACTIVE
 
@@ -149,6 +151,7 @@ async def test_the_time_bank_runs_after_the_clock_and_what_is_left_is_kept(club_
     assert (await act(socks["p2"], n, "flop", "c2", "bet", 2_000))["ok"]
     assert (await act(socks["p0"], n, "flop", "a2", "fold"))["ok"]
     await socks["p2"].until("hand_end")
+    await booked()
     banks = await in_club(
         t, lambda: dict(Seat.objects.filter(table=t.table, user__isnull=False).values_list("number", "time_bank"))
     )
@@ -173,6 +176,7 @@ async def test_the_time_bank_refills_every_n_hands_up_to_its_maximum(club_table,
         sock = socks["p0"] if button == p0.pk else socks["p1"]
         assert (await act(sock, n, "preflop", f"f{n}", "fold"))["ok"]
         await sock.until("hand_end", hand=n)
+        await booked()
         banks.append(
             await in_club(
                 t,
@@ -316,17 +320,47 @@ async def test_a_hand_booked_by_a_process_that_died_before_clearing_it_is_finish
 
     monkeypatch.setattr(live, "save", dies_after_booking)
     with_fold = {"t": "act", "hand": n, "street": "preflop", "id": "last", "action": "fold"}
-    with pytest.raises(RuntimeError, match="died"):
-        await in_club(t, lambda: live.act(t.table.pk, p0, with_fold))
+    assert (await in_club(t, lambda: live.act(t.table.pk, p0, with_fold)))["ok"]
+    end = await sock.until("hand_end", hand=n)  # announced before the booking
+    assert end["stacks"] == {"1": 99_000, "3": 101_000}  # the button folded its small blind
+    await booked()  # booked, then "died" before clearing Redis
     monkeypatch.setattr(live, "save", real_save)
     # Booked once, but the finished hand is still in Redis: the next driver pass finishes it.
     assert await in_club(t, lambda: Hand.objects.filter(table=t.table, number=n).count()) == 1
     assert (await in_club(t, lambda: live.load(t.table.pk)))["actions"][-1]["action"] == "fold"
     await in_club(t, lambda: live.tick(now=time.time() + 3600))
-    end = await sock.until("hand_end", hand=n)
-    assert end["stacks"] == {"1": 99_000, "3": 101_000}  # as booked: the button folded its small blind
+    await sock.until("seats")
     assert await in_club(t, lambda: live.load(t.table.pk)) is None
     assert await in_club(t, lambda: Hand.objects.filter(table=t.table, number=n).count()) == 1
+    assert not [m for m in await sock.drain() if m["t"] == "hand_end"]  # announced once
+
+
+async def test_a_hand_its_process_announced_but_never_booked_is_booked_by_the_driver_after_its_grace(
+    club_table, monkeypatch
+):
+    t = club_table
+    p0, p1, _, _ = t.users
+    sock = (await table_socks(t, "p1"))["p1"]
+    await sit(t, p0, 1)
+    await sit(t, p1, 3)
+    hand = await deal(t, scripted_deck(["AhKd", "7c2s"]))
+    n = hand["setup"]["number"]
+    monkeypatch.setattr(live, "_book_later", lambda table_id, number: None)  # died before the write-behind ran
+    with_fold = {"t": "act", "hand": n, "street": "preflop", "id": "last", "action": "fold"}
+    assert (await in_club(t, lambda: live.act(t.table.pk, p0, with_fold)))["ok"]
+    end = await sock.until("hand_end", hand=n)
+    stored = await in_club(t, lambda: live.load(t.table.pk))
+    assert stored["over"] and stored["announced"]
+    assert await in_club(t, lambda: Hand.objects.filter(table=t.table, number=n).count()) == 0
+    await in_club(t, lambda: live.tick(now=stored["deadline"] - 0.5))  # still within its grace
+    assert await in_club(t, lambda: Hand.objects.filter(table=t.table, number=n).count()) == 0
+    await in_club(t, lambda: live.tick(now=stored["deadline"] + 0.1))
+    seats = await sock.until("seats")
+    assert {s["seat"]: s["stack"] for s in seats["seats"] if s["user"]} == {1: 99_000, 3: 101_000}
+    row = await in_club(t, lambda: Hand.objects.get(table=t.table, number=n))
+    assert row.pk == end["hand_id"] and row.final_stacks == [101_000, 99_000]
+    assert await in_club(t, lambda: live.load(t.table.pk)) is None
+    assert not [m for m in await sock.drain() if m["t"] == "hand_end"]  # announced once
 
 
 async def test_a_reconnecting_player_gets_a_snapshot_while_a_dead_process_holds_the_tables_lock(club_table):

@@ -42,8 +42,14 @@ async def sit(t, user, seat: int, amount: int = 100_000):
     return await database_sync_to_async(run)()
 
 
+async def booked() -> None:
+    """Until the hands whose hand_end went out are booked (the write-behind, after it)."""
+    await database_sync_to_async(live.wait_for_bookings)()
+
+
 async def deal(t, deck):
     def run():
+        live.wait_for_bookings()  # the previous hand booked (hand_end goes out before that)
         with t.context():
             return live.start_hand(t.table.pk, deck=deck)
 

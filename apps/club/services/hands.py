@@ -40,9 +40,6 @@ def book_hand(*, table_id: int, hand: dict, game: engine.Game, result: engine.Re
     assert sum(result.final_stacks) + result.rake == sum(setup.stacks), "chips not conserved"
     with transaction.atomic():
         table = Table.objects.select_for_update().get(pk=table_id)
-        # The wallet's books before the ledger's chain, as every money movement takes them: a
-        # hand without rake writes its ledger event first and may then cash players out.
-        wallet_core.lock_books()
         existing = Hand.objects.filter(table=table, number=setup.number).first()
         if existing is not None:  # booked already (a retry after a crash between commit and Redis)
             return existing
@@ -55,6 +52,7 @@ def book_hand(*, table_id: int, hand: dict, game: engine.Game, result: engine.Re
             raise StaleHand(f"table {table_id}: hand {setup.number} does not belong to the table as it is")
         phh_actions = engine.phh_actions(game)
         booked = Hand.objects.create(
+            pk=hand.get("id"),  # reserved at the deal: hand_end named it before this booking
             table=table,
             number=setup.number,
             started_at=datetime.fromisoformat(hand["started_at"]),
@@ -77,24 +75,6 @@ def book_hand(*, table_id: int, hand: dict, game: engine.Game, result: engine.Re
             actions=phh_actions,
         )
         booked.players.set(setup.users)
-        rake = HandRake(
-            result.rake,
-            tuple(result.rake_per_pot),
-            {user: part for user, part in zip(setup.users, result.rake_by_position, strict=True) if part},
-        )
-        wallet_hands.settle_hand(
-            table_ref=table.escrow_ref,
-            hand_ref=booked.ref,
-            rake=rake,
-            actor=actor,
-            summary={
-                "hand_id": booked.pk,
-                "deltas": {
-                    str(user): final - start
-                    for user, start, final in zip(setup.users, setup.stacks, result.final_stacks, strict=True)
-                },
-            },
-        )
         seats = {seat.number: seat for seat in Seat.objects.select_for_update().filter(table=table)}
         timed_out = set(hand.get("timed_out", []))
         banks = hand.get("banks") or [None] * len(setup.seats)
@@ -114,6 +94,30 @@ def book_hand(*, table_id: int, hand: dict, game: engine.Game, result: engine.Re
         table.button_seat = hand["button"]
         table.small_blind_seat, table.big_blind_seat = hand.get("blind_seats") or (None, None)
         table.save(update_fields=["hands_played", "button_seat", "small_blind_seat", "big_blind_seat"])
+        # The club's books last, held to the commit: every money movement of the club and
+        # both server processes queue for it, so only the wallet's part of the booking runs
+        # under it. Before the ledger's chain, as every money movement takes them (a hand
+        # without rake writes its ledger event first and may then cash players out). The
+        # table's and seats' rows come first, as in every seating change.
+        wallet_core.lock_books()
+        rake = HandRake(
+            result.rake,
+            tuple(result.rake_per_pot),
+            {user: part for user, part in zip(setup.users, result.rake_by_position, strict=True) if part},
+        )
+        wallet_hands.settle_hand(
+            table_ref=table.escrow_ref,
+            hand_ref=booked.ref,
+            rake=rake,
+            actor=actor,
+            summary={
+                "hand_id": booked.pk,
+                "deltas": {
+                    str(user): final - start
+                    for user, start, final in zip(setup.users, setup.stacks, result.final_stacks, strict=True)
+                },
+            },
+        )
         from .seating import _cash_out
 
         for seat in seats.values():
