@@ -79,14 +79,66 @@ def active_key() -> str:
 
 def _send(group: str, event: dict) -> None:
     layer = get_channel_layer(CHANNEL_LAYER)
-    if layer is not None:
-        async_to_sync(layer.group_send)(group_name(group), event)
+    if layer is None:
+        return
+    name = group_name(group)
+    client = _publisher(layer)
+    if client is not None:
+        client.publish(group_channel(name), layer.serialize(event))
+    else:
+        async_to_sync(layer.group_send)(name, event)
 
 
-def publish(table_id: int, message: dict) -> int:
+_publishers: dict[int, Any] = {}
+_publishers_lock = threading.Lock()
+
+
+def _publisher(layer):
+    """A synchronous Redis client publishing for the club's pub/sub layer, or None (another
+    layer, or more than one Redis host): the table's messages are sent from the worker
+    thread that made them. Through the layer's group_send they waited for the event loop
+    (async_to_sync), which under load was 40 % of an action's time on its thread."""
+    from channels_redis.pubsub import RedisPubSubChannelLayer
+
+    if not isinstance(layer, RedisPubSubChannelLayer):
+        return None
+    with _publishers_lock:
+        if id(layer) not in _publishers:
+            hosts = settings.CHANNEL_LAYERS[CHANNEL_LAYER]["CONFIG"].get("hosts") or []
+            client = None
+            if len(hosts) == 1 and isinstance(hosts[0], dict):
+                import redis as redis_py
+
+                host = hosts[0]
+                pool = redis_py.BlockingConnectionPool.from_url(
+                    host["address"],
+                    max_connections=host.get("max_connections", 8),
+                    timeout=5,
+                    socket_connect_timeout=host.get("socket_connect_timeout", 5),
+                    socket_keepalive=host.get("socket_keepalive", True),
+                    health_check_interval=host.get("health_check_interval", 30),
+                )
+                client = redis_py.Redis(connection_pool=pool)
+            _publishers[id(layer)] = client
+        return _publishers[id(layer)]
+
+
+def group_channel(name: str) -> str:
+    """The Redis channel the pub/sub layer publishes group `name` on (RedisPubSubLoopLayer.
+    _get_group_channel_name in channels-redis 4.3; a test pins the two together)."""
+    prefix = settings.CHANNEL_LAYERS[CHANNEL_LAYER]["CONFIG"].get("prefix", "asgi")
+    return f"{prefix}__group__{name}"
+
+
+def publish(table_id: int, message: dict, *, hand: dict | None = None) -> int:
     """Send `message` to every socket of the table with the table's next sequence number
-    (under the table's lock, so numbers go out in order). Returns the number."""
-    seq = int(redis().hincrby(table_key(table_id), "seq", 1))
+    (under the table's lock, so numbers go out in order). With `hand`, the hand is stored
+    in the same round trip, before the number is taken. Returns the number."""
+    pipe = redis().pipeline(transaction=True)
+    if hand is not None:
+        pipe.hset(table_key(table_id), "hand", json.dumps(hand, separators=(",", ":")))
+    pipe.hincrby(table_key(table_id), "seq", 1)
+    seq = int(pipe.execute()[-1])
     _send(f"table.{table_id}", {"type": "club.table", "msg": {**message, "seq": seq, "table": table_id}})
     return seq
 
@@ -356,10 +408,9 @@ def start_hand(table_id: int, *, deck: list[str] | None = None, now: float | Non
                 "hash": hand["hash"],
             }
         )
-        save(table_id, hand)
         _keep(table_id, hand, game)
         redis().sadd(active_key(), table_id)
-        publish(table_id, {"t": "hand_start", "hand": hand_view(table_id, hand, game)})
+        publish(table_id, {"t": "hand_start", "hand": hand_view(table_id, hand, game)}, hand=hand)
         for position, user_id in enumerate(setup.users):
             tell_user(
                 user_id,
@@ -449,9 +500,9 @@ def _advance(table_id: int, hand: dict, game: engine.Game, action: dict, *, now:
     if game.state.status:
         seconds = hand.get("action_seconds") or Table.objects.only("action_seconds").get(pk=table_id).action_seconds
         hand["deadline"] = now + seconds
-        save(table_id, hand)
         _keep(table_id, hand, game)
-        publish(table_id, {"t": "update", "events": hand["events"][before:], "hand": hand_view(table_id, hand, game)})
+        update = {"t": "update", "events": hand["events"][before:], "hand": hand_view(table_id, hand, game)}
+        publish(table_id, update, hand=hand)
         return
     # Over. The finished hand is stored (`over`) before it is announced and booked: a process
     # that dies after this leaves a hand any driver finishes once its deadline — the grace
@@ -540,8 +591,16 @@ def _booking_executor() -> ThreadPoolExecutor:
         return _booker
 
 
+_queued: set[tuple[str, int, int]] = set()  # (schema, table, hand) queued here, not yet booked
+
+
 def _book_later(table_id: int, number: int) -> None:
     schema = connection.schema_name
+    queued = (schema, table_id, number)
+    with _booker_lock:
+        if queued in _queued:  # the driver asking again while this process's booking waits
+            return
+        _queued.add(queued)
 
     def run() -> None:
         close_old_connections()
@@ -551,6 +610,8 @@ def _book_later(table_id: int, number: int) -> None:
         except Exception:  # the hand stays in Redis, over: the driver books it after its grace
             log.exception("club: booking a hand failed", extra={"table": table_id, "hand": number})
         finally:
+            with _booker_lock:
+                _queued.discard(queued)
             close_old_connections()
 
     future = _booking_executor().submit(run)
@@ -573,7 +634,10 @@ def book(table_id: int, number: int) -> bool:
         hand = load(table_id)
         if not hand or hand["setup"]["number"] != number or not hand.get("over"):
             return False
-        _book(table_id, hand, game_of(table_id, hand))
+        game = game_of(table_id, hand)
+        if not hand.get("announced"):  # its process died between storing and announcing it
+            _announce(table_id, hand, game, len(hand["events"]))
+        _book(table_id, hand, game)
     return True
 
 
@@ -609,9 +673,8 @@ def timeout(table_id: int, *, now: float | None = None) -> bool:
             return False
         game = game_of(table_id, hand)
         if not game.state.status:
-            # Over, and its grace gone: the process that ended it died before its booking
-            # was done (or the booking failed). Booking again finds a booked hand
-            # (idempotent) and clears it.
+            # Over but not marked so (a hand finished before the write-behind): booked here.
+            # Booking again finds a booked hand (idempotent) and clears it.
             if not hand.get("announced"):
                 _announce(table_id, hand, game, len(hand["events"]))
             _book(table_id, hand, game)
@@ -671,7 +734,13 @@ def tick(*, now: float | None = None) -> None:
         if not holds_lease(table_id):
             continue
         hand = load(table_id)
-        if hand:
+        if hand and hand.get("over"):
+            if hand["deadline"] <= now:
+                # Its grace is gone: the process that ended it died, or its booking failed or
+                # still waits. Booked on the booking threads, never on the driver's own: a
+                # pass waiting for the books lock would stop every other table's clock.
+                _book_later(table_id, hand["setup"]["number"])
+        elif hand:
             if hand.get("deadline") and hand["deadline"] <= now:
                 timeout(table_id, now=now)
         elif settings.CLUB_AUTO_DEAL:

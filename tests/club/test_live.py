@@ -345,9 +345,11 @@ async def test_a_hand_its_process_announced_but_never_booked_is_booked_by_the_dr
     await sit(t, p1, 3)
     hand = await deal(t, scripted_deck(["AhKd", "7c2s"]))
     n = hand["setup"]["number"]
+    real_book_later = live._book_later
     monkeypatch.setattr(live, "_book_later", lambda table_id, number: None)  # died before the write-behind ran
     with_fold = {"t": "act", "hand": n, "street": "preflop", "id": "last", "action": "fold"}
     assert (await in_club(t, lambda: live.act(t.table.pk, p0, with_fold)))["ok"]
+    monkeypatch.setattr(live, "_book_later", real_book_later)  # the driver's process, alive
     end = await sock.until("hand_end", hand=n)
     stored = await in_club(t, lambda: live.load(t.table.pk))
     assert stored["over"] and stored["announced"]
@@ -418,3 +420,16 @@ async def test_another_clubs_sockets_hear_nothing_and_its_sessions_do_not_open_s
     await in_club(t, publish_digest)
     assert await lobby.ws.receive_nothing(timeout=0.5)
     assert not cards_in(lobby.seen)
+
+
+async def test_table_messages_are_published_on_the_pubsub_layers_own_group_channel(club_table):
+    """live publishes from its worker threads straight to Redis, on the channel the layer's
+    group_send would use: an upgrade of channels-redis naming it otherwise fails here."""
+    from channels.layers import get_channel_layer
+
+    from apps.core.websocket import group_name
+
+    layer = get_channel_layer(live.CHANNEL_LAYER)
+    name = group_name(f"table.{club_table.table.pk}", club_table.schema)
+    assert live.group_channel(name) == layer._get_layer()._get_group_channel_name(name)
+    assert live._publisher(layer) is not None
