@@ -275,10 +275,23 @@ def answer(attempt: Attempt, *, item_id: int, answer: str, actor, request=None) 
             request=request,
             details={"item": item.pk, "position": len(state.items)},
         )
-        if following is not None:
-            _save(attempt, state, order)
-        # The ledger event last: appending takes the tenant's chain lock until commit, so
-        # it is held for as little of the transaction as possible.
+        if following is None:
+            _finish(
+                attempt,
+                engine,
+                state,
+                order,
+                Attempt.Status.SUBMITTED,
+                actor=actor,
+                request=request,
+                answered={"item": item.pk, "position": len(state.items), "correct": correct, "scored": scored},
+            )
+            return Step(attempt, None, correct)
+        _save(attempt, state, order)
+        _report(attempt)
+        shown = item_payload(Item.objects.get(pk=following), len(state.items) + 1)
+        # The ledger event last, with nothing after it but the commit: appending takes the
+        # tenant's chain lock until commit, and every other answer of the tenant waits for it.
         record(
             "learning.attempt.answered",
             attempt,
@@ -288,11 +301,7 @@ def answer(attempt: Attempt, *, item_id: int, answer: str, actor, request=None) 
             correct=correct,
             scored=scored,
         )
-        if following is None:
-            _finish(attempt, engine, state, order, Attempt.Status.SUBMITTED, actor=actor, request=request)
-            return Step(attempt, None, correct)
-        _report(attempt)
-        return Step(attempt, item_payload(Item.objects.get(pk=following), len(state.items) + 1), correct)
+        return Step(attempt, shown, correct)
 
 
 def _count_after_commit(answered: int, correct: bool, served: int | None) -> None:
@@ -378,7 +387,20 @@ def _save(attempt: Attempt, state: CATState, order: list[int] | None) -> None:
     _cache_after_commit(attempt)
 
 
-def _finish(attempt, engine, state: CATState, order, status: str, *, actor, request=None, reason: str | None = None):
+def _finish(
+    attempt,
+    engine,
+    state: CATState,
+    order,
+    status: str,
+    *,
+    actor,
+    request=None,
+    reason: str | None = None,
+    answered: dict | None = None,
+):
+    """End the attempt. `answered`: the last answer's event data, appended with the end's
+    (both ledger events last, the chain lock held for as little as possible)."""
     from ..engine import population_for, scale_for
 
     engine.finish(state, reason or "completed")
@@ -397,11 +419,13 @@ def _finish(attempt, engine, state: CATState, order, status: str, *, actor, requ
     attempt.version += 1
     attempt.save()
     kind = "learning.attempt.timed_out" if status == Attempt.Status.TIMED_OUT else "learning.attempt.submitted"
-    record(kind, attempt, actor=actor, theta=result.theta, se=result.se, reason=attempt.stop_reason)
     audit(kind, actor=actor, resource=attempt, request=request, details={"reason": attempt.stop_reason})
     _cache_after_commit(attempt)
     _report(attempt)
     _after_finish(attempt)
+    if answered is not None:
+        record("learning.attempt.answered", attempt, actor=actor, **answered)
+    record(kind, attempt, actor=actor, theta=result.theta, se=result.se, reason=attempt.stop_reason)
 
 
 def _after_finish(attempt: Attempt) -> None:
