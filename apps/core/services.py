@@ -39,6 +39,14 @@ def record(kind: str, subject: Model | tuple, actor=None, **data) -> None:
     append(kind, subject=subject, actor=actor, data=data)
 
 
+def record_deferred(kind: str, subject: Model | tuple, actor=None, **data) -> None:
+    """A ledger event for a hot path whose writers must not wait for each other: written in
+    the same transaction, sealed into the chain after commit (apps.ledger.services)."""
+    from apps.ledger.services import append
+
+    append(kind, subject=subject, actor=actor, data=data, deferred=True)
+
+
 def is_won(amount) -> bool:
     """Whether `amount` is a positive whole number of won (an int, not a bool or a float)."""
     return isinstance(amount, int) and not isinstance(amount, bool) and amount > 0

@@ -7,19 +7,30 @@ transaction as the change it records.
 Appends in one schema are serialised by a transaction-scoped advisory lock, so the chain
 is a single gapless sequence; the lock is held until the caller's transaction ends, which
 is the price of a chain that proves nothing was inserted, altered or removed.
+
+A hot path whose writers must not wait for each other (a CAT answer) appends with
+`deferred=True` instead: the event is written *unsealed* (no seq, prev_hash or hash) in the
+caller's transaction, without the lock, and sealed into the chain after commit (`seal()`,
+run on commit, by the next sealed append, and by the `seal_pending` task for events whose
+process died between its commit and its seal). Sealing takes the lock for one short
+transaction: it chains every committed unsealed event in id order, sets their seq and
+hashes (the only UPDATE the table's trigger allows: NULL to sealed, content unchanged) and
+moves the anchor. The chain's guarantees hold for every sealed event; an unsealed one is
+pending, counted by `verify`.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import logging
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from json.encoder import encode_basestring
 from typing import Any
 
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Model
 from django.utils import timezone
 
@@ -28,6 +39,8 @@ from apps.core.bulk import copy_insert, timestamp
 from .models import Event
 
 GENESIS = "0" * 64
+SEAL_BATCH = 2000
+log = logging.getLogger(__name__)
 
 
 def canonical(data: Any) -> Any:
@@ -102,9 +115,124 @@ def _anchor(seq: int, hash_: str) -> None:
         )
 
 
-def _lock_chain() -> None:
+def _lock_chain() -> int:
+    """Take the schema's chain lock until the transaction ends, and seal the unsealed
+    events first (whoever extends the chain extends it after them); returns how many it
+    sealed. One round trip when there are none, as before deferred appends: the look for
+    them rides on the lock's statement (its snapshot may predate the lock; an event it
+    misses is sealed by its own sealer, which waits for this lock)."""
+    table = connection.ops.quote_name(Event._meta.db_table)
     with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", [f"{connection.schema_name}.ledger"])
+        cursor.execute(
+            f"SELECT pg_advisory_xact_lock(hashtext(%s)), EXISTS (SELECT 1 FROM {table} WHERE seq IS NULL)",
+            [f"{connection.schema_name}.ledger"],
+        )
+        pending = cursor.fetchone()[1]
+    return _seal_locked() if pending else 0
+
+
+def _pending() -> bool:
+    """Whether unsealed events are committed (the partial index ledger_unsealed_idx keeps
+    this a look at an almost empty index)."""
+    table = connection.ops.quote_name(Event._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT EXISTS (SELECT 1 FROM {table} WHERE seq IS NULL)")
+        return cursor.fetchone()[0]
+
+
+def _try_lock_sealer() -> bool:
+    """The sealers' own lock (one sealer per schema at a time), without waiting."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_try_advisory_xact_lock(hashtext(%s))", [f"{connection.schema_name}.ledger.sealer"])
+        return cursor.fetchone()[0]
+
+
+def _head() -> tuple[int, str]:
+    """(seq, hash) of the newest sealed event; (0, GENESIS) for an empty chain."""
+    last = Event.objects.filter(seq__isnull=False).order_by("-seq").values_list("seq", "hash").first()
+    return last if last else (0, GENESIS)
+
+
+def _seal_locked() -> int:
+    """Chain the unsealed events this transaction sees (the lock held): in id order, from
+    the head on, in batches; returns how many were sealed."""
+    table = connection.ops.quote_name(Event._meta.db_table)
+    sealed = 0
+    seq, prev = _head()
+    while True:
+        batch = list(Event.objects.filter(seq__isnull=True).order_by("id")[:SEAL_BATCH])
+        if not batch:
+            break
+        ids, seqs, prevs, hashes = [], [], [], []
+        for event in batch:
+            seq += 1
+            event.seq, event.prev_hash = seq, prev
+            prev = event_hash(event)
+            ids.append(event.pk)
+            seqs.append(seq)
+            prevs.append(event.prev_hash)
+            hashes.append(prev)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"UPDATE {table} AS e SET seq = v.seq, prev_hash = v.prev_hash, hash = v.hash "
+                "FROM unnest(%s::bigint[], %s::bigint[], %s::varchar[], %s::varchar[]) AS v(id, seq, prev_hash, hash) "
+                "WHERE e.id = v.id",
+                [ids, seqs, prevs, hashes],
+            )
+        sealed += len(batch)
+        if len(batch) < SEAL_BATCH:
+            break
+    if sealed:
+        _anchor(seq, prev)
+    return sealed
+
+
+def seal(*, rounds: int = 10) -> int:
+    """Seal the committed unsealed events of the current schema; returns how many.
+
+    Two locks: the sealers' (tried, never waited for) and the chain's (waited for: a sealed
+    append holds it until its commit). When another sealer holds the first, this returns at
+    once: that sealer, after each round it commits, looks again with a fresh snapshot —
+    taken after this call's events committed — and seals another round if any are left, so
+    none is left behind. After `rounds` rounds of a tenant that keeps committing this stops;
+    the sealers of later commits (or the `seal_pending` task) go on."""
+    if connection.in_atomic_block:
+        # Inside a caller's transaction (a test's): one round, the locks held until it ends.
+        with transaction.atomic():
+            return _lock_chain() if _try_lock_sealer() else 0
+    total = 0
+    for _round in range(rounds):
+        with transaction.atomic():
+            if not _try_lock_sealer():
+                return total
+            total += _lock_chain()
+        if not _pending():
+            return total
+    return total
+
+
+def _seal_marker(schema: str):
+    def run() -> None:
+        from django_tenants.utils import schema_context
+
+        try:
+            with schema_context(schema):
+                seal()
+        except Exception:  # the events are committed; the seal_pending task seals them later
+            log.exception("ledger: sealing after commit failed in %s", schema)
+
+    run.ledger_seal_schema = schema  # type: ignore[attr-defined]
+    return run
+
+
+def _seal_after_commit() -> None:
+    """Seal after the caller commits: once per transaction and schema, however many
+    deferred events it wrote."""
+    schema = connection.schema_name
+    for _sids, func, _robust in connection.run_on_commit:
+        if getattr(func, "ledger_seal_schema", None) == schema:
+            return
+    transaction.on_commit(_seal_marker(schema))
 
 
 def _subject(subject: Model | tuple[str, Any] | None) -> tuple[str, str]:
@@ -123,35 +251,54 @@ def append(
     data: dict | None = None,
     idempotency_key: str | None = None,
     occurred_at: datetime | None = None,
+    deferred: bool = False,
 ) -> Event:
     """Append an event to the current tenant's chain and return it.
 
     With an idempotency key, appending the same key again returns the first event
     instead of a second one. Runs inside the caller's transaction (or its own).
+
+    `deferred=True`: written unsealed, without the chain lock, and sealed into the chain
+    once the caller commits (module docstring); the event returned has no seq or hash yet.
+    For hot paths whose writers must not queue behind each other; the event is in the
+    ledger (and rolls back with the caller) all the same.
     """
+    subject_type, subject_id = _subject(subject)
+    actor_id = getattr(actor, "pk", None) if actor is not None and getattr(actor, "is_authenticated", False) else None
+    fields = {
+        "kind": kind,
+        "subject_type": subject_type,
+        "subject_id": subject_id,
+        "actor_id": actor_id,
+        "actor": actor.get_username() if actor_id else (str(actor) if isinstance(actor, str) else ""),
+        "data": canonical(data or {}),
+        "occurred_at": occurred_at or timezone.now(),
+        "idempotency_key": idempotency_key,
+    }
+    if deferred:
+        with transaction.atomic():
+            if idempotency_key:
+                existing = Event.objects.filter(idempotency_key=idempotency_key).first()
+                if existing is not None:
+                    return existing
+                try:
+                    with transaction.atomic():
+                        event = Event.objects.create(**fields)
+                except IntegrityError:
+                    # The same key committed by a concurrent writer meanwhile: the first one stands.
+                    return Event.objects.get(idempotency_key=idempotency_key)
+            else:
+                event = Event.objects.create(**fields)
+            _seal_after_commit()
+            return event
     with transaction.atomic():
         _lock_chain()
         if idempotency_key:
             existing = Event.objects.filter(idempotency_key=idempotency_key).first()
             if existing is not None:
                 return existing
-        last = Event.objects.order_by("-seq").only("seq", "hash").first()
-        subject_type, subject_id = _subject(subject)
-        actor_id = (
-            getattr(actor, "pk", None) if actor is not None and getattr(actor, "is_authenticated", False) else None
-        )
-        fields = {
-            "seq": (last.seq + 1) if last else 1,
-            "kind": kind,
-            "subject_type": subject_type,
-            "subject_id": subject_id,
-            "actor_id": actor_id,
-            "actor": actor.get_username() if actor_id else (str(actor) if isinstance(actor, str) else ""),
-            "data": canonical(data or {}),
-            "occurred_at": occurred_at or timezone.now(),
-            "idempotency_key": idempotency_key,
-            "prev_hash": last.hash if last else GENESIS,
-        }
+        seq, prev = _head()
+        fields.update(seq=seq + 1, prev_hash=prev)
         event = Event.objects.create(**fields, hash=compute_hash(**fields))
         _anchor(event.seq, event.hash)
         return event
@@ -213,8 +360,7 @@ class Appender:
         if not connection.in_atomic_block:
             raise RuntimeError("Appender needs a transaction: the chain lock lasts until it ends")
         _lock_chain()
-        last = Event.objects.order_by("-seq").only("seq", "hash").first()
-        self.seq, self.prev = (last.seq, last.hash) if last else (0, GENESIS)
+        self.seq, self.prev = _head()
         self.actor_id = (
             getattr(actor, "pk", None) if actor is not None and getattr(actor, "is_authenticated", False) else None
         )
@@ -291,8 +437,7 @@ class Appender:
 
 def last_hash() -> str:
     """The hash at the head of the current tenant's chain (GENESIS when empty)."""
-    head = Event.objects.order_by("-seq").values_list("hash", flat=True).first()
-    return head or GENESIS
+    return _head()[1]
 
 
 @dataclass
@@ -302,14 +447,17 @@ class Verification:
     head: str
     problem: str = ""
     at_seq: int | None = None
+    unsealed: int = 0  # events written with deferred=True and not sealed yet (not checked)
 
 
 def verify(batch_size: int = 5000) -> Verification:
     """Walk the whole chain: sequence without gaps, each prev_hash the hash before, each
     hash recomputed from the stored content; then compare its end with the head anchor
-    (apps.ledger.anchor), which catches the newest events removed."""
+    (apps.ledger.anchor), which catches the newest events removed. Unsealed events
+    (deferred appends not sealed yet) are counted, not checked: they are not in the chain."""
     expected_prev, expected_seq, count = GENESIS, 1, 0
-    for event in Event.objects.order_by("seq").iterator(chunk_size=batch_size):
+    unsealed = Event.objects.filter(seq__isnull=True).count()
+    for event in Event.objects.filter(seq__isnull=False).order_by("seq").iterator(chunk_size=batch_size):
         if event.seq != expected_seq:
             return Verification(False, count, expected_prev, f"sequence gap: expected {expected_seq}", event.seq)
         if event.prev_hash != expected_prev:
@@ -319,8 +467,8 @@ def verify(batch_size: int = 5000) -> Verification:
         expected_prev, expected_seq, count = event.hash, expected_seq + 1, count + 1
     problem, at_seq = check_anchor(count, expected_prev)
     if problem:
-        return Verification(False, count, expected_prev, problem, at_seq)
-    return Verification(True, count, expected_prev)
+        return Verification(False, count, expected_prev, problem, at_seq, unsealed)
+    return Verification(True, count, expected_prev, unsealed=unsealed)
 
 
 def head_anchor():

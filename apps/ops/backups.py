@@ -147,7 +147,7 @@ def describe_schema(cursor, schema: str) -> dict:
     ledger = None
     if LEDGER_TABLE in tables:
         cursor.execute(
-            sql.SQL("SELECT seq, hash FROM {}.{} ORDER BY seq DESC LIMIT 1").format(
+            sql.SQL("SELECT seq, hash FROM {}.{} WHERE seq IS NOT NULL ORDER BY seq DESC LIMIT 1").format(
                 sql.Identifier(schema), sql.Identifier(LEDGER_TABLE)
             )
         )

@@ -678,6 +678,13 @@ CELERY_BEAT_SCHEDULE: dict = {
         "schedule": 300.0,
         "options": {"headers": {"_tenant_types": ["academy", "zone", "store", "club"]}},
     },
+    # Ledger events appended deferred (a CAT answer) are sealed into the chain on commit;
+    # this seals those whose process stopped in between (apps.ledger.services.seal).
+    "ledger-seal-pending": {
+        "task": "apps.ledger.tasks.seal_pending",
+        "schedule": 60.0,
+        "options": {"headers": {"_tenant_types": ["academy", "zone", "store", "club"]}},
+    },
     # Presigned uploads never confirmed: their rows and incoming bytes (apps/media).
     "media-expire-pending": {
         "task": "apps.media.tasks.expire_pending_uploads",

@@ -51,8 +51,9 @@ class Command(BaseCommand):
                             )
                             break
             if result.ok:
+                pending = f"; {result.unsealed} appended deferred, not sealed yet" if result.unsealed else ""
                 self.stdout.write(
-                    self.style.SUCCESS(f"{schema}: {result.events} events, chain intact, head {result.head}")
+                    self.style.SUCCESS(f"{schema}: {result.events} events, chain intact, head {result.head}{pending}")
                 )
             else:
                 broken.append(schema)
