@@ -600,6 +600,9 @@ CLUB_LEASE_SECONDS = env.float("CLUB_LEASE_SECONDS", default=5.0)
 # Threads per process booking finished hands (apps.club.live's write-behind): bookings of one
 # club queue for its books lock anyway; each holds a pooled database connection while it runs.
 CLUB_BOOKING_THREADS = env.int("CLUB_BOOKING_THREADS", default=2)
+# Threads per process for the players' table actions (apps.club.consumers): apart from the
+# shared pool that the sockets' handshakes use. An action is Redis work, no database.
+CLUB_ACTION_THREADS = env.int("CLUB_ACTION_THREADS", default=4)
 CLUB_AUTO_DEAL = env.bool("CLUB_AUTO_DEAL", default=True)
 CLUB_NEXT_HAND_DELAY = env.float("CLUB_NEXT_HAND_DELAY", default=3.0)
 CLUB_MISSED_HANDS_LIMIT = env.int("CLUB_MISSED_HANDS_LIMIT", default=3)
