@@ -70,9 +70,16 @@ if DB_POOL_MAX_SIZE > 0:
 # requests one process serves at once; the rest wait in its event loop. Never more than the
 # pool, or a request would hold a thread while it waits for a connection. 0: Django's own
 # ASGI handler (a new thread per request, no bound), kept for comparison.
-WEB_THREADS = env.int("WEB_THREADS", default=2)
-if DB_POOL_MAX_SIZE > 0 and WEB_THREADS:
-    WEB_THREADS = min(WEB_THREADS, DB_POOL_MAX_SIZE)
+# A view that waits on an outside service (a payment confirmation, the crypto gateway) holds
+# its thread meanwhile: raise it where such waits are common.
+
+
+def web_threads(default: int) -> int:
+    threads = env.int("WEB_THREADS", default=default)
+    return min(threads, DB_POOL_MAX_SIZE) if DB_POOL_MAX_SIZE > 0 and threads else threads
+
+
+WEB_THREADS = web_threads(2)
 DATABASE_ROUTERS = ("django_tenants.routers.TenantSyncRouter",)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

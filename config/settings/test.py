@@ -5,7 +5,7 @@ import os
 import shutil
 
 from .base import *  # noqa: F403
-from .base import CHANNEL_LAYERS, DATABASES, REDIS_KEY_PREFIX, env
+from .base import CHANNEL_LAYERS, DATABASES, REDIS_KEY_PREFIX, env, web_threads
 
 DEBUG = False
 SECRET_KEY = "test-only-key-0123456789abcdefghijklmnopqrstuvwxyz"
@@ -80,3 +80,8 @@ INFERENCE.update(  # noqa: F405
 if env.int("CELERY_UNACKED_RESTORE_INTERVAL", default=0):
     CELERY_BROKER_TRANSPORT_OPTIONS["unacked_restore_interval"] = env.int("CELERY_UNACKED_RESTORE_INTERVAL")  # noqa: F405
     CELERY_BROKER_TRANSPORT_OPTIONS["unacked_restore_throttle"] = 1  # noqa: F405
+
+# The loopback sandboxes (payment gateways, the crypto gateway and its exchange rates) are
+# served by this same web process: a deposit through one is three requests in flight at once
+# (the caller's, the sandbox's webhook, the app's rate look-up), which two threads deadlock.
+WEB_THREADS = web_threads(8)
