@@ -73,3 +73,30 @@ def grant(user, *roles: str) -> None:
 
     for role in roles:
         services.grant_role(user, role)
+
+
+def in_threads(work, count: int, timeout: float = 120) -> list[BaseException]:
+    """Run work(0) … work(count - 1) at once, each on its own thread with its own database
+    connection (closed after), and return what they raised; a thread still running after
+    `timeout` is reported as an error too."""
+    import threading
+
+    from django.db import connection
+
+    errors: list[BaseException] = []
+
+    def run(n: int) -> None:
+        try:
+            work(n)
+        except Exception as error:
+            errors.append(error)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run, args=(n,)) for n in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout)
+    errors.extend(TimeoutError(f"{thread.name} still running") for thread in threads if thread.is_alive())
+    return errors

@@ -2,7 +2,6 @@
 without the chain lock, sealed into the chain after commit, the chain's guarantees kept."""
 
 import io
-import threading
 
 import pytest
 from django.core.management import call_command
@@ -10,6 +9,7 @@ from django.db import DatabaseError, connection, transaction
 
 from apps.ledger import services
 from apps.ledger.models import Event
+from tests.utils import in_threads
 
 
 @pytest.mark.django_db
@@ -104,25 +104,14 @@ def test_concurrent_deferred_and_sealed_appends_end_in_one_gapless_chain(live_te
     chain) alongside sealed appends: every event ends up sealed, the chain verifies and the
     anchor is at its end — with no periodic sealer run."""
     t = live_tenant("academy")
-    errors = []
 
     def worker(n: int) -> None:
-        try:
-            with t.context():
-                for i in range(15):
-                    with transaction.atomic():
-                        services.append("d", subject=("student", n), data={"i": i}, deferred=(n != 0 or i % 5 == 0))
-        except Exception as exc:  # surfaced below
-            errors.append(exc)
-        finally:
-            connection.close()
+        with t.context():
+            for i in range(15):
+                with transaction.atomic():
+                    services.append("d", subject=("student", n), data={"i": i}, deferred=(n != 0 or i % 5 == 0))
 
-    threads = [threading.Thread(target=worker, args=(n,)) for n in range(6)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert errors == []
+    assert in_threads(worker, 6) == []
     with t.context():
         assert not Event.objects.filter(seq__isnull=True).exists()
         assert list(Event.objects.values_list("seq", flat=True)) == list(range(1, 91))

@@ -1,5 +1,4 @@
 import io
-import threading
 from datetime import date
 from decimal import Decimal
 
@@ -10,6 +9,7 @@ from django.db import DatabaseError, connection, transaction
 
 from apps.ledger import services
 from apps.ledger.models import Event
+from tests.utils import in_threads
 
 
 @pytest.mark.django_db
@@ -84,25 +84,14 @@ def test_chains_are_per_tenant(tenants):
 
 def test_concurrent_appends_keep_one_gapless_chain(live_tenant):
     t = live_tenant("academy")
-    errors = []
 
     def worker(n: int) -> None:
-        try:
-            with t.context():
-                for i in range(10):
-                    with transaction.atomic():
-                        services.append("attendance.checked_in", subject=("student", n), data={"i": i})
-        except Exception as exc:  # surfaced below
-            errors.append(exc)
-        finally:
-            connection.close()
+        with t.context():
+            for i in range(10):
+                with transaction.atomic():
+                    services.append("attendance.checked_in", subject=("student", n), data={"i": i})
 
-    threads = [threading.Thread(target=worker, args=(n,)) for n in range(4)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert errors == []
+    assert in_threads(worker, 4) == []
     with t.context():
         assert list(Event.objects.values_list("seq", flat=True)) == list(range(1, 41))
         assert services.verify().ok

@@ -1,15 +1,13 @@
 """Real threads, each on its own database connection, against a committed club."""
 
 import random
-import threading
 
 import pytest
-from django.db import connection
 from django_tenants.utils import schema_context
 
 from apps.wallet.models import Transfer
 from apps.wallet.services import core
-from tests.utils import make_user
+from tests.utils import in_threads, make_user
 from tests.wallet.conftest import assert_books_balance
 
 
@@ -30,29 +28,19 @@ def test_concurrent_transfers_with_hot_accounts_and_repeated_keys_never_deadlock
         amount = rng.randint(1, 30_000)
         legs = [(a, -amount), (b, amount - amount // 10), (escrow, amount // 20), (rake, amount // 10 - amount // 20)]
         plans[key] = [leg for leg in legs if leg[1]]
-    errors, outcomes = [], []
+    outcomes = []
 
     def worker(seed: int) -> None:
         mine = list(keys)
         random.Random(seed).shuffle(mine)
-        try:
-            with schema_context(club.schema):
-                for start in range(0, len(mine), 20):
-                    batch = [core.make_request(key=k, kind="t", legs=plans[k]) for k in mine[start : start + 20]]
-                    for result in core.transfer_batch(batch):
-                        outcomes.append((result.key, result.status))
-        except Exception as error:
-            errors.append(error)
-        finally:
-            connection.close()
+        with schema_context(club.schema):
+            for start in range(0, len(mine), 20):
+                batch = [core.make_request(key=k, kind="t", legs=plans[k]) for k in mine[start : start + 20]]
+                for result in core.transfer_batch(batch):
+                    outcomes.append((result.key, result.status))
 
-    threads = [threading.Thread(target=worker, args=(seed,)) for seed in range(8)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(120)
+    errors = in_threads(worker, 8)
     assert not errors, errors
-    assert all(not thread.is_alive() for thread in threads)
     created = [key for key, status in outcomes if status == "created"]
     assert len(created) == len(set(created))  # each key took effect once
     with club.context():
