@@ -30,19 +30,24 @@ def browser(django):
     if not Path("/usr/bin/chromium").exists():
         pytest.skip("Debian's chromium is not installed")
     with sync_api.sync_playwright() as playwright:
-        launched = playwright.chromium.launch(
-            executable_path="/usr/bin/chromium",
-            args=[
-                "--headless",
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-background-networking",
-                # Test tenants live on *.test hosts; the browser reaches them on loopback.
-                "--host-resolver-rules=MAP *.test 127.0.0.1",
-            ],
-        )
+        launched = launch(playwright)
         yield launched
         launched.close()
+
+
+def launch(playwright, *more_args: str):
+    """Debian's chromium, headless, reaching the test tenants' *.test hosts on loopback."""
+    return playwright.chromium.launch(
+        executable_path="/usr/bin/chromium",
+        args=[
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-background-networking",
+            "--host-resolver-rules=MAP *.test 127.0.0.1",
+            *more_args,
+        ],
+    )
 
 
 def screenshot(page, name: str) -> None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import pytest
 
+from tests.browser import launch
 from tests.utils import PASSWORD, grant, make_user
 
 from .conftest import SENTENCE, espeak, needs_espeak
@@ -103,17 +104,11 @@ def test_a_learner_records_with_the_microphone_and_the_take_is_analysed(
     line = django(setup)
     base = f"http://{zone.domain}:{asgi_server.port}"
     with sync_api.sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(
-            executable_path="/usr/bin/chromium",
-            args=[
-                "--headless",
-                "--no-sandbox",
-                "--disable-gpu",
-                "--host-resolver-rules=MAP *.test 127.0.0.1",
-                "--use-fake-device-for-media-stream",
-                "--use-fake-ui-for-media-stream",
-                f"--unsafely-treat-insecure-origin-as-secure={base}",
-            ],
+        chromium = launch(
+            playwright,
+            "--use-fake-device-for-media-stream",
+            "--use-fake-ui-for-media-stream",
+            f"--unsafely-treat-insecure-origin-as-secure={base}",
         )
         try:
             page = chromium.new_page(locale="en-US")
