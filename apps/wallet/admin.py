@@ -27,6 +27,8 @@ class ReadOnly(ReadOnlyAdminMixin, PermissionAdminMixin, admin.ModelAdmin):
 class AccountAdmin(ReadOnly):
     permission_resource = "wallet"
     list_display = ["code", "kind", "balance", "user"]
+    # Explicit: the admin's own select_related() skips a nullable key (house accounts have no user).
+    list_select_related = ["user"]
     list_filter = ["kind"]
     search_fields = ["code"]
 
