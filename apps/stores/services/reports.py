@@ -34,7 +34,12 @@ def _period(store: Store, start: date, end: date):
 
 def summary(store: Store, start: date, end: date) -> dict:
     rows = _period(store, start, end)
-    totals = rows.aggregate(count=Count("pk"), rating=Avg("rating"))
+    totals = rows.aggregate(
+        count=Count("pk"),
+        rating=Avg("rating"),
+        urgent=Count("pk", filter=~Q(urgent=[])),
+        unanswered=Count("pk", filter=~Q(reply_status=Review.ReplyStatus.POSTED)),
+    )
     by_sentiment = dict(rows.values_list("sentiment").annotate(n=Count("pk")).values_list("sentiment", "n"))
     by_platform = dict(rows.values_list("platform").annotate(n=Count("pk")).values_list("platform", "n"))
     return {
@@ -44,8 +49,8 @@ def summary(store: Store, start: date, end: date) -> dict:
         "average_rating": round(totals["rating"], 2) if totals["rating"] is not None else None,
         "sentiment": by_sentiment,
         "platforms": by_platform,
-        "urgent": rows.exclude(urgent=[]).count(),
-        "unanswered": rows.exclude(reply_status=Review.ReplyStatus.POSTED).count(),
+        "urgent": totals["urgent"],
+        "unanswered": totals["unanswered"],
     }
 
 
@@ -78,24 +83,27 @@ def aspect_counts(store: Store, start: date, end: date) -> dict:
 
 
 def rating_trend(store: Store, week_end: date, weeks: int = 8) -> list[dict]:
+    """Reviews, average rating and sentiment per week for the `weeks` weeks ending on
+    `week_end`, oldest first: one query, each week's figures a filtered aggregate."""
+    spans = [(week_end - timedelta(days=7 * i + 6), week_end - timedelta(days=7 * i)) for i in range(weeks - 1, -1, -1)]
+    aggregates = {}
+    for n, (start, end) in enumerate(spans):
+        week = Q(written_on__gte=start, written_on__lte=end)
+        aggregates[f"n{n}"] = Count("pk", filter=week)
+        aggregates[f"rating{n}"] = Avg("rating", filter=week)
+        aggregates[f"negative{n}"] = Count("pk", filter=week & Q(sentiment="negative"))
+        aggregates[f"positive{n}"] = Count("pk", filter=week & Q(sentiment="positive"))
+    agg = _period(store, spans[0][0], week_end).aggregate(**aggregates)
     out = []
-    for i in range(weeks - 1, -1, -1):
-        end = week_end - timedelta(days=7 * i)
-        start = end - timedelta(days=6)
-        rows = _period(store, start, end)
-        agg = rows.aggregate(
-            n=Count("pk"),
-            rating=Avg("rating"),
-            negative=Count("pk", filter=Q(sentiment="negative")),
-            positive=Count("pk", filter=Q(sentiment="positive")),
-        )
+    for n, (start, _end) in enumerate(spans):
+        rating = agg[f"rating{n}"]
         out.append(
             {
                 "week_start": start.isoformat(),
-                "reviews": agg["n"],
-                "average_rating": round(agg["rating"], 2) if agg["rating"] is not None else None,
-                "positive": agg["positive"],
-                "negative": agg["negative"],
+                "reviews": agg[f"n{n}"],
+                "average_rating": round(rating, 2) if rating is not None else None,
+                "positive": agg[f"positive{n}"],
+                "negative": agg[f"negative{n}"],
             }
         )
     return out
