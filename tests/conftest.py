@@ -156,15 +156,12 @@ def _fresh_rate_limits() -> Iterator[None]:
 def _fresh_tenant_hosts() -> Iterator[None]:
     """Hosts are resolved from the cache (apps/tenancy/hosts.py). A test that changes a
     Tenant or Domain row in its rolled-back transaction and then sends a request leaves the
-    uncommitted row cached; forget every cached host after each test."""
+    uncommitted row cached (in Redis and in this process's own layer); forget every cached
+    host after each test, in every process."""
     yield
-    from django.conf import settings
-    from django_redis import get_redis_connection
+    from apps.tenancy import hosts
 
-    redis = get_redis_connection("default")
-    keys = list(redis.scan_iter(match=f"*:{settings.REDIS_KEY_PREFIX}:*:tenancy:host:*", count=1000))
-    if keys:
-        redis.delete(*keys)
+    hosts.forget_everything()
 
 
 _counter = itertools.count()

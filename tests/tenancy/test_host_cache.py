@@ -1,10 +1,12 @@
 """Hosts resolve from the cache, and every change of a tenant or its domains is seen by the
 next request (apps/tenancy/hosts.py)."""
 
+import time
+
 import pytest
 from django.test import Client
 
-from apps.tenancy import services
+from apps.tenancy import hosts, services
 from apps.tenancy.models import Domain, Tenant
 
 pytestmark = pytest.mark.django_db
@@ -49,3 +51,53 @@ def test_a_renamed_tenant_is_served_under_its_new_name(tenants):
     tenant.name = "새 이름 아카데미"
     tenant.save()
     assert Client(HTTP_HOST=t.domain).get("/api/v1/site/").json()["name"] == "새 이름 아카데미"
+
+
+def _eventually(predicate, within: float) -> float:
+    """Seconds until `predicate()` held (fails after `within`)."""
+    start = time.monotonic()
+    while not predicate():
+        assert time.monotonic() - start < within, f"not within {within} s"
+        time.sleep(0.02)
+    return time.monotonic() - start
+
+
+def test_a_forgotten_host_is_dropped_by_every_other_process_layer():
+    """Two independent local layers (as in two processes) subscribed on the real Redis: a
+    host forgotten anywhere leaves both, at once."""
+    a, b = hosts._Local(), hosts._Local()
+    try:
+        for layer in (a, b):
+            layer.ensure_subscriber()
+            _eventually(lambda layer=layer: layer.live, within=5)
+            layer.put("one.example.test", "tenant one", layer.generation, 60)
+            layer.put("two.example.test", "tenant two", layer.generation, 60)
+            assert layer.get("one.example.test") == "tenant one"
+        hosts.forget_hosts("ONE.example.test")
+        for layer in (a, b):
+            _eventually(lambda layer=layer: layer.get("one.example.test") is None, within=1)
+            assert layer.get("two.example.test") == "tenant two"  # only what was forgotten
+    finally:
+        a.stopping.set()
+        b.stopping.set()
+
+
+def test_a_lost_subscription_empties_the_local_layer_and_serves_nothing_from_it_until_resubscribed():
+    """A message published while a process was disconnected never reaches it: whatever the
+    process held is dropped when it subscribes again, and nothing is served from it meanwhile."""
+    from django_redis import get_redis_connection
+
+    layer = hosts._Local()
+    redis = get_redis_connection("default")
+    try:
+        layer.ensure_subscriber()
+        _eventually(lambda: layer.live, within=5)
+        layer.put("kept.example.test", "stale tenant", layer.generation, 60)
+        assert layer.get("kept.example.test") == "stale tenant"
+        (client,) = [c for c in redis.client_list() if c["name"] == layer.client_name]
+        redis.client_kill_filter(_id=client["id"])
+        _eventually(lambda: layer.get("kept.example.test") is None, within=5)
+        _eventually(lambda: layer.live and any(c["name"] == layer.client_name for c in redis.client_list()), within=10)
+        assert layer.get("kept.example.test") is None
+    finally:
+        layer.stopping.set()
