@@ -127,7 +127,7 @@ def sessions_of(user, student: Student, start: date, end: date) -> QuerySet:
     return (
         own(Session.objects.all(), user, "session:read")
         .filter(pk__in=enrolled.values("pk"))
-        .select_related("klass", "klass__coach")
+        .select_related("klass")
         .order_by("date", "starts_at")
     )
 
@@ -167,7 +167,7 @@ def weeks(user, students: list[Student], today: date | None = None) -> dict[int,
     sessions = list(
         own(Session.objects.all(), user, "session:read")
         .filter(klass_id__in={klass for _, klass, _, _ in enrollments}, date__range=(monday, sunday))
-        .select_related("klass", "klass__coach")
+        .select_related("klass")
         .order_by("date", "starts_at")
     )
     marks = {

@@ -37,7 +37,8 @@ def guardian_required(view):
 
 
 def _page(request: HttpRequest, template: str, section: str, **context) -> HttpResponse:
-    context.setdefault("kids", list(services.children(request.user)))
+    if "kids" not in context:  # (not setdefault: its argument would run the query anyway)
+        context["kids"] = list(services.children(request.user))
     return render(request, template, {"section": section, **context})
 
 
