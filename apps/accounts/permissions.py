@@ -59,6 +59,11 @@ def role_codes(user) -> list[str]:
     return list(cached[1])
 
 
+def remember_role_codes(user, codes: list[str]) -> None:
+    """The user's role codes in the current schema, loaded with the user (backends.get_user)."""
+    setattr(user, _ROLE_CACHE, (_schema(), sorted(codes)))
+
+
 def prime_role_codes(users) -> None:
     """Load the roles of many users in one query, for role_codes to answer from."""
     from .models import RoleAssignment
