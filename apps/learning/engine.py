@@ -3,21 +3,50 @@ configuration, score scale and population, and a per-process cache of built engi
 
 A built engine holds the bank's quadrature tables, so it is kept per process and exam and
 rebuilt when the exam changes or any item does (the bank revision, bumped after commit by
-services/items.py).
+services/items.py). The bank's Item rows and their rendered stems are kept with it: an
+answer scores the item being asked and shows the next one without reading either row
+again or rendering Markdown per request.
 """
 
 from __future__ import annotations
 
 import threading
 from collections import OrderedDict
+from dataclasses import dataclass, field
 
 from django.db import connection
 
 from .cat import CATConfig, CATEngine, ItemBank, Population, ScoreScale
 from .models import ITEM_D, Attempt, Exam, Item
+from .rendering import markdown
 from .services.items import revision
 
-_cache: OrderedDict[tuple, CATEngine] = OrderedDict()
+
+@dataclass
+class BuiltBank:
+    """An exam's engine and the Item rows of its bank (read-only: shared by the process's
+    threads), with each stem's HTML rendered once."""
+
+    engine: CATEngine
+    items: dict[int, Item]
+    stems: dict[int, str] = field(default_factory=dict)
+
+    def item(self, pk: int) -> Item:
+        """The bank's row, or the database's for an item no longer in it (retired while an
+        attempt was being asked it)."""
+        item = self.items.get(pk)
+        return item if item is not None else Item.objects.get(pk=pk)
+
+    def stem_html(self, item: Item) -> str:
+        if self.items.get(item.pk) is not item:
+            return markdown(item.stem)
+        html = self.stems.get(item.pk)
+        if html is None:
+            html = self.stems[item.pk] = markdown(item.stem)
+        return html
+
+
+_cache: OrderedDict[tuple, BuiltBank] = OrderedDict()
 _lock = threading.Lock()
 CACHE_SIZE = 64
 # Percentiles come from the exam's own finished attempts once there are this many;
@@ -54,7 +83,10 @@ def config_for(exam: Exam, n_items: int | None = None) -> CATConfig:
 
 
 def build(exam: Exam) -> CATEngine:
-    items = bank_items(exam)
+    return _build(exam, bank_items(exam))
+
+
+def _build(exam: Exam, items: list[Item]) -> CATEngine:
     adaptive = exam.kind == Exam.Kind.ADAPTIVE
     bank = ItemBank(
         [item.pk for item in items],
@@ -70,18 +102,25 @@ def build(exam: Exam) -> CATEngine:
 
 
 def engine_for(exam: Exam) -> CATEngine:
+    return bank_for(exam).engine
+
+
+def bank_for(exam: Exam) -> BuiltBank:
+    """The exam's built engine and bank rows, from this process's cache when neither the
+    exam nor any item changed since they were built."""
     key = (connection.schema_name, exam.pk, exam.updated_at.isoformat(), revision())
     with _lock:
-        engine = _cache.get(key)
-        if engine is not None:
+        built = _cache.get(key)
+        if built is not None:
             _cache.move_to_end(key)
-            return engine
-    engine = build(exam)
+            return built
+    items = bank_items(exam)
+    built = BuiltBank(_build(exam, items), {item.pk: item for item in items})
     with _lock:
-        _cache[key] = engine
+        _cache[key] = built
         while len(_cache) > CACHE_SIZE:
             _cache.popitem(last=False)
-    return engine
+    return built
 
 
 def scale_for(exam: Exam) -> ScoreScale:

@@ -216,8 +216,11 @@ def _seal_marker(schema: str):
         from django_tenants.utils import schema_context
 
         try:
-            with schema_context(schema):
-                seal()
+            if connection.schema_name == schema:
+                seal()  # already there: no search_path round trip there and back
+            else:
+                with schema_context(schema):
+                    seal()
         except Exception:  # the events are committed; the seal_pending task seals them later
             log.exception("ledger: sealing after commit failed in %s", schema)
 
@@ -276,7 +279,10 @@ def append(
         "idempotency_key": idempotency_key,
     }
     if deferred:
-        with transaction.atomic():
+        # No savepoint of its own (two round trips on a hot path): an error here ends the
+        # caller's transaction as it would have anyway; the idempotent create below keeps
+        # its savepoint, for the clash it recovers from.
+        with transaction.atomic(savepoint=False):
             if idempotency_key:
                 existing = Event.objects.filter(idempotency_key=idempotency_key).first()
                 if existing is not None:

@@ -265,3 +265,76 @@ def test_draft_exam_cannot_be_started(zone, bank, people):
     response = post(client, f"/api/v1/exams/{exam.pk}/start/")
     assert response.status_code == 404
     assert Exam.objects.get(pk=exam.pk).attempts.count() == 0
+
+
+def test_only_the_student_answers_and_nothing_is_written_otherwise(cat_exam, people):
+    org = people.org()
+    student, client = people.student(org)
+    _other, other_client = people.student(org)
+    teacher, teacher_client = people.teacher(org)
+    klass = people_svc.create_class(organisation=org, name="3반", teachers=[teacher])
+    people_svc.enroll(klass, student)
+    start = post(client, f"/api/v1/exams/{cat_exam.pk}/start/").json()
+    attempt_id, item = start["attempt"]["id"], start["item"]
+    answer = f"/api/v1/attempts/{attempt_id}/answer/"
+
+    # Another student: not in their scope, a 404 like a missing attempt, and audited.
+    assert post(other_client, answer, {"item": item["id"], "answer": "2"}).status_code == 404
+    assert AuditEntry.objects.filter(action="access.out_of_scope", resource_id=str(attempt_id)).exists()
+    # Their teacher reads it but does not act in it.
+    assert post(teacher_client, answer, {"item": item["id"], "answer": "2"}).status_code in (400, 403)
+    assert post(client, "/api/v1/attempts/999999999/answer/", {"item": 1, "answer": "2"}).status_code == 404
+    assert not Response.objects.filter(attempt_id=attempt_id).exists()
+    assert Attempt.objects.get(pk=attempt_id).n_answered == 0
+    # The student does.
+    assert post(client, answer, {"item": item["id"], "answer": "2"}).status_code == 200
+    assert Response.objects.filter(attempt_id=attempt_id).count() == 1
+
+
+def test_an_answer_is_a_few_round_trips(cat_exam, people, django_assert_max_num_queries):
+    """The hot path (bench/cat-http): the attempt scoped and locked in one statement, the
+    items from the exam's cached bank, the Response, audit, attempt and ledger writes."""
+    _student, client = people.student()
+    body = post(client, f"/api/v1/exams/{cat_exam.pk}/start/").json()
+    attempt_id = body["attempt"]["id"]
+    body = post(client, f"/api/v1/attempts/{attempt_id}/answer/", {"item": body["item"]["id"], "answer": "2"}).json()
+    with django_assert_max_num_queries(10):
+        body = post(
+            client, f"/api/v1/attempts/{attempt_id}/answer/", {"item": body["item"]["id"], "answer": "2"}
+        ).json()
+    assert body["item"] and body["attempt"]["n_answered"] == 2
+
+
+def test_an_edited_item_is_shown_as_edited(cat_exam, people, django_capture_on_commit_callbacks):
+    """The exam's bank (rows and rendered stems) is cached per process; an item's change
+    commits a new bank revision and the next request shows it."""
+    from apps.learning.models import Item
+    from apps.learning.services import items as item_svc
+
+    _student, client = people.student()
+    start = post(client, f"/api/v1/exams/{cat_exam.pk}/start/").json()
+    attempt_id, item = start["attempt"]["id"], start["item"]
+    with django_capture_on_commit_callbacks(execute=True):
+        item_svc.update_item(Item.objects.get(pk=item["id"]), stem="**고친** 문제")
+    shown = client.get(f"/api/v1/attempts/{attempt_id}/next/").json()["item"]
+    assert shown["id"] == item["id"] and shown["stem_html"] == "<p><strong>고친</strong> 문제</p>\n"
+
+
+def test_the_step_attempt_body_is_the_serializers(zone, bank, people):
+    import time_machine
+
+    from apps.learning.api.serializers import AttemptSerializer, attempt_data
+    from apps.learning.services import attempts
+
+    bank(12)
+    exam = exam_svc.publish(exam_svc.create_exam(title="시간제", kind="adaptive", time_limit_seconds=900))
+    student, _client = people.student()
+    step, _ = attempts.start(exam, student, actor=student.user)
+    with time_machine.travel(timezone.now(), tick=False):
+        active = Attempt.objects.select_related("exam", "student").get(pk=step.attempt.pk)
+        assert active.deadline is not None and active.theta is not None
+        assert attempt_data(active) == AttemptSerializer(active).data
+        done = attempts.submit(active, actor=student.user)
+        done = Attempt.objects.select_related("exam", "student").get(pk=done.pk)
+        assert done.finished_at is not None and done.scaled_score is not None
+        assert attempt_data(done) == AttemptSerializer(done).data

@@ -10,7 +10,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import mixins, status
 from rest_framework.decorators import action
-from rest_framework.exceptions import ValidationError
+from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 
@@ -32,7 +32,7 @@ def _student(request) -> Student:
 
 def _step(step: attempts.Step, code: int = status.HTTP_200_OK) -> Response:
     body = {
-        "attempt": s.AttemptSerializer(step.attempt).data,
+        "attempt": s.attempt_data(step.attempt),
         "item": step.item,
         "correct": step.correct,
         "finished": step.finished,
@@ -254,13 +254,20 @@ class AttemptViewSet(ScopedViewSet, mixins.ListModelMixin, mixins.RetrieveModelM
     def answer(self, request, pk=None):
         data = s.AnswerSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        step = attempts.answer(
-            self._own(),
-            item_id=data.validated_data["item"],
-            answer=data.validated_data["answer"],
-            actor=request.user,
-            request=request,
-        )
+        # The hot path: the attempt is found in the user's scope, as their own, and locked
+        # in one statement (not get_object() and the lock again).
+        try:
+            step = attempts.answer(
+                Attempt(pk=int(pk)),
+                item_id=data.validated_data["item"],
+                answer=data.validated_data["answer"],
+                actor=request.user,
+                request=request,
+                rows=self.get_queryset().filter(student__user=request.user),
+            )
+        except Attempt.DoesNotExist:
+            self._own()  # the same 404 (audited) or refusal as the other actions
+            raise NotFound from None
         return _step(step)
 
     @extend_schema(request=None, responses=s.AttemptSerializer)

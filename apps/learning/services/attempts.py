@@ -102,14 +102,15 @@ def may_take(exam: Exam, student: Student) -> bool:
 # ---------------------------------------------------------------------------- items as shown
 
 
-def item_payload(item: Item, position: int) -> dict[str, Any]:
-    """What the student sees of an item: never its key or explanation."""
+def item_payload(item: Item, position: int, stem_html: str | None = None) -> dict[str, Any]:
+    """What the student sees of an item: never its key or explanation. `stem_html`: the
+    stem already rendered (the exam's cached bank keeps each item's)."""
     return {
         "id": item.pk,
         "position": position,
         "kind": item.kind,
         "area": item.area,
-        "stem_html": markdown(item.stem),
+        "stem_html": markdown(item.stem) if stem_html is None else stem_html,
         "choices": list(item.choices),
         "image_url": item.image.url if item.image else None,
     }
@@ -128,11 +129,14 @@ class Step:
         return not self.attempt.is_active
 
 
-def _pending_payload(state: CATState) -> dict[str, Any] | None:
+def _pending_payload(state: CATState, exam: Exam) -> dict[str, Any] | None:
     if state.pending is None:
         return None
-    item = Item.objects.get(pk=state.pending)
-    return item_payload(item, len(state.items) + 1)
+    from ..engine import bank_for
+
+    bank = bank_for(exam)
+    item = bank.item(state.pending)
+    return item_payload(item, len(state.items) + 1, bank.stem_html(item))
 
 
 # ---------------------------------------------------------------------------- the calls
@@ -170,7 +174,7 @@ def start(exam: Exam, student: Student, *, actor, request=None, room=None) -> tu
             reschedule(existing)
         if existing.is_active:
             state, _order = load_state(existing)
-            return Step(existing, _pending_payload(state)), False
+            return Step(existing, _pending_payload(state, exam)), False
     engine = engine_for(exam)
     try:
         with transaction.atomic():
@@ -214,8 +218,8 @@ def start(exam: Exam, student: Student, *, actor, request=None, room=None) -> tu
         # Another request started the same exam at the same moment: resume that one.
         existing = Attempt.objects.get(exam=exam, student=student, status=Attempt.Status.ACTIVE)
         state, _order = load_state(existing)
-        return Step(existing, _pending_payload(state)), False
-    return Step(attempt, _pending_payload(state)), True
+        return Step(existing, _pending_payload(state, exam)), False
+    return Step(attempt, _pending_payload(state, exam)), True
 
 
 def current(attempt: Attempt) -> Step:
@@ -224,99 +228,113 @@ def current(attempt: Attempt) -> Step:
     if not attempt.is_active:
         return Step(attempt, None)
     state = CATState.from_dict(cached_state(attempt)["cat"])
-    return Step(attempt, _pending_payload(state))
+    return Step(attempt, _pending_payload(state, attempt.exam))
 
 
-def answer(attempt: Attempt, *, item_id: int, answer: str, actor, request=None) -> Step:
-    """Record the answer to the item being asked and pick the next one."""
-    from ..engine import engine_for
+def answer(attempt: Attempt, *, item_id: int, answer: str, actor, request=None, rows=None) -> Step:
+    """Record the answer to the item being asked and pick the next one.
 
-    attempt = expire_if_due(attempt)
+    `rows`: the attempts the caller may act in (a queryset); the attempt is looked up,
+    scoped and locked in one statement, and `Attempt.DoesNotExist` raised when it is not
+    among them. The deadline is checked on the locked row: a due attempt is submitted as
+    timed out (committed) and the answer refused."""
+    answer = (answer or "").strip()
+    with transaction.atomic():
+        attempt = (
+            (Attempt.objects if rows is None else rows)
+            .defer(None)  # the state is needed (a scoped queryset may defer it)
+            .select_for_update(of=("self",))
+            .select_related("exam", "student")
+            .get(pk=attempt.pk)
+        )
+        expired = _expire_locked(attempt)
+        if not expired:
+            step = _answer_locked(attempt, item_id=item_id, answer=answer, actor=actor, request=request)
+    if expired:
+        raise invalid(status=_("The attempt is over (%(status)s).") % {"status": attempt.get_status_display()})
+    return step
+
+
+def _answer_locked(attempt: Attempt, *, item_id: int, answer: str, actor, request=None) -> Step:
+    from ..engine import bank_for
+
     if not attempt.is_active:
         raise invalid(status=_("The attempt is over (%(status)s).") % {"status": attempt.get_status_display()})
-    answer = (answer or "").strip()
     if not answer:
         raise invalid(answer=_("Give an answer."))
     if len(answer) > 500:
         raise invalid(answer=_("At most 500 characters."))
-    with transaction.atomic():
-        attempt = Attempt.objects.select_for_update(of=("self",)).select_related("exam").get(pk=attempt.pk)
-        if not attempt.is_active:
-            raise invalid(status=_("The attempt is over (%(status)s).") % {"status": attempt.get_status_display()})
-        if _paused(attempt):
-            raise invalid(status=_("The exam room is paused: wait for your teacher."))
-        state, order = load_state(attempt)
-        if state.pending is None or int(item_id) != state.pending:
-            raise invalid(item=_("This is not the item being asked (it may have been answered already)."))
-        item = Item.objects.get(pk=state.pending)
-        if item.kind == Item.Kind.CHOICE and not (answer.isdigit() and 1 <= int(answer) <= len(item.choices)):
-            raise invalid(answer=_("Choose one of 1 to %(n)d.") % {"n": len(item.choices)})
-        engine = engine_for(attempt.exam)
-        correct = item_services.is_correct(item, answer)
-        scored = state.pending_scored
-        engine.answer(state, item.pk, int(correct))
-        Response.objects.create(
-            attempt=attempt,
-            item=item,
-            position=len(state.items),
-            answer=answer,
-            correct=correct,
-            scored=scored,
-            theta_after=state.theta,
-            se_after=state.se,
-        )
-        attempt.n_answered += 1
-        attempt.n_correct += int(correct)
-        attempt.theta, attempt.se = state.theta, state.se
-        following = _select_next(engine, state, order)
-        _count_after_commit(item.pk, correct, following)
-        audit(
-            "learning.attempt.answered",
-            actor=actor,
-            resource=attempt,
-            request=request,
-            details={"item": item.pk, "position": len(state.items)},
-        )
-        if following is None:
-            _finish(
-                attempt,
-                engine,
-                state,
-                order,
-                Attempt.Status.SUBMITTED,
-                actor=actor,
-                request=request,
-                answered={"item": item.pk, "position": len(state.items), "correct": correct, "scored": scored},
-            )
-            return Step(attempt, None, correct)
-        _save(attempt, state, order)
-        _report(attempt)
-        shown = item_payload(Item.objects.get(pk=following), len(state.items) + 1)
-        # Deferred: written now, sealed into the chain after commit. A sealed append would
-        # hold the tenant's chain lock to the commit, one tenant's answers one at a time
-        # (46 answers/s whatever the cores: bench/cat-http --profile).
-        record_deferred(
-            "learning.attempt.answered",
+    if _paused(attempt):
+        raise invalid(status=_("The exam room is paused: wait for your teacher."))
+    state, order = load_state(attempt)
+    if state.pending is None or int(item_id) != state.pending:
+        raise invalid(item=_("This is not the item being asked (it may have been answered already)."))
+    bank = bank_for(attempt.exam)
+    engine = bank.engine
+    item = bank.item(state.pending)
+    if item.kind == Item.Kind.CHOICE and not (answer.isdigit() and 1 <= int(answer) <= len(item.choices)):
+        raise invalid(answer=_("Choose one of 1 to %(n)d.") % {"n": len(item.choices)})
+    correct = item_services.is_correct(item, answer)
+    scored = state.pending_scored
+    engine.answer(state, item.pk, int(correct))
+    Response.objects.create(
+        attempt=attempt,
+        item=item,
+        position=len(state.items),
+        answer=answer,
+        correct=correct,
+        scored=scored,
+        theta_after=state.theta,
+        se_after=state.se,
+    )
+    attempt.n_answered += 1
+    attempt.n_correct += int(correct)
+    attempt.theta, attempt.se = state.theta, state.se
+    following = _select_next(engine, state, order)
+    _count_after_commit(item.pk, correct, following)
+    audit(
+        "learning.attempt.answered",
+        actor=actor,
+        resource=attempt,
+        request=request,
+        details={"item": item.pk, "position": len(state.items)},
+    )
+    if following is None:
+        _finish(
             attempt,
+            engine,
+            state,
+            order,
+            Attempt.Status.SUBMITTED,
             actor=actor,
-            item=item.pk,
-            position=len(state.items),
-            correct=correct,
-            scored=scored,
+            request=request,
+            answered={"item": item.pk, "position": len(state.items), "correct": correct, "scored": scored},
         )
-        return Step(attempt, shown, correct)
+        return Step(attempt, None, correct)
+    _save(attempt, state, order)
+    _report(attempt)
+    shown = bank.item(following)
+    payload = item_payload(shown, len(state.items) + 1, bank.stem_html(shown))
+    # Deferred: written now, sealed into the chain after commit. A sealed append would
+    # hold the tenant's chain lock to the commit, one tenant's answers one at a time
+    # (46 answers/s whatever the cores: bench/cat-http --profile).
+    record_deferred(
+        "learning.attempt.answered",
+        attempt,
+        actor=actor,
+        item=item.pk,
+        position=len(state.items),
+        correct=correct,
+        scored=scored,
+    )
+    return Step(attempt, payload, correct)
 
 
 def _count_after_commit(answered: int, correct: bool, served: int | None) -> None:
     """Items' answer and exposure counts, after commit: statistics, not worth holding the
     popular items' rows locked for the rest of the answer's transaction."""
 
-    def count() -> None:
-        item_services.count_response(answered, correct)
-        if served is not None:
-            item_services.count_exposure(served)
-
-    transaction.on_commit(count)
+    transaction.on_commit(lambda: item_services.count_answer(answered, correct, served))
 
 
 def submit(attempt: Attempt, *, actor, request=None) -> Attempt:
@@ -344,18 +362,26 @@ def submit(attempt: Attempt, *, actor, request=None) -> Attempt:
 
 def expire_if_due(attempt: Attempt, *, now=None) -> Attempt:
     """Submit the attempt as timed out if its deadline has passed (idempotent)."""
-    from ..engine import engine_for
-
     now = now or timezone.now()
     if not attempt.is_active or attempt.deadline is None or now < attempt.deadline:
         return attempt
     with transaction.atomic():
         locked = Attempt.objects.select_for_update(of=("self",)).select_related("exam").get(pk=attempt.pk)
-        if not locked.is_active or locked.deadline is None or now < locked.deadline or _paused(locked):
-            return locked
-        state, order = load_state(locked)
-        _finish(locked, engine_for(locked.exam), state, order, Attempt.Status.TIMED_OUT, actor=None, reason="time")
+        _expire_locked(locked, now=now)
     return locked
+
+
+def _expire_locked(locked: Attempt, *, now=None) -> bool:
+    """With the row locked: submit it as timed out if its deadline has passed (and its room
+    is not paused); whether it did."""
+    from ..engine import engine_for
+
+    now = now or timezone.now()
+    if not locked.is_active or locked.deadline is None or now < locked.deadline or _paused(locked):
+        return False
+    state, order = load_state(locked)
+    _finish(locked, engine_for(locked.exam), state, order, Attempt.Status.TIMED_OUT, actor=None, reason="time")
+    return True
 
 
 def extend(attempt: Attempt, seconds: int, *, actor, request=None) -> Attempt:
@@ -407,7 +433,7 @@ def _finish(
 
     engine.finish(state, reason or "completed")
     result = engine.result(state, scale=scale_for(attempt.exam), population=population_for(attempt.exam, engine))
-    codes = dict(Item.objects.filter(pk__in=state.items).values_list("pk", "code"))
+    codes = _codes(attempt.exam, state.items)
     data = result.to_dict()
     for row in data["log"]:
         row["code"] = codes.get(row["item"], "")
@@ -428,6 +454,19 @@ def _finish(
     if answered is not None:
         record_deferred("learning.attempt.answered", attempt, actor=actor, **answered)
     record_deferred(kind, attempt, actor=actor, theta=result.theta, se=result.se, reason=attempt.stop_reason)
+
+
+def _codes(exam: Exam, item_ids: list[int]) -> dict[int, str]:
+    """Item codes for the report's log: from the exam's cached bank, the database for any
+    item no longer in it."""
+    from ..engine import bank_for
+
+    bank = bank_for(exam).items
+    codes = {pk: bank[pk].code for pk in item_ids if pk in bank}
+    missing = [pk for pk in item_ids if pk not in codes]
+    if missing:
+        codes.update(Item.objects.filter(pk__in=missing).values_list("pk", "code"))
+    return codes
 
 
 def _after_finish(attempt: Attempt) -> None:

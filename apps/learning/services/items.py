@@ -9,7 +9,7 @@ from typing import Any
 
 from django.core.cache import cache
 from django.db import transaction
-from django.db.models import F
+from django.db.models import Case, F, When
 from django.utils.translation import gettext as _
 
 from apps.core.services import invalid, record
@@ -211,6 +211,19 @@ def set_status(item: Item, status: str, *, actor=None) -> Item:
 
 def count_exposure(item_id: int) -> None:
     Item.objects.filter(pk=item_id).update(exposure_count=F("exposure_count") + 1)
+
+
+def count_answer(answered: int, correct: bool, served: int | None) -> None:
+    """After an answer: the answered item's answer counts and the next item's exposure, in
+    one statement (one round trip and one commit, not two)."""
+    if served is None:
+        count_response(answered, correct)
+        return
+    Item.objects.filter(pk__in=[answered, served]).update(
+        response_count=F("response_count") + Case(When(pk=answered, then=1), default=0),
+        correct_count=F("correct_count") + Case(When(pk=answered, then=1 if correct else 0), default=0),
+        exposure_count=F("exposure_count") + Case(When(pk=served, then=1), default=0),
+    )
 
 
 def count_response(item_id: int, correct: bool) -> None:
