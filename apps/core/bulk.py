@@ -223,3 +223,48 @@ def copy_now(cursor, sql: str, rows: Iterable[Sequence]) -> None:
 def drop_temp(name: str) -> None:
     with connection.cursor() as cursor:
         cursor.execute(f"DROP TABLE IF EXISTS {name}")
+
+
+# ---------------------------------------------------------------------------- one statement
+
+
+def _insert_sql(obj: models.Model) -> tuple[str, list]:
+    """The INSERT of one unsaved instance as Model.save() would issue it (defaults and
+    pre_save values such as auto_now_add included), without reading anything back."""
+    from django.db.models.sql import InsertQuery
+
+    meta = type(obj)._meta
+    fields = [f for f in meta.local_concrete_fields if not f.generated]
+    if obj.pk is None:
+        fields = [f for f in fields if f is not meta.auto_field]
+    query = InsertQuery(type(obj))
+    query.insert_values(fields, [obj])
+    [(sql, params)] = query.get_compiler(connection=connection).as_sql()
+    return sql, list(params)
+
+
+def write_together(inserts: Sequence[models.Model], update: models.QuerySet | None = None, **values) -> None:
+    """INSERT the unsaved instances `inserts` and, if given, `update.update(**values)`, in
+    ONE statement (PostgreSQL data-modifying CTEs: each runs exactly once, all in the
+    caller's transaction): one round trip instead of one per row, for a hot path writing a
+    few rows of different tables. The instances get no primary key back; no signals are
+    sent (use it only for models nobody listens to), and an error in any part fails all."""
+    statements = [_insert_sql(obj) for obj in inserts]
+    if update is not None:
+        from django.db.models.sql import UpdateQuery
+
+        query = update.query.chain(UpdateQuery)
+        query.add_update_values(values)
+        sql, params = query.get_compiler(connection=connection).as_sql()
+        statements.append((sql, list(params)))
+    if not statements:
+        return
+    *ctes, (main, params) = statements
+    sql = main
+    if ctes:
+        sql = "WITH " + ", ".join(f"w{i} AS ({s})" for i, (s, _p) in enumerate(ctes)) + " " + main
+        params = [p for _s, ps in ctes for p in ps] + params
+    for obj in inserts:
+        obj._state.adding, obj._state.db = False, connection.alias
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)

@@ -47,6 +47,14 @@ def record_deferred(kind: str, subject: Model | tuple, actor=None, **data) -> No
     append(kind, subject=subject, actor=actor, data=data, deferred=True)
 
 
+def deferred_event(kind: str, subject: Model | tuple, actor=None, **data):
+    """`record_deferred`'s event unsaved, to insert with the caller's own rows in one
+    statement (apps.core.bulk.write_together) in the same transaction."""
+    from apps.ledger.services import deferred_event as build
+
+    return build(kind, subject=subject, actor=actor, data=data)
+
+
 def is_won(amount) -> bool:
     """Whether `amount` is a positive whole number of won (an int, not a bool or a float)."""
     return isinstance(amount, int) and not isinstance(amount, bool) and amount > 0

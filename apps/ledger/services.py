@@ -246,6 +246,20 @@ def _subject(subject: Model | tuple[str, Any] | None) -> tuple[str, str]:
     return subject._meta.model_name, str(subject.pk)
 
 
+def _fields(kind: str, subject, actor, data: dict | None, occurred_at: datetime | None = None) -> dict[str, Any]:
+    subject_type, subject_id = _subject(subject)
+    actor_id = getattr(actor, "pk", None) if actor is not None and getattr(actor, "is_authenticated", False) else None
+    return {
+        "kind": kind,
+        "subject_type": subject_type,
+        "subject_id": subject_id,
+        "actor_id": actor_id,
+        "actor": actor.get_username() if actor_id else (str(actor) if isinstance(actor, str) else ""),
+        "data": canonical(data or {}),
+        "occurred_at": occurred_at or timezone.now(),
+    }
+
+
 def append(
     kind: str,
     *,
@@ -266,18 +280,8 @@ def append(
     For hot paths whose writers must not queue behind each other; the event is in the
     ledger (and rolls back with the caller) all the same.
     """
-    subject_type, subject_id = _subject(subject)
-    actor_id = getattr(actor, "pk", None) if actor is not None and getattr(actor, "is_authenticated", False) else None
-    fields = {
-        "kind": kind,
-        "subject_type": subject_type,
-        "subject_id": subject_id,
-        "actor_id": actor_id,
-        "actor": actor.get_username() if actor_id else (str(actor) if isinstance(actor, str) else ""),
-        "data": canonical(data or {}),
-        "occurred_at": occurred_at or timezone.now(),
-        "idempotency_key": idempotency_key,
-    }
+    fields = _fields(kind, subject, actor, data, occurred_at)
+    fields["idempotency_key"] = idempotency_key
     if deferred:
         # No savepoint of its own (two round trips on a hot path): an error here ends the
         # caller's transaction as it would have anyway; the idempotent create below keeps
@@ -308,6 +312,19 @@ def append(
         event = Event.objects.create(**fields, hash=compute_hash(**fields))
         _anchor(event.seq, event.hash)
         return event
+
+
+def deferred_event(kind: str, *, subject: Model | tuple[str, Any] | None = None, actor=None, data=None) -> Event:
+    """The event `append(..., deferred=True)` writes (no idempotency key), unsaved, for a
+    hot path that inserts it together with its own rows in one statement
+    (apps.core.bulk.write_together). Only inside the caller's transaction: its seal is
+    registered for that commit, so the caller must insert it before the transaction ends
+    (a rollback drops both)."""
+    if not connection.in_atomic_block:
+        raise RuntimeError("deferred_event() belongs inside the transaction that inserts it")
+    event = Event(**_fields(kind, subject, actor, data))
+    _seal_after_commit()
+    return event
 
 
 @dataclass

@@ -111,3 +111,38 @@ def test_copy_now_inside_the_pipeline_runs_after_the_rows_queued_before_it(tenan
         with connection.cursor() as check:
             check.execute("SELECT name FROM academy_family WHERE id = ANY(%s) ORDER BY ctid", [[queued, now]])
             assert [name for (name,) in check.fetchall()] == ["queued", "now"]
+
+
+@pytest.mark.django_db
+def test_write_together_inserts_rows_of_several_tables_and_updates_in_one_statement(tenants):
+    from django.test.utils import CaptureQueriesContext
+
+    from apps.audit.models import AuditEntry
+
+    with tenants["academy"].context(), transaction.atomic():
+        existing = Family.objects.create(name="before")
+        rows = [Family(name="one"), Family(name="two"), AuditEntry(action="test.together", details={"n": 1})]
+        with CaptureQueriesContext(connection) as queries:
+            bulk.write_together(rows, Family.objects.filter(pk=existing.pk), name="after")
+        assert len(queries) == 1
+        assert Family.objects.filter(name__in=["one", "two"]).count() == 2
+        written = Family.objects.get(name="one")
+        assert abs((written.updated_at - written.created_at).total_seconds()) < 1  # auto_now_add, auto_now
+        assert AuditEntry.objects.get(action="test.together").details == {"n": 1}
+        assert Family.objects.get(pk=existing.pk).name == "after"
+
+
+@pytest.mark.django_db
+def test_write_together_writes_nothing_when_a_part_fails(tenants):
+    from apps.audit.models import AuditEntry
+
+    with tenants["academy"].context():
+        taken = Family.objects.create(name="taken")
+        with pytest.raises(IntegrityError), transaction.atomic():
+            bulk.write_together(
+                [AuditEntry(action="test.never"), Family(pk=taken.pk, name="the same id")],
+                Family.objects.filter(pk=taken.pk),
+                name="never",
+            )
+        assert not AuditEntry.objects.filter(action="test.never").exists()
+        assert Family.objects.get(pk=taken.pk).name == "taken"

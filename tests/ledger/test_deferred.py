@@ -51,6 +51,24 @@ def test_sealing_runs_on_commit_once_per_transaction(tenants, django_capture_on_
 
 
 @pytest.mark.django_db
+def test_a_deferred_event_written_with_other_rows_is_sealed_on_commit(tenants, django_capture_on_commit_callbacks):
+    """deferred_event(): the same event, inserted by the caller with its own rows in one
+    statement (apps.core.bulk.write_together), sealed after that commit like append's."""
+    from apps.core.bulk import write_together
+
+    with tenants["academy"].context():
+        first = services.append("a.sealed", subject=("x", 1))
+        with django_capture_on_commit_callbacks(execute=True) as callbacks, transaction.atomic():
+            event = services.deferred_event("b.together", subject=("x", 2), actor="system", data={"n": 2})
+            write_together([event])
+        assert len(callbacks) == 1
+        written = Event.objects.get(kind="b.together")
+        assert (written.subject_type, written.subject_id, written.actor, written.data) == ("x", "2", "system", {"n": 2})
+        assert written.seq == 2 and written.prev_hash == first.hash and written.hash == services.event_hash(written)
+        assert services.verify().ok
+
+
+@pytest.mark.django_db
 def test_a_deferred_event_rolls_back_with_its_transaction(tenants):
     with tenants["academy"].context():
         with pytest.raises(RuntimeError), transaction.atomic():
