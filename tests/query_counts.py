@@ -55,6 +55,15 @@ class Report:
     rows: dict[str, int] = field(default_factory=dict)
     failures: list[str] = field(default_factory=list)
 
+    def check(self, name: str, path: str, one: tuple[int, int], full: tuple[int, int], budget: int) -> None:
+        """`one` and `full`: (queries, status) at one row a page and at every row."""
+        if one[1] != 200 or full[1] != 200:
+            self.failures.append(f"{path} answered {one[1]}/{full[1]}")
+        elif full[0] != one[0] or full[0] > budget:
+            self.failures.append(
+                f"{path}: {one[0]} queries for 1 row, {full[0]} for {self.rows[name]} rows (budget {budget})"
+            )
+
     def several(self) -> set[str]:
         """The names whose full page had at least two rows: the check means something only there."""
         return {name for name, rows in self.rows.items() if rows >= 2}
@@ -71,13 +80,7 @@ def sweep_api(client, urlconf: str, monkeypatch, budgets: dict[str, int] | None 
         full, status_full, response = count(client, path)
         body = response.json() if status_full == 200 else {}
         report.rows[name] = len(body.get("results", body) if isinstance(body, dict) else body)
-        budget = budgets.get(name, DEFAULT_BUDGET)
-        if status != 200 or status_full != 200:
-            report.failures.append(f"{path} answered {status}/{status_full}")
-        elif full != one or full > budget:
-            report.failures.append(
-                f"{path}: {one} queries for 1 row, {full} for {report.rows[name]} rows (budget {budget})"
-            )
+        report.check(name, path, (one, status), (full, status_full), budgets.get(name, DEFAULT_BUDGET))
     return report
 
 
@@ -97,13 +100,7 @@ def sweep_admin(client, tenant_type: str, monkeypatch, budgets: dict[str, int] |
         if status == 403 or status_full == 403:
             continue  # read-only registries closed to everyone
         report.rows[label] = model_admin.get_queryset(response.wsgi_request).count() if status_full == 200 else 0
-        budget = budgets.get(label, ADMIN_DEFAULT_BUDGET)
-        if status != 200 or status_full != 200:
-            report.failures.append(f"{path} answered {status}/{status_full}")
-        elif full != one or full > budget:
-            report.failures.append(
-                f"{path}: {one} queries for 1 row, {full} for {report.rows[label]} rows (budget {budget})"
-            )
+        report.check(label, path, (one, status), (full, status_full), budgets.get(label, ADMIN_DEFAULT_BUDGET))
     return report
 
 
@@ -127,3 +124,21 @@ def demo_root_client(t, username: str = "root_counts"):
     client = t.client()
     browser_login(client, root.username, totp_secret=secret)
     return client
+
+
+def page_queries(t, client, paths: list[str]) -> dict[str, int]:
+    """path → queries of one read of each page (each must answer 200)."""
+    with t.context():
+        result = {}
+        for path in paths:
+            queries, status, _ = count(client, path)
+            assert status == 200, (path, status)
+            result[path] = queries
+        return result
+
+
+def assert_same_within(before: dict[str, int], after: dict[str, int], budget: int, budgets=None) -> None:
+    """The pages ran as many queries after their tenant grew as before, each within its budget."""
+    budgets = budgets or {}
+    over = {path: n for path, n in after.items() if n > budgets.get(path, budget)}
+    assert after == before and not over, f"before {before}, after more rows {after}, budget {budget} {budgets}"

@@ -1,14 +1,14 @@
-"""The academy's lists in constant queries (tests/query_counts.py says how): its API and
-admin changelists, and the portal pages (not paginated), read for a family of two children
-and again after a third child with a bill and attendance joins it.
+"""The portal's pages (not paginated) in constant queries: read for a family of two children
+and again after a third child with a bill and attendance joins it. The academy's API lists
+and admin changelists are checked with every vertical's (tests/core/test_query_counts.py).
 """
 
 from __future__ import annotations
 
 import pytest
 
-from tests.query_counts import count, sweep_admin, sweep_api
-from tests.utils import browser_login, enable_totp, make_user
+from tests.query_counts import count, demo_root_client
+from tests.utils import browser_login
 
 pytestmark = pytest.mark.django_db
 
@@ -17,35 +17,8 @@ PORTAL_BUDGETS = {"portal-home": 20, "portal-child": 20, "portal-invoices": 12, 
 
 @pytest.fixture
 def demo_academy(tenants):
-    from apps.academy import demo
-    from apps.accounts import demo as accounts_demo
-
     t = tenants["academy"]
-    with t.context():
-        list(accounts_demo.seed(t.tenant))
-        list(demo.seed(t.tenant))
-        root = make_user("root_counts", is_staff=True, is_superuser=True)
-        secret = enable_totp(root)
-    client = t.client()
-    browser_login(client, root.username, totp_secret=secret)
-    return t, client
-
-
-def test_every_api_list_runs_the_same_queries_for_one_row_and_for_a_full_page(demo_academy, monkeypatch):
-    t, client = demo_academy
-    with t.context():
-        report = sweep_api(client, "config.urls.academy", monkeypatch)
-    assert {"academy-student-list", "academy-invoice-list", "academy-session-list"} <= set(report.rows)
-    assert not report.failures, "\n".join(report.failures)
-    assert {"academy-student-list", "academy-invoice-list", "academy-attendance-list"} <= report.several(), report.rows
-
-
-def test_every_admin_changelist_runs_the_same_queries_for_one_row_and_for_a_full_page(demo_academy, monkeypatch):
-    t, client = demo_academy
-    with t.context():
-        report = sweep_admin(client, "academy", monkeypatch)
-    assert not report.failures, "\n".join(report.failures)
-    assert {"academy.student", "academy.invoice", "academy.attendance"} <= report.several(), report.rows
+    return t, demo_root_client(t)
 
 
 def test_portal_pages_do_not_grow_with_the_family(demo_academy):

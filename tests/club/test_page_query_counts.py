@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 from django.utils import timezone
 
-from tests.query_counts import count, demo_root_client
+from tests.query_counts import assert_same_within, demo_root_client, page_queries
 
 pytestmark = pytest.mark.django_db
 
@@ -48,16 +48,7 @@ def test_club_pages_do_not_grow_with_their_rows(tenants):
         _hand(table, 1)
     pages = ["/club/", "/club/hands/", f"/club/table/{table.pk}/"]
 
-    def measure() -> dict[str, int]:
-        with t.context():
-            result = {}
-            for path in pages:
-                queries, status, _ = count(client, path)
-                assert status == 200, (path, status)
-                result[path] = queries
-            return result
-
-    before = measure()
+    before = page_queries(t, client, pages)
     with t.context():
         room = seating.create_room(name="두번째 룸")
         for n in range(3):
@@ -65,6 +56,5 @@ def test_club_pages_do_not_grow_with_their_rows(tenants):
         for number, each in enumerate(Table.objects.order_by("pk"), start=2):
             _hand(each, number)
         assert Room.objects.count() >= 2 and Hand.objects.count() >= 5
-    after = measure()
-    over = {path: n for path, n in after.items() if n > BUDGET}
-    assert after == before and not over, f"before {before}, after more rows {after}, budget {BUDGET}"
+    after = page_queries(t, client, pages)
+    assert_same_within(before, after, BUDGET)

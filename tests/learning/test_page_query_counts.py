@@ -8,7 +8,7 @@ from __future__ import annotations
 import pytest
 
 from tests.problems.conftest import CHOICE, ESSAY
-from tests.query_counts import count, demo_root_client
+from tests.query_counts import assert_same_within, demo_root_client, page_queries
 
 pytestmark = pytest.mark.django_db
 
@@ -36,16 +36,7 @@ def test_zone_list_pages_do_not_grow_with_their_rows(tenants, bank, people):
         cat = Exam.objects.get(title="적응형 진단")
     pages = [*PAGES, f"/learn/teach/exams/{cat.pk}/"]
 
-    def measure() -> dict[str, int]:
-        with t.context():
-            result = {}
-            for path in pages:
-                queries, status, _ = count(client, path)
-                assert status == 200, (path, status)
-                result[path] = queries
-            return result
-
-    before = measure()
+    before = page_queries(t, client, pages)
     with t.context():
         org = Organisation.objects.get(code="demo")
         bank(6)
@@ -62,6 +53,5 @@ def test_zone_list_pages_do_not_grow_with_their_rows(tenants, bank, people):
             problems.submit(problems.create_problem(actor=teacher, **ESSAY), actor=student.user, answer_text="빛과 물")
             problems.submit(problems.create_problem(actor=teacher, **CHOICE), actor=student.user, choice=1)
         assert Klass.objects.filter(organisation=org).count() >= 2
-    after = measure()
-    over = {path: n for path, n in after.items() if n > BUDGET}
-    assert after == before and not over, f"before {before}, after more rows {after}, budget {BUDGET}"
+    after = page_queries(t, client, pages)
+    assert_same_within(before, after, BUDGET)

@@ -9,7 +9,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from tests.query_counts import count, demo_root_client
+from tests.query_counts import assert_same_within, demo_root_client, page_queries
 
 pytestmark = pytest.mark.django_db
 
@@ -30,16 +30,7 @@ def test_store_pages_do_not_grow_with_their_rows(tenants):
         first = Review.objects.filter(store=shop).order_by("pk").first()
     pages = ["/reviews/", "/reviews/dashboard/", f"/reviews/{first.pk}/"]
 
-    def measure() -> dict[str, int]:
-        with t.context():
-            result = {}
-            for path in pages:
-                queries, status, _ = count(client, path)
-                assert status == 200, (path, status)
-                result[path] = queries
-            return result
-
-    before = measure()
+    before = page_queries(t, client, pages)
     with t.context():
         reviews_before = Review.objects.count()
         other = stores.create_store(name="한솥밥 역삼점", category="restaurant", actor=None)
@@ -51,6 +42,5 @@ def test_store_pages_do_not_grow_with_their_rows(tenants):
             ingest.import_pasted(store, platform, "\n".join(lines), actor=None)
         analysis.analyse_reviews(list(Review.objects.filter(analysed_at=None).values_list("pk", flat=True)))
         assert Review.objects.count() >= reviews_before + 24
-    after = measure()
-    over = {path: n for path, n in after.items() if n > BUDGETS.get(path, BUDGET)}
-    assert after == before and not over, f"before {before}, after more rows {after}, budgets {BUDGET}, {BUDGETS}"
+    after = page_queries(t, client, pages)
+    assert_same_within(before, after, BUDGET, BUDGETS)
