@@ -120,12 +120,47 @@ async def run(stop: asyncio.Event | None = None) -> None:
         await asyncio.sleep(interval)
 
 
+def lag_key(process: str = PROCESS) -> str:
+    return ":".join([settings.REDIS_KEY_PREFIX, "club", "looplag", process])
+
+
+def _store_lag(samples: list[float]) -> None:
+    pipe = _redis().pipeline()
+    pipe.rpush(lag_key(), *samples)
+    pipe.ltrim(lag_key(), -20000, -1)
+    pipe.expire(lag_key(), 3600)
+    pipe.execute()
+
+
+async def probe_lag(every: float = 0.05) -> None:
+    """The event loop's lag (how late a `sleep(every)` wakes up, ms), sampled every `every`
+    seconds and appended to a Redis list per process each second (CLUB_LOOP_LAG_PROBE:
+    bench/club reads it per stage). Everything the loop does — websocket frames, encoding,
+    the handshakes' steps — delays the wake-up, so this is what every message waits."""
+    loop = asyncio.get_running_loop()
+    samples: list[float] = []
+    flushed = loop.time()
+    while True:
+        started = loop.time()
+        await asyncio.sleep(every)
+        now = loop.time()
+        samples.append(round((now - started - every) * 1000, 2))
+        if now - flushed >= 1.0:
+            batch, samples, flushed = samples, [], now
+            with contextlib.suppress(Exception):  # a probe, never a reason to fail
+                await sync_to_async(_store_lag, thread_sensitive=False)(batch)
+
+
 _task: asyncio.Task | None = None
+_probe: asyncio.Task | None = None
 
 
 def ensure_started() -> None:
     """Start this process's driver on the running loop (once)."""
-    global _task
+    global _task, _probe
+    if settings.CLUB_LOOP_LAG_PROBE and (_probe is None or _probe.done()):
+        with contextlib.suppress(RuntimeError):
+            _probe = asyncio.get_running_loop().create_task(probe_lag())
     if not settings.CLUB_DRIVER_IN_PROCESS:
         return
     if _task is None or _task.done():

@@ -610,6 +610,8 @@ CLUB_BOOKING_THREADS = env.int("CLUB_BOOKING_THREADS", default=2)
 # Threads per process for the players' table actions (apps.club.consumers): apart from the
 # shared pool that the sockets' handshakes use. An action is Redis work, no database.
 CLUB_ACTION_THREADS = env.int("CLUB_ACTION_THREADS", default=4)
+# The event loop's lag sampled into Redis (apps.club.driver.probe_lag; bench/club sets it).
+CLUB_LOOP_LAG_PROBE = env.bool("CLUB_LOOP_LAG_PROBE", default=False)
 CLUB_AUTO_DEAL = env.bool("CLUB_AUTO_DEAL", default=True)
 CLUB_NEXT_HAND_DELAY = env.float("CLUB_NEXT_HAND_DELAY", default=3.0)
 CLUB_MISSED_HANDS_LIMIT = env.int("CLUB_MISSED_HANDS_LIMIT", default=3)
