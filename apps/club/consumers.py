@@ -30,9 +30,8 @@ from django_tenants.utils import schema_context
 from apps.core.websocket import CloseCode, TenantJsonConsumer, tenant_database_sync_to_async
 
 from . import driver
+from .protocol import JSON, MSGPACK, encode
 
-MSGPACK = "club.msgpack.v1"
-JSON = "club.json.v1"
 HEARTBEAT_CLOSE = 4000
 
 
@@ -131,10 +130,21 @@ class ClubSocket(TenantJsonConsumer):
             await self.send_error("unknown_type", f"unknown message type {content['t']!r}")
 
     async def send_message(self, content: dict[str, Any]) -> None:
+        await self.send_frame(encode(content, self.protocol))
+
+    async def send_frame(self, frame: bytes | str) -> None:
         if self.protocol == MSGPACK:
-            await self.send(bytes_data=msgpack.packb(content, use_bin_type=True))
+            await self.send(bytes_data=frame)
         else:
-            await self.send(text_data=json.dumps(content, separators=(",", ":"), ensure_ascii=False))
+            await self.send(text_data=frame)
+
+    async def send_event(self, event: dict) -> None:
+        """A table or lobby message from the channel layer: its frame, encoded once by its
+        publisher (apps.club.protocol.frames), as it is."""
+        if "frames" in event:
+            await self.send_frame(event["frames"][self.protocol])
+        else:
+            await self.send_message(event["msg"])
 
     async def send_json(self, content, close=False):
         await self.send_message(content)
@@ -161,7 +171,7 @@ class LobbySocket(ClubSocket):
         return digest()
 
     async def club_lobby(self, event):
-        await self.send_message(event["msg"])
+        await self.send_event(event)
 
 
 class TableSocket(ClubSocket):
@@ -255,7 +265,7 @@ class TableSocket(ClubSocket):
         return reply
 
     async def club_table(self, event):
-        await self.send_message(event["msg"])
+        await self.send_event(event)
 
     async def club_private(self, event):
         message = event["msg"]

@@ -47,6 +47,7 @@ from django_tenants.utils import schema_context
 from apps.core.websocket import group_name
 
 from . import engine
+from .protocol import frames
 
 LOCK_SECONDS = 10
 # The club's sockets listen on their own channel layer (CHANNEL_LAYERS["club"], the pub/sub
@@ -139,7 +140,7 @@ def publish(table_id: int, message: dict, *, hand: dict | None = None) -> int:
         pipe.hset(table_key(table_id), "hand", json.dumps(hand, separators=(",", ":")))
     pipe.hincrby(table_key(table_id), "seq", 1)
     seq = int(pipe.execute()[-1])
-    _send(f"table.{table_id}", {"type": "club.table", "msg": {**message, "seq": seq, "table": table_id}})
+    _send(f"table.{table_id}", {"type": "club.table", "frames": frames({**message, "seq": seq, "table": table_id})})
     return seq
 
 

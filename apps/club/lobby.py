@@ -6,8 +6,6 @@ from __future__ import annotations
 
 from django.db.models import Count, Q
 
-from apps.core.websocket import broadcast
-
 from .models import Table
 
 
@@ -33,6 +31,9 @@ def digest() -> list[dict]:
 
 
 def publish_digest() -> None:
-    from .live import CHANNEL_LAYER
+    """To the lobby's sockets, encoded once (apps.club.protocol) and published from this
+    thread straight to Redis (apps.club.live._send), not through the event loop."""
+    from .live import _send
+    from .protocol import frames
 
-    broadcast("lobby", {"type": "club.lobby", "msg": {"t": "lobby", "tables": digest()}}, layer_alias=CHANNEL_LAYER)
+    _send("lobby", {"type": "club.lobby", "frames": frames({"t": "lobby", "tables": digest()})})
