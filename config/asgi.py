@@ -31,3 +31,9 @@ application = ProtocolTypeRouter(
         "websocket": TenantWebsocketMiddleware(TenantURLRouter()),
     }
 )
+
+from apps.ops.heap import freeze_after_startup  # noqa: E402
+
+# Everything loaded so far lives as long as the process: out of the collector's full passes,
+# which otherwise stopped the event loop for half a second (apps/ops/heap.py).
+freeze_after_startup()

@@ -223,11 +223,27 @@ class TableSocket(ClubSocket):
         else:
             await super().receive_message(content)
 
+    async def _act(self, content: dict) -> dict:
+        submitted = time.perf_counter() if settings.CLUB_LOOP_LAG_PROBE else None
+        return await self._act_on_thread(content, submitted)
+
     @off_the_loop(actions=True)
-    def _act(self, content: dict) -> dict:
+    def _act_on_thread(self, content: dict, submitted: float | None) -> dict:
         from . import live
 
-        return live.act(self.table_id, self.user, content)
+        if submitted is None:
+            return live.act(self.table_id, self.user, content)
+        started = time.perf_counter()
+        live.lock_times.asked = live.lock_times.taken = None
+        reply = live.act(self.table_id, self.user, content)
+        ended = time.perf_counter()
+        asked, taken = live.lock_times.asked, live.lock_times.taken
+        if asked is not None:
+            driver.action_times.append(
+                f"{(started - submitted) * 1000:.2f},{(taken - asked) * 1000:.2f},"
+                f"{(ended - taken) * 1000:.2f},{(ended - submitted) * 1000:.2f}"
+            )
+        return reply
 
     @off_the_loop
     def _seat(self, kind: str, content: dict) -> dict:

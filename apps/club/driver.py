@@ -16,9 +16,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import logging
 import os
 import socket
+import time
 import uuid
 
 from asgiref.sync import sync_to_async
@@ -124,11 +126,41 @@ def lag_key(process: str = PROCESS) -> str:
     return ":".join([settings.REDIS_KEY_PREFIX, "club", "looplag", process])
 
 
+# The garbage collector's pauses (ms, "generation,ms"): every thread waits for them.
+gc_times: list[str] = []
+_gc_started: list[float] = []
+
+
+def _gc_probe(phase: str, info: dict) -> None:
+    if phase == "start":
+        _gc_started[:] = [time.perf_counter()]
+    elif _gc_started:
+        gc_times.append(f"{info['generation']},{(time.perf_counter() - _gc_started[0]) * 1000:.2f}")
+
+
+# Each probed action's phases (ms): queued for an action thread, waiting for the table's
+# lock, holding it, in all (apps.club.consumers adds them; probe_lag stores them).
+action_times: list[str] = []
+
+
 def _store_lag(samples: list[float]) -> None:
+    times = action_times[:]
+    del action_times[: len(times)]
+    pauses = gc_times[:]
+    del gc_times[: len(pauses)]
     pipe = _redis().pipeline()
     pipe.rpush(lag_key(), *samples)
     pipe.ltrim(lag_key(), -20000, -1)
     pipe.expire(lag_key(), 3600)
+    if times:
+        acts = lag_key().replace(":looplag:", ":acttime:")
+        pipe.rpush(acts, *times)
+        pipe.ltrim(acts, -50000, -1)
+        pipe.expire(acts, 3600)
+    if pauses:
+        key = lag_key().replace(":looplag:", ":gc:")
+        pipe.rpush(key, *pauses)
+        pipe.expire(key, 3600)
     pipe.execute()
 
 
@@ -138,6 +170,8 @@ async def probe_lag(every: float = 0.05) -> None:
     bench/club reads it per stage). Everything the loop does — websocket frames, encoding,
     the handshakes' steps — delays the wake-up, so this is what every message waits."""
     loop = asyncio.get_running_loop()
+    if _gc_probe not in gc.callbacks:
+        gc.callbacks.append(_gc_probe)
     samples: list[float] = []
     flushed = loop.time()
     while True:

@@ -171,13 +171,20 @@ def seats_changed(table_id: int) -> None:
 # --------------------------------------------------------------------------- state
 
 
+# The probe's timings of the current thread's table lock (CLUB_LOOP_LAG_PROBE): when it was
+# asked for and when it was taken (time.perf_counter()).
+lock_times = threading.local()
+
+
 @contextlib.contextmanager
 def table_lock(table_id: int) -> Iterator[None]:
     # redis-py polls a taken lock every `sleep` seconds (0.1 by default: a wait of up to
     # 100 ms for a lock freed at once); table changes take milliseconds.
+    asked = time.perf_counter()
     lock = redis().lock(_key("lock", table_id), timeout=LOCK_SECONDS, sleep=0.005, blocking_timeout=LOCK_SECONDS)
     if not lock.acquire():
         raise TimeoutError(f"table {table_id} is locked")
+    lock_times.asked, lock_times.taken = asked, time.perf_counter()
     try:
         yield
     finally:

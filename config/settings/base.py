@@ -80,6 +80,9 @@ def web_threads(default: int) -> int:
 
 
 WEB_THREADS = web_threads(2)
+# A server process freezes what it loaded at start-up out of the garbage collector's reach
+# (apps/ops/heap.py; config/asgi.py): full collections then stop it for milliseconds, not 0.5 s.
+GC_FREEZE = env.bool("GC_FREEZE", default=True)
 DATABASE_ROUTERS = ("django_tenants.routers.TenantSyncRouter",)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
