@@ -13,6 +13,7 @@ class ClubConfig(AppConfig):
         from . import driver, live, roles, scopes  # noqa: F401 (scopes registers on import)
 
         roles.register()
+        live.watch_tables()
         # the drivers' shared sets name clubs by schema: a dropped club leaves them
         register_schema_set(driver.schemas_key)
         register_schema_set(live._lobby_dirty_key)

@@ -150,7 +150,52 @@ def tell_user(user_id: int, message: dict) -> None:
 
 
 def mark_lobby_dirty() -> None:
-    redis().sadd(_lobby_dirty_key(), connection.schema_name)
+    """The club's tables changed (a seat, a hand dealt or booked): the lobby is due a digest,
+    and the API's cached table views are out of date."""
+    pipe = redis().pipeline(transaction=False)
+    pipe.sadd(_lobby_dirty_key(), connection.schema_name)
+    pipe.set(tables_version_key(), secrets.token_hex(8))
+    pipe.execute()
+
+
+def tables_version_key() -> str:
+    return _key("tables-version")
+
+
+def tables_version() -> str:
+    """A token that changes whenever the club's tables, seats or waiting lists do (the API's
+    cached lobby and table views are keyed by it: apps.club.api.views). Random rather than a
+    counter: a counter restarting (Redis flushed, a club dropped and made again) would find
+    the views cached under its old numbers."""
+    key = tables_version_key()
+    version = redis().get(key)
+    if version is None:
+        redis().set(key, secrets.token_hex(8), nx=True)
+        version = redis().get(key)
+    return version.decode() if isinstance(version, bytes) else str(version)
+
+
+def tables_changed(sender=None, **kwargs) -> None:
+    """A table, seat, waiting entry or room was saved or deleted: a new version now and
+    again after the commit (a view read in between may have cached the rows as they were)."""
+    key = tables_version_key()
+
+    def change() -> None:
+        redis().set(key, secrets.token_hex(8))
+
+    change()
+    transaction.on_commit(change)
+
+
+def watch_tables() -> None:
+    """Move the tables version on every save and delete of the club's rows (ClubConfig.ready)."""
+    from django.db.models.signals import post_delete, post_save
+
+    from .models import Room, Seat, Table, WaitingEntry
+
+    for model in (Room, Table, Seat, WaitingEntry):
+        post_save.connect(tables_changed, sender=model, dispatch_uid=f"club-tables-{model.__name__}-save")
+        post_delete.connect(tables_changed, sender=model, dispatch_uid=f"club-tables-{model.__name__}-delete")
 
 
 def _lobby_dirty_key() -> str:

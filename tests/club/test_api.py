@@ -202,3 +202,34 @@ def test_a_process_catches_up_with_actions_another_process_applied(club):
         assert mine.applied == again.applied == 3
         assert list(mine.state.stacks) == list(again.state.stacks) and engine.street(mine.state) == "flop"
         assert mine.state.actor_index == again.state.actor_index
+
+
+def test_the_lobby_and_table_views_are_cached_until_the_tables_change(club):
+    """The second read of the lobby or a table runs no query of the view's own (only the
+    request's: session, user, roles); a seat taken, a hand booked or a table saved moves the
+    tables version on, and the next read shows it."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    (_, client), (other, _), _ = club.players
+    lobby, detail = "/api/v1/club/tables/", f"/api/v1/club/tables/{club.table.pk}/"
+
+    def seated(response):
+        rows = response.json()["results"]
+        return {row["id"]: row["seated"] for row in rows}[club.table.pk]
+
+    assert seated(client.get(lobby)) == 0
+    client.get(detail)
+    for path in (lobby, detail):
+        with CaptureQueriesContext(connection) as queries:
+            client.get(path)
+        assert not [q for q in queries.captured_queries if 'FROM "club_' in q["sql"]], path
+    with club.context():
+        seating.take_seat(table=club.table, user=other, seat_number=3, amount=400_000, key="cached")
+    assert seated(client.get(lobby)) == 1
+    assert [s["stack"] for s in client.get(detail).json()["seats"] if s["player"]] == [400_000]
+    with club.context():  # a save outside the services (the admin's change form) too
+        club.table.name = "A1 renamed"
+        club.table.save()
+    assert client.get(detail).json()["name"] == "A1 renamed"
+    assert {row["name"] for row in client.get(lobby).json()["results"]} >= {"A1 renamed"}

@@ -4,6 +4,7 @@ export. Writes go through apps.club.services; money moves only through the walle
 
 from __future__ import annotations
 
+from django.core.cache import cache
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Count, Q
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
@@ -13,9 +14,10 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
 from apps.accounts.api.permissions import HasPermission
+from apps.accounts.scoping import scope_filter
 from apps.core.api.viewsets import ScopedViewSet
 
-from .. import engine
+from .. import engine, live
 from ..models import Hand, Table
 from ..services import seating
 from . import serializers as s
@@ -23,6 +25,29 @@ from . import serializers as s
 
 def _refused(error: DjangoValidationError) -> ValidationError:
     return ValidationError(error.message_dict if hasattr(error, "error_dict") else {"detail": error.messages})
+
+
+# The lobby and table views are read by every player's page and app, many times per change: a
+# view's data is kept in the cache (per club: the cache key function adds the schema) under
+# the club's tables version (apps.club.live.tables_version), which every seat change, deal,
+# booking and save of a table, seat or waiting entry moves on; the expiry only bounds what
+# an unused version keeps.
+VIEW_CACHE_SECONDS = 60
+
+
+def cached_view(request, kind: str, render) -> Response:
+    """`render()`'s response, or its data as last rendered under the current version. Only
+    for readers who see every table (a scoped reader's rows would differ)."""
+    if scope_filter(Table, request.user, "table:read") is not None:
+        return render()
+    key = f"club:api:{kind}:{live.tables_version()}:{request.get_full_path()}"
+    data = cache.get(key)
+    if data is not None:
+        return Response(data)
+    response = render()
+    if response.status_code == 200:
+        cache.set(key, response.data, VIEW_CACHE_SECONDS)
+    return response
 
 
 SeatResult = inline_serializer(
@@ -57,6 +82,12 @@ class TableViewSet(ScopedViewSet, mixins.ListModelMixin, mixins.RetrieveModelMix
 
     def get_serializer_class(self):
         return s.TableDetailSerializer if self.action == "retrieve" else s.TableSerializer
+
+    def list(self, request, *args, **kwargs):
+        return cached_view(request, "list", lambda: super(TableViewSet, self).list(request, *args, **kwargs))
+
+    def retrieve(self, request, *args, **kwargs):
+        return cached_view(request, "table", lambda: super(TableViewSet, self).retrieve(request, *args, **kwargs))
 
     def get_queryset(self):
         queryset = super().get_queryset()
