@@ -35,12 +35,13 @@ def _refused(error: DjangoValidationError) -> ValidationError:
 VIEW_CACHE_SECONDS = 60
 
 
-def cached_view(request, kind: str, render) -> Response:
-    """`render()`'s response, or its data as last rendered under the current version. Only
-    for readers who see every table (a scoped reader's rows would differ)."""
+def cached_view(view, request, kind: str, render) -> Response:
+    """`render()`'s response, or its data as last rendered under the current version (and
+    page size). Only for readers who see every table (a scoped reader's rows would differ)."""
     if scope_filter(Table, request.user, "table:read") is not None:
         return render()
-    key = f"club:api:{kind}:{live.tables_version()}:{request.get_full_path()}"
+    size = getattr(view.paginator, "page_size", None)
+    key = f"club:api:{kind}:{live.tables_version()}:{size}:{request.get_full_path()}"
     data = cache.get(key)
     if data is not None:
         return Response(data)
@@ -84,10 +85,10 @@ class TableViewSet(ScopedViewSet, mixins.ListModelMixin, mixins.RetrieveModelMix
         return s.TableDetailSerializer if self.action == "retrieve" else s.TableSerializer
 
     def list(self, request, *args, **kwargs):
-        return cached_view(request, "list", lambda: super(TableViewSet, self).list(request, *args, **kwargs))
+        return cached_view(self, request, "list", lambda: super(TableViewSet, self).list(request, *args, **kwargs))
 
     def retrieve(self, request, *args, **kwargs):
-        return cached_view(request, "table", lambda: super(TableViewSet, self).retrieve(request, *args, **kwargs))
+        return cached_view(self, request, "table", lambda: super(TableViewSet, self).retrieve(request, *args, **kwargs))
 
     def get_queryset(self):
         queryset = super().get_queryset()
