@@ -49,12 +49,15 @@ def django_db_setup(request, django_test_environment, django_db_blocker, django_
     from apps.tenancy import services
     from apps.tenancy.models import Tenant
 
+    keepdb = django_db_keepdb and not django_db_createdb
+    if not keepdb:
+        _forget_previous_runs_redis_keys()
     with django_db_blocker.unblock():
         db_cfg = setup_databases(
             verbosity=request.config.option.verbose,
             interactive=False,
             aliases={"default"},
-            keepdb=django_db_keepdb and not django_db_createdb,
+            keepdb=keepdb,
         )
         for tenant_type, schema, domain in SESSION_TENANTS.values():
             if not Tenant.objects.filter(schema_name=schema).exists():
@@ -73,6 +76,22 @@ def django_db_setup(request, django_test_environment, django_db_blocker, django_
             )
         if not django_db_keepdb:
             teardown_databases(db_cfg, verbosity=request.config.option.verbose)
+
+
+def _forget_previous_runs_redis_keys() -> None:
+    """A new test database numbers its rows from 1 again, and Redis keeps what an earlier run
+    with the same database name left under this run's prefix (an attempt's cached state under
+    its id, a table's state, queues): drop it with the database it described. Only this
+    prefix's own namespaces: another checkout's prefix may start with the same letters."""
+    from django.conf import settings
+    from django_redis import get_redis_connection
+
+    redis = get_redis_connection("default")
+    prefix = settings.REDIS_KEY_PREFIX
+    for pattern in (f"{prefix}:*", f"{prefix}-asgi*", f"{prefix}-club*", f"{prefix}-celery:*"):
+        keys = list(redis.scan_iter(match=pattern, count=5000))
+        for start in range(0, len(keys), 5000):
+            redis.delete(*keys[start : start + 5000])
 
 
 # Tests of monthly billing, refunds and schedules work on December 2026 as "next month":
