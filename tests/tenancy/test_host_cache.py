@@ -101,3 +101,28 @@ def test_a_lost_subscription_empties_the_local_layer_and_serves_nothing_from_it_
         assert layer.get("kept.example.test") is None
     finally:
         layer.stopping.set()
+
+
+def test_a_forked_child_starts_its_own_layer_instead_of_serving_the_parents():
+    """A fork copies the parent's dict but not its subscriber thread: the child would never
+    hear of a change. It starts an empty layer of its own (and its own subscriber on first use)."""
+    import os
+
+    parent = hosts._this_process()
+    parent.ensure_subscriber()
+    _eventually(lambda: parent.live, within=5)
+    parent.put("forked.example.test", "the parent's tenant", parent.generation, 60)
+    assert parent.get("forked.example.test") == "the parent's tenant"
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: no database, no pytest teardown
+        try:
+            child = hosts._this_process()
+            fresh = child is not parent and child.thread is None and child.get("forked.example.test") is None
+            os.write(write, b"1" if fresh else b"0")
+        finally:
+            os._exit(0)
+    os.close(write)
+    os.waitpid(pid, 0)
+    assert os.read(read, 1) == b"1"
+    os.close(read)
