@@ -21,6 +21,7 @@ import socket
 import time
 import uuid
 import weakref
+from concurrent.futures import ThreadPoolExecutor
 from functools import cache
 from http.cookies import SimpleCookie
 from importlib import import_module
@@ -99,15 +100,20 @@ def _header(scope, name: bytes) -> str:
     return ""
 
 
-def _lookup_tenant(hostname: str):
+def _lookup_tenant(hostname: str, *, with_hosts: bool = True):
+    """The tenant at `hostname` from the tenancy's host cache (apps.tenancy.hosts: no query
+    once cached), and — for the Origin check, only when there is an Origin — its domains."""
+    from apps.tenancy import hosts as tenant_hosts
     from apps.tenancy.models import Domain
 
     with schema_context("public"):
-        domain = Domain.objects.select_related("tenant").filter(domain=hostname).first()
-        if domain is None or domain.tenant.is_template:
+        try:
+            tenant = tenant_hosts.lookup(Domain, hostname)
+        except Domain.DoesNotExist:
             return None, []
-        hosts = list(domain.tenant.domains.values_list("domain", flat=True))
-        return domain.tenant, hosts
+        if tenant.is_template:
+            return None, []
+        return tenant, list(tenant.domains.values_list("domain", flat=True)) if with_hosts else []
 
 
 def _authenticate(schema_name: str, session_key: str | None, app_token: str | None):
@@ -128,6 +134,32 @@ def _authenticate(schema_name: str, session_key: str | None, app_token: str | No
         return AnonymousUser(), None
 
 
+def _handshake(hostname: str, with_hosts: bool, session_key: str | None, app_token: str | None):
+    """A socket's tenant (and its domains) and user, in one trip to a thread. The user is
+    looked up only on a tenant that serves (an unknown or closed one is refused anyway)."""
+    tenant, hosts = _lookup_tenant(hostname, with_hosts=with_hosts)
+    if tenant is None or (not tenant.is_public and not tenant.serves_requests):
+        return tenant, hosts, AnonymousUser(), None
+    user, key = _authenticate(tenant.schema_name, session_key, app_token)
+    return tenant, hosts, user, key
+
+
+_handshakes: ThreadPoolExecutor | None = None
+
+
+def handshake_sync_to_async(func):
+    """database_sync_to_async on the sockets' handshake threads (WEBSOCKET_HANDSHAKE_THREADS)
+    instead of Channels' one thread for all of a process's database work: when hundreds of
+    sockets open at once (a club's players at the start of a session, or reconnecting after a
+    server died), their look-ups waited in single file behind each other and behind every
+    consumer's own database work (bench/club, py-spy). Each call is self-contained: it opens
+    and gives back its own connection, in the schema it names."""
+    global _handshakes
+    if _handshakes is None:
+        _handshakes = ThreadPoolExecutor(settings.WEBSOCKET_HANDSHAKE_THREADS, thread_name_prefix="ws-handshake")
+    return database_sync_to_async(func, thread_sensitive=False, executor=_handshakes)
+
+
 class TenantWebsocketMiddleware:
     def __init__(self, inner):
         self.inner = inner
@@ -136,25 +168,23 @@ class TenantWebsocketMiddleware:
         if scope["type"] != "websocket":
             return await self.inner(scope, receive, send)
         hostname = remove_www(_header(scope, b"host").split(":")[0].lower())
-        tenant, hosts = await database_sync_to_async(_lookup_tenant)(hostname)
-        if tenant is None:
-            return await close_with(receive, send, CloseCode.NOT_FOUND, f"no tenant for host {hostname}")
-        if not tenant.is_public and not tenant.serves_requests:
-            return await close_with(receive, send, CloseCode.UNAVAILABLE, "tenant unavailable")
         origin = _header(scope, b"origin")
-        # Browsers always send Origin; a page on another site (or another tenant) must
-        # not ride on this tenant's cookies. Apps send none and use a token instead.
-        if origin and (urlsplit(origin).hostname or "") not in hosts:
-            return await close_with(receive, send, CloseCode.FORBIDDEN, "origin not allowed")
-
         cookies = SimpleCookie()
         cookies.load(_header(scope, b"cookie"))
         session_cookie = cookies.get(settings.SESSION_COOKIE_NAME)
         query = parse_qs(scope.get("query_string", b"").decode())
         app_token = _header(scope, b"x-session-token") or (query.get("session_token") or [None])[0]
-        user, session_key = await database_sync_to_async(_authenticate)(
-            tenant.schema_name, session_cookie.value if session_cookie else None, app_token
+        tenant, hosts, user, session_key = await handshake_sync_to_async(_handshake)(
+            hostname, bool(origin), session_cookie.value if session_cookie else None, app_token
         )
+        if tenant is None:
+            return await close_with(receive, send, CloseCode.NOT_FOUND, f"no tenant for host {hostname}")
+        if not tenant.is_public and not tenant.serves_requests:
+            return await close_with(receive, send, CloseCode.UNAVAILABLE, "tenant unavailable")
+        # Browsers always send Origin; a page on another site (or another tenant) must
+        # not ride on this tenant's cookies. Apps send none and use a token instead.
+        if origin and (urlsplit(origin).hostname or "") not in hosts:
+            return await close_with(receive, send, CloseCode.FORBIDDEN, "origin not allowed")
         scope = {
             **scope,
             "tenant": tenant,
@@ -532,9 +562,18 @@ class TenantJsonConsumer(AsyncJsonWebsocketConsumer):
         required = self.permission_required
         return (required,) if isinstance(required, str) else tuple(required or ())
 
-    @tenant_database_sync_to_async
-    def _refusal(self, perms: tuple[str, ...]) -> str:
-        """Why the socket's user may not have `perms` ("" if they may); audited."""
+    async def _refusal(self, perms: tuple[str, ...]) -> str:
+        """Why the socket's user may not have `perms` ("" if they may); audited. On the
+        handshake threads: every socket asks this as it opens."""
+        schema = self.scope["schema_name"]
+
+        def run() -> str:
+            with schema_context(schema):
+                return self._refusal_now(perms)
+
+        return await handshake_sync_to_async(run)()
+
+    def _refusal_now(self, perms: tuple[str, ...]) -> str:
         from django.core.exceptions import ObjectDoesNotExist
 
         from apps.accounts.permissions import forget_cached_roles, has_permission, mfa_missing

@@ -587,6 +587,11 @@ CHANNEL_LAYERS["club"] = {
     },
 }
 
+# Threads per server process for the sockets' handshakes (tenant, user, permission:
+# apps.core.websocket.handshake_sync_to_async), apart from Channels' one database thread. Each
+# holds a pooled database connection while it looks something up.
+WEBSOCKET_HANDSHAKE_THREADS = env.int("WEBSOCKET_HANDSHAKE_THREADS", default=2)
+
 # What one websocket may do (apps.core.websocket, README "Security"): messages per second
 # per socket (a burst of `burst` is allowed, then the socket is closed 4429), sockets per
 # user and tenant (seed 004: 3; a fourth closes the oldest with 4409), frame size (1009)
