@@ -186,20 +186,20 @@ class TableSocket(ClubSocket):
         await self.join(f"table.{self.table_id}")
         await self.join(f"user.{self.user.pk}")
         await self.accept()
-        await self._register()
         await self.send_message(await self._snapshot())
 
     # Off Channels' one database thread: after a server dies, its players reconnect to
-    # another process all at once, and every handshake queued behind that thread.
+    # another process all at once, and every handshake queued behind that thread. One trip
+    # for the check and the drivers' registration (a trip to the pool is a wait in its queue
+    # when hundreds of sockets open at once).
     @off_the_loop
     def _table_exists(self) -> bool:
         from .models import Table
 
-        return Table.objects.filter(pk=self.table_id).exists()
-
-    @off_the_loop
-    def _register(self) -> None:
+        if not Table.objects.filter(pk=self.table_id).exists():
+            return False
         driver.register_schema(self.scope["schema_name"])
+        return True
 
     @off_the_loop
     def _snapshot(self) -> dict:

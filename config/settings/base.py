@@ -589,8 +589,10 @@ CHANNEL_LAYERS["club"] = {
 
 # Threads per server process for the sockets' handshakes (tenant, user, permission:
 # apps.core.websocket.handshake_sync_to_async), apart from Channels' one database thread. Each
-# holds a pooled database connection while it looks something up.
-WEBSOCKET_HANDSHAKE_THREADS = env.int("WEBSOCKET_HANDSHAKE_THREADS", default=2)
+# holds a pooled database connection while it looks something up. bench/club, 300 sockets
+# opening at once (under load): socket → first snapshot p50/p95 4.0/5.9 s with 2, 2.4/3.4 s
+# with 4, 3.0/3.6 s with 8.
+WEBSOCKET_HANDSHAKE_THREADS = env.int("WEBSOCKET_HANDSHAKE_THREADS", default=4)
 
 # What one websocket may do (apps.core.websocket, README "Security"): messages per second
 # per socket (a burst of `burst` is allowed, then the socket is closed 4429), sockets per
