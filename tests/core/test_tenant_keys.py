@@ -55,8 +55,10 @@ def test_dropping_a_tenant_removes_its_keys_and_no_one_elses(live_tenant):
     redis.set(foreign, 1, ex=600)
     before = _ours(t.schema)
     kept = _ours(u.schema)
-    # the test writes what it claims to: cache, rate limit, leaderboard, club, sockets, group
-    assert len(before) == 6 and any(key.startswith(f"{t.schema}:") for key in before), before
+    # the test writes what it claims to: cache, rate limit, leaderboard, club table state and
+    # tables version (mark_lobby_dirty moves it on), sockets, group
+    assert len(before) == 7 and any(key.startswith(f"{t.schema}:") for key in before), before
+    assert any(key.endswith(":tables-version") for key in before), before
     assert any(":group:" in key for key in before), before
     try:
         services.drop_tenant(t.tenant)  # no outer transaction: the purge runs on commit
