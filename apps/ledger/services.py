@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import logging
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from json.encoder import encode_basestring
@@ -34,13 +33,13 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import Model
 from django.utils import timezone
 
+from apps.core import afterwork
 from apps.core.bulk import copy_insert, timestamp
 
 from .models import Event
 
 GENESIS = "0" * 64
 SEAL_BATCH = 2000
-log = logging.getLogger(__name__)
 
 
 def canonical(data: Any) -> Any:
@@ -211,31 +210,25 @@ def seal(*, rounds: int = 10) -> int:
     return total
 
 
-def _seal_marker(schema: str):
-    def run() -> None:
-        from django_tenants.utils import schema_context
-
-        try:
-            if connection.schema_name == schema:
-                seal()  # already there: no search_path round trip there and back
-            else:
-                with schema_context(schema):
-                    seal()
-        except Exception:  # the events are committed; the seal_pending task seals them later
-            log.exception("ledger: sealing after commit failed in %s", schema)
-
-    run.ledger_seal_schema = schema  # type: ignore[attr-defined]
-    return run
-
-
 def _seal_after_commit() -> None:
-    """Seal after the caller commits: once per transaction and schema, however many
-    deferred events it wrote."""
+    """Seal after the caller commits, on the process's background thread
+    (apps.core.afterwork: the response does not wait, and the seals of answers committed
+    meanwhile are one seal): once per transaction and schema, however many deferred
+    events it wrote. Should the process die first, `seal_pending` seals them."""
     schema = connection.schema_name
     for _sids, func, _robust in connection.run_on_commit:
         if getattr(func, "ledger_seal_schema", None) == schema:
             return
-    transaction.on_commit(_seal_marker(schema))
+
+    def post() -> None:
+        afterwork.post(schema, "ledger.seal", _seal_batch)
+
+    post.ledger_seal_schema = schema  # type: ignore[attr-defined]
+    transaction.on_commit(post)
+
+
+def _seal_batch(_items: list) -> None:
+    seal()
 
 
 def _subject(subject: Model | tuple[str, Any] | None) -> tuple[str, str]:

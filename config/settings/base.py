@@ -83,6 +83,9 @@ WEB_THREADS = web_threads(2)
 # A server process freezes what it loaded at start-up out of the garbage collector's reach
 # (apps/ops/heap.py; config/asgi.py): full collections then stop it for milliseconds, not 0.5 s.
 GC_FREEZE = env.bool("GC_FREEZE", default=True)
+# Work a commit leaves that the response need not wait for (a CAT answer's ledger seal and
+# item counters) runs on one background thread per process, merged (apps/core/afterwork.py).
+AFTERWORK_THREAD = env.bool("AFTERWORK_THREAD", default=True)
 DATABASE_ROUTERS = ("django_tenants.routers.TenantSyncRouter",)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

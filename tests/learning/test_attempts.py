@@ -338,3 +338,39 @@ def test_the_step_attempt_body_is_the_serializers(zone, bank, people):
         done = Attempt.objects.select_related("exam", "student").get(pk=done.pk)
         assert done.finished_at is not None and done.scaled_score is not None
         assert attempt_data(done) == AttemptSerializer(done).data
+
+
+def test_the_items_counters_count_each_showing_and_answer(cat_exam, people, django_capture_on_commit_callbacks):
+    """Exposure, answer and correct counts (after commit, on the background thread in a
+    server; in place under the test's transaction)."""
+    from apps.learning.models import Item
+
+    _student, client = people.student()
+    with django_capture_on_commit_callbacks(execute=True):
+        body = post(client, f"/api/v1/exams/{cat_exam.pk}/start/").json()
+    attempt_id, shown = body["attempt"]["id"], [body["item"]["id"]]
+    answers = []
+    for answer in ("2", "1", "2"):
+        with django_capture_on_commit_callbacks(execute=True):
+            body = post(client, f"/api/v1/attempts/{attempt_id}/answer/", {"item": shown[-1], "answer": answer}).json()
+        answers.append((shown[-1], answer == "2"))
+        shown.append(body["item"]["id"])
+    counts = {i.pk: (i.exposure_count, i.response_count, i.correct_count) for i in Item.objects.filter(pk__in=shown)}
+    expected = dict.fromkeys(shown, (1, 0, 0))
+    for pk, right in answers:
+        expected[pk] = (1, 1, int(right))
+    assert counts == expected
+
+
+def test_counters_deferred_together_are_added_in_one_statement(zone, bank, django_assert_num_queries):
+    from apps.learning.models import Item
+    from apps.learning.services.items import add_counts
+
+    a, b, c = bank(3)
+    with django_assert_num_queries(1):
+        add_counts([(None, False, a.pk), (a.pk, True, b.pk), (b.pk, False, c.pk), (a.pk, False, None)])
+    counts = {
+        i.pk: (i.exposure_count, i.response_count, i.correct_count)
+        for i in Item.objects.filter(pk__in=[a.pk, b.pk, c.pk])
+    }
+    assert counts == {a.pk: (1, 2, 1), b.pk: (1, 1, 0), c.pk: (1, 0, 0)}

@@ -7,6 +7,7 @@ import pytest
 from django.core.management import call_command
 from django.db import DatabaseError, connection, transaction
 
+from apps.core import afterwork
 from apps.ledger import services
 from apps.ledger.models import Event
 from tests.utils import in_threads
@@ -130,6 +131,7 @@ def test_concurrent_deferred_and_sealed_appends_end_in_one_gapless_chain(live_te
                     services.append("d", subject=("student", n), data={"i": i}, deferred=(n != 0 or i % 5 == 0))
 
     assert in_threads(worker, 6) == []
+    assert afterwork.drain()  # the seals after commit run on the process's background thread
     with t.context():
         assert not Event.objects.filter(seq__isnull=True).exists()
         assert list(Event.objects.values_list("seq", flat=True)) == list(range(1, 91))

@@ -206,7 +206,7 @@ def start(exam: Exam, student: Student, *, actor, request=None, room=None) -> tu
                 se=state.se,
             )
             if first is not None:
-                transaction.on_commit(lambda: item_services.count_exposure(first))
+                item_services.count_later(served=first)
             record_deferred("learning.attempt.started", attempt, actor=actor, exam=exam.pk, student=student.pk)
             audit("learning.attempt.started", actor=actor, resource=attempt, request=request, details={"exam": exam.pk})
             _cache_after_commit(attempt)
@@ -293,7 +293,7 @@ def _answer_locked(attempt: Attempt, *, item_id: int, answer: str, actor, reques
     attempt.n_correct += int(correct)
     attempt.theta, attempt.se = state.theta, state.se
     following = _select_next(engine, state, order)
-    _count_after_commit(item.pk, correct, following)
+    item_services.count_later(answered=item.pk, correct=correct, served=following)
     entry = audit_entry(
         "learning.attempt.answered",
         actor=actor,
@@ -340,13 +340,6 @@ def _answer_locked(attempt: Attempt, *, item_id: int, answer: str, actor, reques
     _report(attempt)
     shown = bank.item(following)
     return Step(attempt, item_payload(shown, len(state.items) + 1, bank.stem_html(shown)), correct)
-
-
-def _count_after_commit(answered: int, correct: bool, served: int | None) -> None:
-    """Items' answer and exposure counts, after commit: statistics, not worth holding the
-    popular items' rows locked for the rest of the answer's transaction."""
-
-    transaction.on_commit(lambda: item_services.count_answer(answered, correct, served))
 
 
 def submit(attempt: Attempt, *, actor, request=None) -> Attempt:

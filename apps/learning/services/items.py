@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import math
 import re
+from collections import defaultdict
 from typing import Any
 
 from django.core.cache import cache
-from django.db import transaction
-from django.db.models import Case, F, When
+from django.db import connection, transaction
 from django.utils.translation import gettext as _
 
+from apps.core import afterwork
 from apps.core.services import invalid, record
 
 from ..models import Item, Organisation
@@ -209,27 +210,37 @@ def set_status(item: Item, status: str, *, actor=None) -> Item:
     return update_item(item, actor=actor, status=status)
 
 
-def count_exposure(item_id: int) -> None:
-    Item.objects.filter(pk=item_id).update(exposure_count=F("exposure_count") + 1)
+def count_later(*, answered: int | None = None, correct: bool = False, served: int | None = None) -> None:
+    """After commit: an answer to `answered` and a showing of `served` added to those items'
+    counters, on the process's background thread and merged with the other answers'
+    (apps.core.afterwork). Statistics: not worth the response's time, and the popular
+    items' rows, updated by every answer, were where concurrent answers queued."""
+    afterwork.defer("learning.item_counts", add_counts, (answered, correct, served))
 
 
-def count_answer(answered: int, correct: bool, served: int | None) -> None:
-    """After an answer: the answered item's answer counts and the next item's exposure, in
-    one statement (one round trip and one commit, not two)."""
-    if served is None:
-        count_response(answered, correct)
+def add_counts(events: list[tuple[int | None, bool, int | None]]) -> None:
+    """Add (answered, correct, served) events to their items' counters in one statement,
+    locking the rows in id order first, so two processes adding at once cannot deadlock."""
+    totals: dict[int, list[int]] = defaultdict(lambda: [0, 0, 0])
+    for answered, correct, served in events:
+        if answered is not None:
+            totals[answered][0] += 1
+            totals[answered][1] += int(correct)
+        if served is not None:
+            totals[served][2] += 1
+    if not totals:
         return
-    Item.objects.filter(pk__in=[answered, served]).update(
-        response_count=F("response_count") + Case(When(pk=answered, then=1), default=0),
-        correct_count=F("correct_count") + Case(When(pk=answered, then=1 if correct else 0), default=0),
-        exposure_count=F("exposure_count") + Case(When(pk=served, then=1), default=0),
-    )
-
-
-def count_response(item_id: int, correct: bool) -> None:
-    Item.objects.filter(pk=item_id).update(
-        response_count=F("response_count") + 1, correct_count=F("correct_count") + (1 if correct else 0)
-    )
+    ids = sorted(totals)
+    table = connection.ops.quote_name(Item._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"WITH locked AS (SELECT id FROM {table} WHERE id = ANY(%s) ORDER BY id FOR UPDATE) "
+            f"UPDATE {table} AS i SET response_count = i.response_count + v.answers, "
+            "correct_count = i.correct_count + v.correct, exposure_count = i.exposure_count + v.shown "
+            "FROM unnest(%s::bigint[], %s::int[], %s::int[], %s::int[]) AS v(id, answers, correct, shown) "
+            "WHERE i.id = v.id AND i.id IN (SELECT id FROM locked)",
+            [ids, ids, *([totals[pk][n] for pk in ids] for n in range(3))],
+        )
 
 
 def is_correct(item: Item, answer: str) -> bool:
