@@ -439,72 +439,106 @@ def override(
 # ---------------------------------------------------------------------------- progress
 
 
-def _exam_answers(student_id: int, topic: str) -> tuple[int, int, object]:
-    """Scored answers of the student's finished exams on items of content area `topic`:
-    (answered, correct, last answered)."""
+def _exam_answers(student_id: int, topics: list[str]) -> dict[str, tuple[int, int, object]]:
+    """Scored answers of the student's finished exams on items of each content area in
+    `topics`: {topic: (answered, correct, last answered)}, in one query."""
     from django.db.models import Count, Q
 
     from apps.learning.models import Attempt, Response
 
-    row = Response.objects.filter(
-        attempt__student__user_id=student_id,
-        attempt__status__in=[Attempt.Status.SUBMITTED, Attempt.Status.TIMED_OUT],
-        scored=True,
-        item__area=topic,
-    ).aggregate(n=Count("pk"), correct=Count("pk", filter=Q(correct=True)), last=Max("answered_at"))
-    return row["n"], row["correct"], row["last"]
+    rows = (
+        Response.objects.filter(
+            attempt__student__user_id=student_id,
+            attempt__status__in=[Attempt.Status.SUBMITTED, Attempt.Status.TIMED_OUT],
+            scored=True,
+            item__area__in=topics,
+        )
+        .values("item__area")
+        .annotate(n=Count("pk"), correct=Count("pk", filter=Q(correct=True)), last=Max("answered_at"))
+    )
+    return {row["item__area"]: (row["n"], row["correct"], row["last"]) for row in rows}
 
 
 def record_exam_progress(attempt) -> None:
     """learning's attempt-finished hook (apps.learning.services.hooks.FINISHED, in the
     finishing transaction): the student's progress in each content area the exam touched."""
     areas = set(attempt.responses.filter(scored=True).values_list("item__area", flat=True))
-    for area in sorted(a for a in areas if a):
-        recompute_progress(attempt.student.user_id, area[:100])
+    recompute_topics(attempt.student.user_id, [area[:100] for area in areas if area])
 
 
 def recompute_progress(student_id: int, topic: str) -> Progress:
-    """A student's standing in a topic. Problems: per problem, the latest graded submission
-    counts (points, attempted, solved at 60 %). Exams: the scored answers of finished
-    attempts on items of that content area. Mastery is the problems' share of points, or the
-    exams' share of correct answers, or the mean of the two when there are both. Inside the
-    caller's transaction."""
-    latest = (
-        Submission.objects.filter(student_id=student_id, problem__topic=topic)
-        .values("problem")
-        .annotate(last=Max("submitted_at"))
+    """A student's standing in a topic: `recompute_topics` for one."""
+    return recompute_topics(student_id, [topic])[topic]
+
+
+PROGRESS_FIELDS = [
+    "attempted",
+    "solved",
+    "points",
+    "max_points",
+    "exam_answered",
+    "exam_correct",
+    "mastery",
+    "last_activity",
+]
+
+
+def recompute_topics(student_id: int, topics: list[str]) -> dict[str, Progress]:
+    """A student's standing in each topic. Problems: per problem, the latest graded
+    submission counts (points, attempted, solved at 60 %). Exams: the scored answers of
+    finished attempts on items of that content area. Mastery is the problems' share of
+    points, or the exams' share of correct answers, or the mean of the two when there are
+    both. Inside the caller's transaction; a fixed number of queries however many topics
+    (an exam's finish recomputes every content area it touched)."""
+    topics = sorted(set(topics))
+    if not topics:
+        return {}
+    # Two recomputes of one student and topic at once: the rows are made once, then locked
+    # (in topic order: two recomputes of overlapping topics cannot deadlock) before anything
+    # is read, so the later one reads what the earlier one's commit left.
+    Progress.objects.bulk_create([Progress(student_id=student_id, topic=t) for t in topics], ignore_conflicts=True)
+    rows = {
+        p.topic: p
+        for p in Progress.objects.select_for_update(no_key=True)
+        .filter(student_id=student_id, topic__in=topics)
+        .order_by("topic")
+    }
+    mine = Submission.objects.filter(student_id=student_id, problem__topic__in=topics)
+    attempted: dict[str, int] = dict.fromkeys(topics, 0)
+    last_activity: dict[str, object] = {}
+    for row in mine.values("problem__topic", "problem").annotate(last=Max("submitted_at")):
+        topic = row["problem__topic"]
+        attempted[topic] += 1
+        last_activity[topic] = max(last_activity[topic], row["last"]) if topic in last_activity else row["last"]
+    solved: dict[str, int] = dict.fromkeys(topics, 0)
+    points: dict[str, int] = dict.fromkeys(topics, 0)
+    out_of: dict[str, int] = dict.fromkeys(topics, 0)
+    graded = mine.filter(status=Submission.Status.GRADED, score__isnull=False).order_by(
+        "problem_id", "-submitted_at", "-id"
     )
-    attempted = solved = points = out_of = 0
-    last_activity = None
-    graded = Submission.objects.filter(
-        student_id=student_id, problem__topic=topic, status=Submission.Status.GRADED, score__isnull=False
-    ).order_by("problem_id", "-submitted_at", "-id")
     seen = set()
-    for row in graded.values("problem_id", "score", "max_score", "submitted_at"):
+    for row in graded.values("problem__topic", "problem_id", "score", "max_score"):
         if row["problem_id"] in seen:
             continue
         seen.add(row["problem_id"])
-        points += row["score"]
-        out_of += row["max_score"]
+        topic = row["problem__topic"]
+        points[topic] += row["score"]
+        out_of[topic] += row["max_score"]
         if row["max_score"] and row["score"] * 100 >= row["max_score"] * grading.PASS_PERCENT:
-            solved += 1
-    for row in latest:
-        attempted += 1
-        last_activity = max(last_activity, row["last"]) if last_activity else row["last"]
-    # Two gradings of one student and topic at once: the row is made once, then locked.
-    Progress.objects.bulk_create([Progress(student_id=student_id, topic=topic)], ignore_conflicts=True)
-    progress = Progress.objects.select_for_update(no_key=True).get(student_id=student_id, topic=topic)
-    answered, correct, last_answer = _exam_answers(student_id, topic)
-    shares = [points / out_of] if out_of else []
-    shares += [correct / answered] if answered else []
-    progress.attempted = attempted
-    progress.solved = solved
-    progress.points = points
-    progress.max_points = out_of
-    progress.exam_answered = answered
-    progress.exam_correct = correct
-    progress.mastery = round(100 * sum(shares) / len(shares)) if shares else 0
-    moments = [m for m in (last_activity, last_answer) if m is not None]
-    progress.last_activity = max(moments) if moments else timezone.now()
-    progress.save()
-    return progress
+            solved[topic] += 1
+    exams = _exam_answers(student_id, topics)
+    for topic, progress in rows.items():
+        answered, correct, last_answer = exams.get(topic, (0, 0, None))
+        shares = [points[topic] / out_of[topic]] if out_of[topic] else []
+        shares += [correct / answered] if answered else []
+        progress.attempted = attempted[topic]
+        progress.solved = solved[topic]
+        progress.points = points[topic]
+        progress.max_points = out_of[topic]
+        progress.exam_answered = answered
+        progress.exam_correct = correct
+        progress.mastery = round(100 * sum(shares) / len(shares)) if shares else 0
+        moments = [m for m in (last_activity.get(topic), last_answer) if m is not None]
+        progress.last_activity = max(moments) if moments else timezone.now()
+    Progress.objects.bulk_update(rows.values(), PROGRESS_FIELDS)
+    return rows

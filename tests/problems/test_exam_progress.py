@@ -44,3 +44,30 @@ def test_a_finished_cat_feeds_progress_per_content_area(zone, bank, people):  # 
     # the student reads it over the API
     topics = {row["topic"]: row for row in client.get("/api/v1/progress/").json()["results"]}
     assert topics["대수"]["points"] == 5 and topics["대수"]["exam_answered"] > 0
+
+
+def test_an_exams_areas_are_recomputed_in_a_fixed_number_of_queries(zone, bank, people, django_assert_num_queries):  # noqa: F811
+    """A finish recomputes every content area the exam touched: the same queries for one
+    area as for four, and each area's row as recomputing it alone gives."""
+    areas = ("대수", "기하", "확률", "통계")
+    bank(40, areas=areas)
+    exam = exam_svc.publish(
+        exam_svc.create_exam(
+            title="수학 진단", kind="adaptive", cat_settings={"se_target": 0.1, "min_length": 12, "max_length": 12}
+        )
+    )
+    student, client = people.student(people.org())
+    for topic in ("대수", "통계"):
+        services.submit(services.create_problem(actor=None, **{**CHOICE, "topic": topic}), actor=student.user, choice=1)
+    take_to_the_end(client, exam, right=lambda item: item["position"] % 3 == 0)
+    user = student.user_id
+    with django_assert_num_queries(6) as one:
+        services.recompute_topics(user, ["대수"])
+    with django_assert_num_queries(len(one.captured_queries)):
+        together = services.recompute_topics(user, list(areas))
+    fields = services.PROGRESS_FIELDS
+    for area in areas:
+        alone = services.recompute_progress(user, area)
+        assert [getattr(together[area], f) for f in fields] == [getattr(alone, f) for f in fields]
+    assert together["대수"].points == together["통계"].points == 5 and together["기하"].points == 0
+    assert sum(together[a].exam_answered for a in areas) == 12
