@@ -374,3 +374,29 @@ def test_counters_deferred_together_are_added_in_one_statement(zone, bank, djang
         for i in Item.objects.filter(pk__in=[a.pk, b.pk, c.pk])
     }
     assert counts == {a.pk: (1, 2, 1), b.pk: (1, 1, 0), c.pk: (1, 0, 0)}
+
+
+@pytest.mark.parametrize("others", [40, 29])
+def test_the_percentile_is_among_the_exams_finished_attempts_once_there_are_thirty(cat_exam, people, others):
+    """The percentage of the exam's finished θs below the student's plus half of those
+    equal (counted by the database); with fewer than 30 finished, from the CAT prior."""
+    from apps.learning.cat import irt
+
+    other, _client = people.student()
+    thetas = [-2.0 + 4.0 * i / (others - 1) for i in range(others)]
+    now = timezone.now()
+    Attempt.objects.bulk_create(
+        Attempt(exam=cat_exam, student=other, status=Attempt.Status.SUBMITTED, started_at=now, theta=t, state={})
+        for t in thetas
+    )
+    Attempt.objects.create(exam=cat_exam, student=other, started_at=now, theta=9.0, state={})  # active: not counted
+    _student, client = people.student()
+    attempt_id, _seen = take_to_the_end(client, cat_exam)
+    attempt = Attempt.objects.get(pk=attempt_id)
+    theta = attempt.theta
+    if others >= 30:
+        below = sum(t < theta for t in thetas) + 0.5 * sum(t == theta for t in thetas)
+        expected = 100 * below / others
+    else:
+        expected = 100 * irt.normal_cdf(theta)  # the demo exam's prior N(0, 1)
+    assert attempt.percentile == pytest.approx(expected)

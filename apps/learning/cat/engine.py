@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, Protocol
 
 import numpy as np
 
@@ -320,6 +320,12 @@ class Population:
         return 100.0 * irt.normal_cdf((theta - self.mean) / self.sd)
 
 
+class Percentiles(Protocol):
+    """What a result needs of a population (Population, or a caller's own counts)."""
+
+    def percentile(self, theta: float) -> float: ...
+
+
 @dataclass
 class CATResult:
     theta: float
@@ -568,7 +574,7 @@ class CATEngine:
     # ------------------------------------------------------------------ results
 
     def result(
-        self, state: CATState, *, scale: ScoreScale | None = None, population: Population | None = None
+        self, state: CATState, *, scale: ScoreScale | None = None, population: Percentiles | None = None
     ) -> CATResult:
         """θ, SE, scaled score, percentile, per-area breakdown and the item log."""
         scale = scale or ScoreScale()

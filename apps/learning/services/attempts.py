@@ -433,7 +433,9 @@ def _finish(
     from ..engine import population_for, scale_for
 
     engine.finish(state, reason or "completed")
-    result = engine.result(state, scale=scale_for(attempt.exam), population=population_for(attempt.exam, engine))
+    result = engine.result(
+        state, scale=scale_for(attempt.exam), population=population_for(attempt.exam, engine, state.theta)
+    )
     codes = _codes(attempt.exam, state.items)
     data = result.to_dict()
     for row in data["log"]:
