@@ -63,3 +63,35 @@ def test_a_utc_offset_beyond_14_hours_is_refused_not_sent_to_postgresql():
     assert re.match(DATE_TIME_PATTERN, "2026-12-04T09:00:00+09:00")
     with pytest.raises(ValidationError):
         PlausibleDateTimeField().to_internal_value("1961-07-04T23:04:38.600000+21:28")
+
+
+@pytest.mark.parametrize("tenant_type", ["academy", "zone", "store", "club"])
+def test_no_query_parameter_is_a_number_the_filter_caps_unannounced(tenant_type, tenants, db):
+    """django-filter's NumberFilter refuses values above 1e50, which a plain `number` in the
+    schema admits: the fuzzer's `?problem=3.9e+146` on /submissions/ was a schema-valid
+    request refused with 400. Ids take `IdFilter` (an integer: any whole number, one that
+    names no row lists nothing); a small range is an enum or has bounds."""
+    schema = tenants[tenant_type].client().get("/api/schema/", {"format": "json"}).json()
+    unannounced = [
+        f"{method.upper()} {path} ?{parameter['name']}"
+        for path, operations in schema["paths"].items()
+        for method, operation in operations.items()
+        for parameter in operation.get("parameters", [])
+        if parameter["in"] == "query"
+        and parameter["schema"].get("type") == "number"
+        and "maximum" not in parameter["schema"]
+    ]
+    assert unannounced == []
+
+
+def test_huge_ids_and_out_of_range_stars_in_filters(tenants, member, db):
+    _user, zone_teacher = member("zone", "teacher")
+    for name in ("problem", "student"):
+        response = zone_teacher.get("/api/v1/submissions/", {name: "3.9552549598652966e+146"})
+        assert response.status_code == 400 and list(response.json()["fields"]) == [name]  # not an integer
+        response = zone_teacher.get("/api/v1/submissions/", {name: 10**40})
+        assert response.status_code == 200 and response.json()["results"] == []
+    _user, store_staff = member("store", "staff")
+    assert store_staff.get("/api/v1/reviews/", {"rating": 5}).status_code == 200
+    refused = store_staff.get("/api/v1/reviews/", {"rating": 6})
+    assert refused.status_code == 400 and list(refused.json()["fields"]) == ["rating"]

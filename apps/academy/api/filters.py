@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import django_filters as df
 
-from apps.core.api.filters import BooleanFilter, FilterSet
+from apps.core.api.filters import BooleanFilter, FilterSet, IdFilter
 
 from .. import models as m
 
@@ -52,7 +52,7 @@ class SessionFilter(FilterSet):
     date = df.DateFilter()
     date_after = df.DateFilter(field_name="date", lookup_expr="gte", label="on or after")
     date_before = df.DateFilter(field_name="date", lookup_expr="lte", label="on or before")
-    klass = df.NumberFilter(field_name="klass_id", label="class id")
+    klass = IdFilter(field_name="klass_id", label="class id")
 
     class Meta:
         model = m.Session

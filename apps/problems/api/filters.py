@@ -2,31 +2,29 @@
 
 from __future__ import annotations
 
-import django_filters as df
-
-from apps.core.api.filters import BooleanFilter
+from apps.core.api.filters import BooleanFilter, FilterSet, IdFilter
 
 from ..models import Problem, Progress, Submission
 
 
-class ProblemFilter(df.FilterSet):
+class ProblemFilter(FilterSet):
     class Meta:
         model = Problem
         fields = ["kind", "status", "topic"]
 
 
-class SubmissionFilter(df.FilterSet):
+class SubmissionFilter(FilterSet):
     reviewed = BooleanFilter(label="reviewed by a teacher")
-    problem = df.NumberFilter(field_name="problem_id")
-    student = df.NumberFilter(field_name="student_id")
+    problem = IdFilter(field_name="problem_id", label="problem id")
+    student = IdFilter(field_name="student_id", label="student id")
 
     class Meta:
         model = Submission
         fields = ["status", "graded_by"]
 
 
-class ProgressFilter(df.FilterSet):
-    student = df.NumberFilter(field_name="student_id")
+class ProgressFilter(FilterSet):
+    student = IdFilter(field_name="student_id", label="student id")
 
     class Meta:
         model = Progress

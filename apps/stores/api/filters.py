@@ -12,7 +12,7 @@ from .. import models as m
 
 
 class ReviewFilter(FilterSet):
-    rating = df.NumberFilter(field_name="rating")
+    rating = df.TypedChoiceFilter(choices=[(n, str(n)) for n in range(1, 6)], coerce=int, label="stars")
     urgent = BooleanFilter(method="only_urgent", label="only reviews with urgent matters")
     q = df.CharFilter(method="text_or_author", label="text or author contains")
     keyword = df.CharFilter(method="with_keyword", label="has this keyword")
