@@ -23,6 +23,7 @@ from typing import Any
 
 import msgpack
 from asgiref.sync import sync_to_async
+from channels.consumer import get_handler_name
 from django.conf import settings
 from django.db import close_old_connections
 from django_tenants.utils import schema_context
@@ -79,6 +80,26 @@ class ClubSocket(TenantJsonConsumer):
     channel_layer_alias = "club"  # apps.club.live.CHANNEL_LAYER: the pub/sub layer
     protocol = JSON
     _watchdog: asyncio.Task | None = None
+
+    # Messages whose handlers never touch the database on the event loop's behalf: the
+    # table's, a player's and the lobby's frames (forwarded as they are) and the client's
+    # frames (every database step they cause runs through off_the_loop,
+    # handshake_sync_to_async or database_sync_to_async, which close the connections of
+    # the thread that runs them, before and after).
+    _forwarded = frozenset({"club.table", "club.private", "club.lobby", "websocket.receive"})
+
+    async def dispatch(self, message):
+        """Channels (4.2+) first sends every message's consumer to its one thread-sensitive
+        thread to close that thread's old database connections, then runs the handler: for
+        the club's sockets that was a trip to one thread, shared by every socket of the
+        process, for each frame each socket forwards — hundreds a second at 500 players,
+        queued one behind the other (py-spy: `ThreadPoolExecutor.submit`, `SyncToAsync`
+        set-up, on the event loop). The club's handlers need none of it (`_forwarded`)."""
+        handler = getattr(self, get_handler_name(message), None) if message.get("type") in self._forwarded else None
+        if handler is not None:
+            await handler(message)
+        else:
+            await super().dispatch(message)
 
     async def websocket_connect(self, message):
         offered = self.scope.get("subprotocols") or []
