@@ -50,6 +50,8 @@ from . import engine
 from .protocol import frames
 
 LOCK_SECONDS = 10
+# How long a table's snapshot, unchanged, is reused for the sockets opening after it (_public_snapshot).
+SNAPSHOT_REUSE_SECONDS = 2.0
 # The club's sockets listen on their own channel layer (CHANNEL_LAYERS["club"], the pub/sub
 # layer, chosen by bench/club_layers).
 CHANNEL_LAYER = "club"
@@ -338,12 +340,14 @@ def hand_view(table_id: int, hand: dict, game: engine.Game) -> dict:
     }
 
 
+# (schema, table) -> the public part of the table's last snapshot and what it was read at:
+# (seq, tables version, the hand's raw JSON, when) -> (info, seats, hand view, Game).
+_snapshots: dict[tuple[str, int], tuple[tuple, tuple]] = {}
+
+
 def snapshot(table_id: int, user) -> dict:
     """What a socket gets on connect and after a gap: the table, the seats, the hand in
     play, and the user's own hole cards (only theirs)."""
-    from .models import Table
-
-    table = Table.objects.get(pk=table_id)
     # Without the table's lock: a process that died holding it would keep every reconnecting
     # player waiting for the lock to expire. The hand and the sequence number are read in one
     # MULTI; writers store the hand before taking the next number, so a snapshot may carry a
@@ -352,34 +356,56 @@ def snapshot(table_id: int, user) -> dict:
     pipe = redis().pipeline(transaction=True)
     pipe.hget(table_key(table_id), "seq")
     pipe.hget(table_key(table_id), "hand")
-    raw_seq, raw_hand = pipe.execute()
+    pipe.get(tables_version_key())
+    raw_seq, raw_hand, version = pipe.execute()
     seq = int(raw_seq or 0)
-    hand = json.loads(raw_hand) if raw_hand else None
-    view = None
+    info, seats, view, game = _public_snapshot(table_id, seq, raw_hand, version)
     mine = None
+    if game is not None:
+        position = game.position_of.get(getattr(user, "pk", None))
+        if position is not None:
+            hand_seats = game.setup.seats
+            mine = {"seat": hand_seats[position], "hole": engine.hole(game.state, position)}
+    return {"t": "snapshot", "seq": seq, "table": table_id, "info": info, "seats": seats, "hand": view, "you": mine}
+
+
+def _public_snapshot(table_id: int, seq: int, raw_hand: bytes | None, version: bytes | None) -> tuple:
+    """What every socket of the table gets alike (everything but `you`). The sockets of a
+    table open together (a session starting, a dead server's players reconnecting: 500 at
+    once in bench/club), and each built this alone: two queries and a replay of the hand,
+    the largest part of a socket's opening on the servers' CPU. Reused while the table's
+    sequence number, the club's tables version (moved by every change to a table's or
+    seat's rows: `tables_changed`, `mark_lobby_dirty`) and the stored hand are what they
+    were, and for at most SNAPSHOT_REUSE_SECONDS (a player's new display name, which moves
+    neither, shows after that). The Game is this entry's own replay, never advanced by a
+    writer; callers read it and must not change what is returned."""
+    from .models import Table
+
+    cache_key = (connection.schema_name, table_id)
+    stamp = (seq, version, raw_hand)
+    cached = _snapshots.get(cache_key)
+    now = time.monotonic()
+    if version is not None and cached and cached[0][:3] == stamp and now - cached[0][3] < SNAPSHOT_REUSE_SECONDS:
+        return cached[1]
+    table = Table.objects.get(pk=table_id)
+    hand = json.loads(raw_hand) if raw_hand else None
+    view = game = None
     if hand:
         game = engine.replay(engine.Setup.from_dict(hand["setup"]), hand["actions"])
         view = hand_view(table_id, hand, game)
-        position = game.position_of.get(getattr(user, "pk", None))
-        if position is not None:
-            mine = {"seat": hand["setup"]["seats"][position], "hole": engine.hole(game.state, position)}
     seats = seats_view(table_id, hand, game) if hand else seats_view(table_id)
-    return {
-        "t": "snapshot",
-        "seq": seq,
-        "table": table_id,
-        "info": {
-            "name": table.name,
-            "blinds": [table.small_blind, table.big_blind],
-            "max_seats": table.max_seats,
-            "buy_in": [table.min_buy_in, table.max_buy_in],
-            "status": table.status,
-            "action_seconds": table.action_seconds,
-        },
-        "seats": seats,
-        "hand": view,
-        "you": mine,
+    info = {
+        "name": table.name,
+        "blinds": [table.small_blind, table.big_blind],
+        "max_seats": table.max_seats,
+        "buy_in": [table.min_buy_in, table.max_buy_in],
+        "status": table.status,
+        "action_seconds": table.action_seconds,
     }
+    public = (info, seats, view, game)
+    if version is not None:
+        _snapshots[cache_key] = ((*stamp, now), public)
+    return public
 
 
 # --------------------------------------------------------------------------- hands
