@@ -86,6 +86,10 @@ GC_FREEZE = env.bool("GC_FREEZE", default=True)
 # Work a commit leaves that the response need not wait for (a CAT answer's ledger seal and
 # item counters) runs on one background thread per process, merged (apps/core/afterwork.py).
 AFTERWORK_THREAD = env.bool("AFTERWORK_THREAD", default=True)
+# The collector's thresholds in a server process (gc.set_threshold: young, middle, old;
+# apps/ops/heap.py): a full pass after 100 middle ones, not 10 (bench/club). Empty:
+# Python's own (700, 10, 10).
+GC_THRESHOLD = [int(n) for n in env.list("GC_THRESHOLD", default=["700", "10", "100"]) if n]
 DATABASE_ROUTERS = ("django_tenants.routers.TenantSyncRouter",)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

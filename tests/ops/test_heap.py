@@ -6,7 +6,7 @@ import gc
 
 import pytest
 
-from apps.ops.heap import freeze_after_startup
+from apps.ops.heap import apply_gc_threshold, freeze_after_startup
 
 
 @pytest.fixture(autouse=True)
@@ -31,3 +31,16 @@ def test_gc_freeze_off_leaves_the_collector_alone(settings):
     settings.GC_FREEZE = False
     assert freeze_after_startup() == 0
     assert gc.get_freeze_count() == 0
+
+
+def test_gc_threshold_sets_the_collectors_thresholds_and_empty_leaves_pythons(settings):
+    before = gc.get_threshold()
+    try:
+        gc.set_threshold(700, 10, 10)
+        settings.GC_THRESHOLD = [20_000, 10, 10]
+        assert apply_gc_threshold() == (20_000, 10, 10) == gc.get_threshold()
+        gc.set_threshold(700, 10, 10)
+        settings.GC_THRESHOLD = []
+        assert apply_gc_threshold() == (700, 10, 10)
+    finally:
+        gc.set_threshold(*before)
