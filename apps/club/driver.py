@@ -126,7 +126,8 @@ def lag_key(process: str = PROCESS) -> str:
     return ":".join([settings.REDIS_KEY_PREFIX, "club", "looplag", process])
 
 
-# The garbage collector's pauses (ms, "generation,ms"): every thread waits for them.
+# The garbage collector's pauses ("generation,ms,objects kept by a full pass"): every thread
+# waits for them.
 gc_times: list[str] = []
 _gc_started: list[float] = []
 
@@ -135,7 +136,11 @@ def _gc_probe(phase: str, info: dict) -> None:
     if phase == "start":
         _gc_started[:] = [time.perf_counter()]
     elif _gc_started:
-        gc_times.append(f"{info['generation']},{(time.perf_counter() - _gc_started[0]) * 1000:.2f}")
+        pause = (time.perf_counter() - _gc_started[0]) * 1000
+        # After a full pass, the objects it kept (what the next one walks again): a few ms
+        # to count, once every few seconds at most.
+        kept = len(gc.get_objects(generation=2)) if info["generation"] == 2 else 0
+        gc_times.append(f"{info['generation']},{pause:.2f},{kept}")
 
 
 # Each probed action's phases (ms): queued for an action thread, waiting for the table's
