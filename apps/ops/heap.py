@@ -15,9 +15,9 @@ process a full pass over it still stopped a server for 100–375 ms, two or thre
 the default, (700, 10, 100), keeps Python's young collections as they are and lets ten
 times as many middle ones pass before a full one (which also waits, as always, until a
 quarter of the old generation is new): the full pauses became rare (none in a 20 s stage at
-300 or 500 players, back to back with two or three before), the short ones unchanged.
-Raising the young threshold instead (20,000 objects) made every young pass longer — p50
-76–113 ms, the middle ones 385–515 ms, with hundreds of sockets' objects surviving them —
+300 or 500 players, back to back with one to three per server before), the short ones
+unchanged. Raising the young threshold instead (20,000 objects) made every young pass longer — p50
+55–127 ms, the middle ones 385–515 ms, with hundreds of sockets' objects surviving them —
 and was not kept. What it costs: cyclic garbage that reached the old generation waits
 longer for its pass (memory, not time).
 """
