@@ -71,8 +71,13 @@ class Report:
 
 def sweep_api(client, urlconf: str, monkeypatch, budgets: dict[str, int] | None = None) -> Report:
     """Every list route of `urlconf`, read at page size 1 and 500 (caller inside the tenant)."""
+    from apps.core.api.pagination import CountSavingPaginator
+
     budgets = budgets or {}
     report = Report()
+    # With every row on one page the paginator skips its COUNT, with one row a page it
+    # cannot: both reads take the count, so one query more per row still shows.
+    monkeypatch.setattr(CountSavingPaginator, "save_count", False)
     for name, path in sorted(list_routes(urlconf).items()):
         monkeypatch.setattr(PageNumberPagination, "page_size", 1)
         one, status, _ = count(client, path)

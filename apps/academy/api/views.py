@@ -36,8 +36,15 @@ class StudentViewSet(ScopedViewSet, mixins.ListModelMixin, mixins.RetrieveModelM
     # What StudentSerializer reads and no more: `family` is its key (DRF reads family_id, so
     # no Family row or join), the phone is not shown, of the guardians only the name is:
     # every encrypted column loaded is a Fernet decryption (~14 µs) per row (apps.core.pii).
+    # The links come with their guardian's name in one query (a join), not a second
+    # prefetch: each query is ~0.5 ms of ORM compilation before it reaches the database.
     base_queryset = m.Student.objects.defer("phone").prefetch_related(
-        "guardian_links", Prefetch("guardian_links__guardian", m.Guardian.objects.only("name"))
+        Prefetch(
+            "guardian_links",
+            m.GuardianLink.objects.select_related("guardian").only(
+                "student_id", "guardian_id", "relation", "status", "guardian__name"
+            ),
+        )
     )
     serializer_class = s.StudentSerializer
     permission_classes = [HasPermission(resource="student")]
