@@ -35,7 +35,7 @@ application = ProtocolTypeRouter(
 from apps.ops.heap import apply_gc_threshold, freeze_after_startup  # noqa: E402
 
 # Everything loaded so far lives as long as the process: out of the collector's full passes,
-# which otherwise stopped the event loop for half a second; and fewer, larger young
-# collections, so fewer objects in flight reach the old generation (apps/ops/heap.py).
+# which otherwise stopped the event loop for half a second; and a full pass after 100 middle
+# ones rather than 10, for what the sockets and hands make later (apps/ops/heap.py).
 freeze_after_startup()
 apply_gc_threshold()
