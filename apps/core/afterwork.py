@@ -9,10 +9,11 @@ process instead, and merges what is deferred while that thread is busy: under lo
 seals of many answers become one seal and their counters one UPDATE.
 
 Only for work that may be lost if the process dies in the milliseconds between the commit
-and the thread's run, because something repairs it (the ledger's `seal_pending` task) or
-because it is a statistic (an item's counters). Never money, never anything the response
-or the next request reads. AFTERWORK_THREAD=false runs everything in the request, as
-on_commit did.
+and the thread's run, because something repairs it (the ledger's `seal_pending` task, the
+`recompute_progress` command for a student's progress, which is derived from rows already
+committed) or because it is a statistic (an item's counters). Never money, never anything
+the response reads, and nothing the next request could not do without for a moment.
+AFTERWORK_THREAD=false runs everything in the request, as on_commit did.
 """
 
 from __future__ import annotations

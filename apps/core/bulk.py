@@ -268,3 +268,34 @@ def write_together(inserts: Sequence[models.Model], update: models.QuerySet | No
         obj._state.adding, obj._state.db = False, connection.alias
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
+
+
+def update_rows(objs: Sequence[models.Model], fields: Sequence[str]) -> int:
+    """`QuerySet.bulk_update(objs, fields)` in one statement that does not grow with the
+    rows: `UPDATE … FROM unnest(<one array per field>)`. bulk_update compiles a CASE WHEN per
+    field and row (an exam's finish spent most of its progress recompute there). Values go
+    through each field's `get_db_prep_save`, as save() sends them; no signals (as
+    bulk_update). Returns the rows updated."""
+    if not objs:
+        return 0
+    model = type(objs[0])
+    meta = model._meta
+    pk = meta.pk
+    columns = [meta.get_field(name) for name in fields]
+    if any(not f.concrete or f.primary_key or f.many_to_many for f in columns):
+        raise ValueError("update_rows: only concrete, non-key fields")
+    quote = connection.ops.quote_name
+    every = [pk, *columns]
+    arrays = [[field.get_db_prep_save(getattr(obj, field.attname), connection) for obj in objs] for field in every]
+    casts = ", ".join(
+        f"%s::{field.rel_db_type(connection) if field is pk else field.db_type(connection)}[]" for field in every
+    )
+    names = ", ".join(quote(f"v{n}") for n in range(len(every)))
+    assignments = ", ".join(f"{quote(f.column)} = v.{quote(f'v{n}')}" for n, f in enumerate(columns, start=1))
+    sql = (
+        f"UPDATE {quote(meta.db_table)} AS t SET {assignments} "
+        f"FROM unnest({casts}) AS v({names}) WHERE t.{quote(pk.column)} = v.{quote('v0')}"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, arrays)
+        return cursor.rowcount

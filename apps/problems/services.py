@@ -21,6 +21,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from apps.audit import services as audit
+from apps.core import afterwork
+from apps.core.bulk import update_rows
 from apps.core.services import invalid, record
 
 from . import events, grading
@@ -461,9 +463,54 @@ def _exam_answers(student_id: int, topics: list[str]) -> dict[str, tuple[int, in
 
 def record_exam_progress(attempt) -> None:
     """learning's attempt-finished hook (apps.learning.services.hooks.FINISHED, in the
-    finishing transaction): the student's progress in each content area the exam touched."""
-    areas = set(attempt.responses.filter(scored=True).values_list("item__area", flat=True))
-    recompute_topics(attempt.student.user_id, [area[:100] for area in areas if area])
+    finishing transaction): once it commits, the student's progress in each content area
+    the exam touched, on the process's background thread (apps.core.afterwork) — the
+    recompute was half of an exam's last answer, which waited for it. Progress is derived
+    from the responses and submissions alone: `manage.py recompute_progress` rebuilds it
+    should a process die between the commit and the recompute."""
+    afterwork.defer("problems.exam_progress", progress_after_exams, attempt.pk)
+
+
+def progress_after_exams(attempt_ids: list[int]) -> None:
+    """The progress of the finished attempts' students in the content areas they touched:
+    one recompute (and one transaction) per student."""
+    from apps.learning.models import Response
+
+    areas: dict[int, set[str]] = {}
+    for student, area in (
+        Response.objects.filter(attempt_id__in=attempt_ids, scored=True)
+        .exclude(item__area="")
+        .values_list("attempt__student__user_id", "item__area")
+        .distinct()
+    ):
+        areas.setdefault(student, set()).add(area[:100])
+    for student, topics in sorted(areas.items()):
+        with transaction.atomic():
+            recompute_topics(student, sorted(topics))
+
+
+def rebuild_progress() -> int:
+    """Every student's progress in every topic they have a submission, a finished exam's
+    scored answer or a progress row in, recomputed (the repair for a recompute lost with its
+    process, see `record_exam_progress`). Returns the rows recomputed."""
+    from apps.learning.models import Attempt, Response
+
+    topics: dict[int, set[str]] = {}
+    sources = [
+        Submission.objects.values_list("student_id", "problem__topic"),
+        Response.objects.filter(scored=True, attempt__status__in=[Attempt.Status.SUBMITTED, Attempt.Status.TIMED_OUT])
+        .exclude(item__area="")
+        .values_list("attempt__student__user_id", "item__area"),
+        Progress.objects.values_list("student_id", "topic"),
+    ]
+    for rows in sources:
+        for student, topic in rows.distinct():
+            topics.setdefault(student, set()).add(topic[:100])
+    done = 0
+    for student, theirs in sorted(topics.items()):
+        with transaction.atomic():
+            done += len(recompute_topics(student, sorted(theirs)))
+    return done
 
 
 def recompute_progress(student_id: int, topic: str) -> Progress:
@@ -540,5 +587,5 @@ def recompute_topics(student_id: int, topics: list[str]) -> dict[str, Progress]:
         progress.mastery = round(100 * sum(shares) / len(shares)) if shares else 0
         moments = [m for m in (last_activity.get(topic), last_answer) if m is not None]
         progress.last_activity = max(moments) if moments else timezone.now()
-    Progress.objects.bulk_update(rows.values(), PROGRESS_FIELDS)
+    update_rows(list(rows.values()), PROGRESS_FIELDS)
     return rows

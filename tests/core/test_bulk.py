@@ -146,3 +146,43 @@ def test_write_together_writes_nothing_when_a_part_fails(tenants):
             )
         assert not AuditEntry.objects.filter(action="test.never").exists()
         assert Family.objects.get(pk=taken.pk).name == "taken"
+
+
+@pytest.mark.django_db
+def test_update_rows_writes_what_bulk_update_would_in_one_statement_whatever_the_rows(tenants):
+    from django.test.utils import CaptureQueriesContext
+
+    from apps.academy.models import Student
+
+    with tenants["academy"].context(), transaction.atomic():
+        first, second = Family.objects.create(name="first"), Family.objects.create(name="second")
+        students = [Student.objects.create(family=first, name=f"학생 {n}", person_index=f"p{n}") for n in range(3)]
+        untouched = Student.objects.create(family=first, name="그대로", person_index="p9", identity_id=7)
+        for n, student in enumerate(students):
+            student.name = f"바뀐 이름 {n}"
+            student.family = second if n else first
+            student.identity_id = None if n == 1 else 2**40 + n  # a NULL among bigints
+        statements = []
+        for rows in (students[:1], students):
+            with CaptureQueriesContext(connection) as queries:
+                assert bulk.update_rows(rows, ["name", "family", "identity_id"]) == len(rows)
+            statements.append(len(queries))
+        assert statements == [1, 1]
+        got = {
+            s.pk: (s.name, s.family_id, s.identity_id) for s in Student.objects.filter(pk__in=[s.pk for s in students])
+        }
+        assert got == {s.pk: (s.name, s.family_id, s.identity_id) for s in students}
+        assert Student.objects.get(pk=untouched.pk).identity_id == 7
+        # timestamps and an all-NULL column
+        moment = timezone.now().replace(microsecond=0)
+        for family in (first, second):
+            family.updated_at = moment
+        bulk.update_rows([first, second], ["updated_at"])
+        assert set(Family.objects.filter(pk__in=[first.pk, second.pk]).values_list("updated_at", flat=True)) == {moment}
+        for student in students:
+            student.identity_id = None
+        bulk.update_rows(students, ["identity_id"])
+        assert not Student.objects.filter(pk__in=[s.pk for s in students], identity_id__isnull=False).exists()
+        assert bulk.update_rows([], ["name"]) == 0
+        with pytest.raises(ValueError):
+            bulk.update_rows(students, ["id"])
