@@ -254,8 +254,10 @@ class AttemptViewSet(ScopedViewSet, mixins.ListModelMixin, mixins.RetrieveModelM
     def answer(self, request, pk=None):
         data = s.AnswerSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        # The hot path: the attempt is found in the user's scope, as their own, and locked
-        # in one statement (not get_object() and the lock again).
+        # The hot path: the attempt is found as the caller's own and locked in one
+        # statement (not get_object() and the lock again). Only the student taking an
+        # attempt may answer in it, so their own attempts are the scope; anyone else gets
+        # what _own() gives them.
         try:
             step = attempts.answer(
                 Attempt(pk=int(pk)),
@@ -263,7 +265,7 @@ class AttemptViewSet(ScopedViewSet, mixins.ListModelMixin, mixins.RetrieveModelM
                 answer=data.validated_data["answer"],
                 actor=request.user,
                 request=request,
-                rows=self.get_queryset().filter(student__user=request.user),
+                owner=request.user,
             )
         except Attempt.DoesNotExist:
             self._own()  # the same 404 (audited) or refusal as the other actions

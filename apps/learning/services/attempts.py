@@ -35,6 +35,7 @@ from django.utils.translation import gettext as _
 from apps.audit.services import entry as audit_entry
 from apps.audit.services import record as audit
 from apps.core.bulk import write_together
+from apps.core.hotread import JoinedRead
 from apps.core.services import deferred_event, invalid, record, record_deferred
 
 from ..cat import CATState
@@ -233,28 +234,32 @@ def current(attempt: Attempt) -> Step:
     return Step(attempt, _pending_payload(state, attempt.exam))
 
 
-def answer(attempt: Attempt, *, item_id: int, answer: str, actor, request=None, rows=None) -> Step:
+def answer(attempt: Attempt, *, item_id: int, answer: str, actor, request=None, owner=None) -> Step:
     """Record the answer to the item being asked and pick the next one.
 
-    `rows`: the attempts the caller may act in (a queryset); the attempt is looked up,
-    scoped and locked in one statement, and `Attempt.DoesNotExist` raised when it is not
-    among them. The deadline is checked on the locked row: a due attempt is submitted as
-    timed out (committed) and the answer refused."""
+    `owner`: the user who must be the attempt's student (the API's caller); the attempt is
+    then looked up as theirs and locked in one statement compiled once (the hot path), and
+    `Attempt.DoesNotExist` raised when it is not theirs. The deadline is checked on the
+    locked row: a due attempt is submitted as timed out (committed) and the answer refused."""
     answer = (answer or "").strip()
     with transaction.atomic():
-        attempt = (
-            (Attempt.objects if rows is None else rows)
-            .defer(None)  # the state is needed (a scoped queryset may defer it)
-            .select_for_update(of=("self",))
-            .select_related("exam", "student")
-            .get(pk=attempt.pk)
-        )
+        if owner is not None:
+            attempt = _OWN_LOCKED.one(attempt.pk, owner.pk)
+        else:
+            attempt = (
+                Attempt.objects.select_for_update(of=("self",)).select_related("exam", "student").get(pk=attempt.pk)
+            )
         expired = _expire_locked(attempt)
         if not expired:
             step = _answer_locked(attempt, item_id=item_id, answer=answer, actor=actor, request=request)
     if expired:
         raise invalid(status=_("The attempt is over (%(status)s).") % {"status": attempt.get_status_display()})
     return step
+
+
+# An answer's read of its attempt (with the exam and the student), by id and the student's
+# user, locked: every answer runs it, and the queryset cost four times the query.
+_OWN_LOCKED = JoinedRead(Attempt, related=("exam", "student"), keys=("pk", "student__user"), lock=True)
 
 
 def _answer_locked(attempt: Attempt, *, item_id: int, answer: str, actor, request=None) -> Step:
