@@ -8,6 +8,7 @@ encrypted: see `apps.core.pii.encrypt_many`)."""
 
 from __future__ import annotations
 
+import functools
 import itertools
 import operator
 import queue
@@ -230,15 +231,41 @@ def drop_temp(name: str) -> None:
 
 def _insert_sql(obj: models.Model) -> tuple[str, list]:
     """The INSERT of one unsaved instance as Model.save() would issue it (defaults and
-    pre_save values such as auto_now_add included), without reading anything back."""
+    pre_save values such as auto_now_add included), without reading anything back. The
+    statement is written once per model (compiling an InsertQuery per row was most of a
+    CAT answer's write); each value is prepared as the compiler prepares it. A value that
+    is an expression, or a field with its own placeholder, takes the compiler's path."""
+    statement = _insert_statement(type(obj), obj.pk is not None)
+    if statement is not None:
+        sql, fields = statement
+        values = [field.pre_save(obj, True) for field in fields]
+        if not any(hasattr(value, "resolve_expression") for value in values):
+            return sql, [field.get_db_prep_save(v, connection) for field, v in zip(fields, values, strict=True)]
+    return _compiled_insert_sql(obj)
+
+
+def _insert_fields(model: type[models.Model], with_pk: bool) -> list:
+    meta = model._meta
+    fields = [f for f in meta.local_concrete_fields if not f.generated]
+    return fields if with_pk else [f for f in fields if f is not meta.auto_field]
+
+
+@functools.cache
+def _insert_statement(model: type[models.Model], with_pk: bool) -> tuple[str, tuple] | None:
+    fields = _insert_fields(model, with_pk)
+    if any(hasattr(f, "get_placeholder") for f in fields):
+        return None
+    quote = connection.ops.quote_name
+    columns = ", ".join(quote(f.column) for f in fields)
+    sql = f"INSERT INTO {quote(model._meta.db_table)} ({columns}) VALUES ({', '.join(['%s'] * len(fields))})"
+    return sql, tuple(fields)
+
+
+def _compiled_insert_sql(obj: models.Model) -> tuple[str, list]:
     from django.db.models.sql import InsertQuery
 
-    meta = type(obj)._meta
-    fields = [f for f in meta.local_concrete_fields if not f.generated]
-    if obj.pk is None:
-        fields = [f for f in fields if f is not meta.auto_field]
     query = InsertQuery(type(obj))
-    query.insert_values(fields, [obj])
+    query.insert_values(_insert_fields(type(obj), obj.pk is not None), [obj])
     [(sql, params)] = query.get_compiler(connection=connection).as_sql()
     return sql, list(params)
 

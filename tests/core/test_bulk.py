@@ -186,3 +186,41 @@ def test_update_rows_writes_what_bulk_update_would_in_one_statement_whatever_the
         assert bulk.update_rows([], ["name"]) == 0
         with pytest.raises(ValueError):
             bulk.update_rows(students, ["id"])
+
+
+@pytest.mark.django_db
+def test_an_insert_written_once_per_model_is_what_the_compiler_writes(tenants):
+    """write_together's INSERTs come from a statement built once per model; each must be the
+    compiler's own, value for value (JSON, encrypted and timestamp fields, an explicit id,
+    an expression falling back to the compiler)."""
+    import time_machine
+    from django.db.models import Value
+    from django.db.models.functions import Upper
+
+    from apps.academy.models import Student
+    from apps.audit.models import AuditEntry
+    from apps.core.pii import decrypt
+    from apps.ledger.models import Event
+
+    def plain(params):
+        # psycopg's Jsonb wrapper has no __eq__; each encryption has its own IV
+        params = [getattr(p, "obj", p) for p in params]
+        return [decrypt(p) if isinstance(p, str) and p.startswith("fernet:") else p for p in params]
+
+    with tenants["academy"].context(), time_machine.travel("2026-12-06 10:00:00+09:00", tick=False):
+        family = Family.objects.create(name="가족")
+        rows = [
+            Family(name="새 가족"),
+            Family(pk=10**9, name="정한 번호"),
+            Student(family=family, name="학생", person_index="p1", phone="010-1234-5678"),
+            AuditEntry(action="test.insert", details={"한": [1, 2]}),
+            Event(kind="test.insert", subject_type="x", subject_id="1", data={"n": 1}),
+        ]
+        for obj in rows:
+            fast, compiled = bulk._insert_sql(obj), bulk._compiled_insert_sql(obj)
+            assert fast[0] == compiled[0]
+            assert plain(fast[1]) == plain(compiled[1]), type(obj).__name__
+        assert bulk._insert_statement(Family, False) is bulk._insert_statement(Family, False)  # built once
+        with_expression = Family(name=Upper(Value("식")))
+        assert bulk._insert_sql(with_expression)[0] == bulk._compiled_insert_sql(with_expression)[0]
+        assert "UPPER(" in bulk._insert_sql(with_expression)[0]
