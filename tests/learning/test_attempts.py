@@ -117,6 +117,29 @@ def test_the_state_is_served_from_redis_and_falls_back_to_the_row(cat_exam, peop
     assert attempts.current(Attempt.objects.get(pk=attempt.pk)).item == step.item
 
 
+def test_the_redis_copy_follows_the_commit_and_keeps_each_attempts_newest_version(
+    cat_exam, people, django_capture_on_commit_callbacks
+):
+    from django.core.cache import cache
+
+    from apps.learning.services import attempts
+
+    student, _client = people.student()
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        step, _created = attempts.start(cat_exam, student, actor=student.user)
+    key = f"learning:attempt:{step.attempt.pk}"
+    cache.delete(key)
+    for callback in callbacks:
+        callback()
+    assert cache.get(key)["version"] == step.attempt.version
+    # merged copies (the background thread's batch): the newest version wins, whatever the order
+    pk = step.attempt.pk
+    attempts.write_copies([(pk, 7, "active", {"cat": {"n": 7}}), (pk, 5, "active", {"cat": {"n": 5}})])
+    assert cache.get(key) == {"version": 7, "status": "active", "state": {"cat": {"n": 7}}}
+    attempts.write_copies([(pk, 8, "submitted", {}), (pk, 6, "active", {"cat": {}})])
+    assert cache.get(key) is None  # a finished attempt's copy is dropped
+
+
 def test_timer_submits_at_the_deadline(zone, bank, people):
     import time_machine
 

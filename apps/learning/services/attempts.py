@@ -34,6 +34,7 @@ from django.utils.translation import gettext as _
 
 from apps.audit.services import entry as audit_entry
 from apps.audit.services import record as audit
+from apps.core import afterwork
 from apps.core.bulk import write_together
 from apps.core.hotread import JoinedRead
 from apps.core.services import deferred_event, invalid, record, record_deferred
@@ -66,15 +67,32 @@ def _dump(state: CATState, order: list[int] | None) -> dict[str, Any]:
 
 
 def _cache_after_commit(attempt: Attempt) -> None:
-    payload = {"version": attempt.version, "status": attempt.status, "state": attempt.state}
+    """The Redis copy of the attempt's state, written once the change commits on the
+    process's background thread (apps.core.afterwork), not in the answer's response time: a
+    reader checks the copy's version against the row's and falls back to the row, so a copy
+    written late, or never, is only a miss."""
+    afterwork.defer(
+        "learning.attempt_copies", write_copies, (attempt.pk, attempt.version, attempt.status, attempt.state)
+    )
 
-    def put() -> None:
-        if payload["status"] == Attempt.Status.ACTIVE:
-            cache.set(_key(attempt.pk), payload, CACHE_TTL)
-        else:
-            cache.delete(_key(attempt.pk))
 
-    transaction.on_commit(put)
+def write_copies(copies: list[tuple[int, int, str, Any]]) -> None:
+    """Each attempt's newest (id, version, status, state) in the Redis copy, in one round
+    trip: an active attempt's state kept, a finished one's dropped."""
+    newest: dict[int, tuple[int, str, Any]] = {}
+    for pk, version, status, state in copies:
+        if pk not in newest or version >= newest[pk][0]:
+            newest[pk] = (version, status, state)
+    keep = {
+        _key(pk): {"version": version, "status": status, "state": state}
+        for pk, (version, status, state) in newest.items()
+        if status == Attempt.Status.ACTIVE
+    }
+    gone = [_key(pk) for pk, (_version, status, _state) in newest.items() if status != Attempt.Status.ACTIVE]
+    if keep:
+        cache.set_many(keep, CACHE_TTL)
+    if gone:
+        cache.delete_many(gone)
 
 
 def cached_state(attempt: Attempt) -> dict[str, Any]:
