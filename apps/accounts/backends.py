@@ -14,9 +14,6 @@ import inspect
 
 from allauth.account.auth_backends import AuthenticationBackend as AllauthBackend
 from django.contrib.auth.backends import ModelBackend
-from django.db import connection
-
-from apps.core.hotread import Columns
 
 
 class RolePermissionsMixin:
@@ -48,9 +45,7 @@ class RolePermissionsMixin:
 
         The query is raw SQL built once per process from the models' metadata: the ORM's
         version of it (an ArrayAgg over a LEFT JOIN, GROUP BY, LIMIT 21) cost ~1 ms of CPU
-        to compile on every signed-in request, the raw one ~0.3 ms all told, and the row
-        is loaded by apps.core.hotread.Columns rather than a RawQuerySet (whose per-call
-        column matching cost as much as the query). The tables are
+        to compile on every signed-in request, the raw one ~0.3 ms all told. The tables are
         not schema-qualified, so the tenant's search_path picks them as for any query."""
         from django.contrib.auth import get_user_model
 
@@ -58,15 +53,11 @@ class RolePermissionsMixin:
 
         model = get_user_model()
         user_id = model._meta.pk.to_python(user_id)
-        sql, columns = _user_with_roles()
-        with connection.cursor() as cursor:
-            cursor.execute(sql, [user_id])
-            row = cursor.fetchone()
-        if row is None:
+        user = next(iter(model._default_manager.raw(_user_with_roles_sql(), [user_id])), None)
+        if user is None:
             return None
-        *values, codes = row
-        user = columns.load(values)
-        remember_role_codes(user, list(codes))
+        remember_role_codes(user, list(user._mc_role_codes))
+        del user._mc_role_codes
         return user if self.user_can_authenticate(user) else None
 
     def with_perm(self, perm, is_active=True, include_superusers=True, obj=None):
@@ -76,23 +67,22 @@ class RolePermissionsMixin:
 
 
 @functools.cache
-def _user_with_roles() -> tuple[str, Columns]:
+def _user_with_roles_sql() -> str:
     from django.contrib.auth import get_user_model
+    from django.db import connection
 
     from .models import RoleAssignment
 
     quote = connection.ops.quote_name
     user = get_user_model()._meta
-    columns = Columns(get_user_model(), "u")
     assignment = RoleAssignment._meta
+    columns = ", ".join(f"u.{quote(f.column)}" for f in user.concrete_fields)
     role, holder = (quote(assignment.get_field(name).column) for name in ("role", "user"))
     pk = quote(user.pk.column)
-    sql = (
-        f"SELECT {', '.join(columns.sql)}, "
-        f"ARRAY(SELECT a.{role} FROM {quote(assignment.db_table)} a WHERE a.{holder} = u.{pk})"
-        f" FROM {quote(user.db_table)} u WHERE u.{pk} = %s"
+    return (
+        f"SELECT {columns}, ARRAY(SELECT a.{role} FROM {quote(assignment.db_table)} a WHERE a.{holder} = u.{pk})"
+        f" AS _mc_role_codes FROM {quote(user.db_table)} u WHERE u.{pk} = %s"
     )
-    return sql, columns
 
 
 class RoleModelBackend(RolePermissionsMixin, ModelBackend):

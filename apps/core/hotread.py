@@ -16,32 +16,6 @@ from functools import cached_property
 from django.db import connection, models
 
 
-class Columns:
-    """Every concrete column of `model` under a table alias, and the instance made from
-    their values as the ORM makes it (its database converters applied: JSON, encrypted
-    fields)."""
-
-    def __init__(self, model: type[models.Model], alias: str) -> None:
-        quote = connection.ops.quote_name
-        self.model = model
-        self.fields = list(model._meta.concrete_fields)
-        self.attnames = [f.attname for f in self.fields]
-        self.sql = [f"{alias}.{quote(f.column)}" for f in self.fields]
-        self.converters = []
-        for n, field in enumerate(self.fields):
-            col = field.get_col(alias)
-            funcs = connection.ops.get_db_converters(col) + col.get_db_converters(connection)
-            if funcs:
-                self.converters.append((n, col, funcs))
-
-    def load(self, values: Sequence) -> models.Model:
-        values = list(values)
-        for n, col, funcs in self.converters:
-            for func in funcs:
-                values[n] = func(values[n], col, connection)
-        return self.model.from_db(connection.alias, self.attnames, values)
-
-
 class JoinedRead:
     """`model` by equality on `keys` (field paths: "pk", "student__user"), with the forward
     foreign keys `related` loaded as `select_related(*related)` would, optionally locked
@@ -66,9 +40,13 @@ class JoinedRead:
             raise self.model.DoesNotExist(f"{self.model.__name__} matching {dict(zip(self.keys, values, strict=True))}")
         objs = []
         start = 0
-        for part in parts:
-            objs.append(part.load(row[start : start + len(part.fields)]))
-            start += len(part.fields)
+        for model, fields, converters in parts:
+            values_ = list(row[start : start + len(fields)])
+            start += len(fields)
+            for n, (col, funcs) in converters.items():
+                for func in funcs:
+                    values_[n] = func(values_[n], col, connection)
+            objs.append(model.from_db(connection.alias, [f.attname for f in fields], values_))
         main, *rest = objs
         for name, obj in zip(self.related, rest, strict=True):
             self.model._meta.get_field(name).set_cached_value(main, obj)
@@ -93,9 +71,15 @@ class JoinedRead:
             )
             tables.append((target, alias))
         for model, alias in tables:
-            part = Columns(model, alias)
-            select += part.sql
-            parts.append(part)
+            fields = list(model._meta.concrete_fields)
+            converters = {}
+            for n, field in enumerate(fields):
+                col = field.get_col(alias)
+                funcs = connection.ops.get_db_converters(col) + col.get_db_converters(connection)
+                if funcs:
+                    converters[n] = (col, funcs)
+            select += [f"{alias}.{quote(f.column)}" for f in fields]
+            parts.append((model, fields, converters))
         where = []
         for key in self.keys:
             relation, _sep, name = key.rpartition("__")
