@@ -19,13 +19,15 @@ from .conftest import CHOICE
 pytestmark = pytest.mark.django_db
 
 
+def _cat(bank, areas, *, se_target=0.1, min_length=6, max_length=6, title="진단"):  # noqa: F811
+    """A published CAT over a fresh bank of 10 items per content area."""
+    bank(10 * len(areas), areas=areas)
+    settings = {"se_target": se_target, "min_length": min_length, "max_length": max_length}
+    return exam_svc.publish(exam_svc.create_exam(title=title, kind="adaptive", cat_settings=settings))
+
+
 def test_a_finished_cat_feeds_progress_per_content_area(zone, bank, people, django_capture_on_commit_callbacks):  # noqa: F811
-    bank(40, areas=("대수", "기하"))
-    exam = exam_svc.publish(
-        exam_svc.create_exam(
-            title="수학 진단", kind="adaptive", cat_settings={"se_target": 0.45, "min_length": 6, "max_length": 10}
-        )
-    )
+    exam = _cat(bank, ("대수", "기하"), se_target=0.45, min_length=6, max_length=10, title="수학 진단")
     student, client = people.student(people.org())
     # a problem on the same topic as one content area: both sources count
     services.submit(services.create_problem(actor=None, **{**CHOICE, "topic": "대수"}), actor=student.user, choice=1)
@@ -80,12 +82,7 @@ def test_the_recompute_waits_for_the_finish_to_commit_and_is_lost_with_a_rollbac
     """The exam's last answer does not wait for the progress recompute: it follows the
     commit (apps.core.afterwork), so a finish whose transaction never commits — here the
     test's own, whose on_commit callbacks never run — leaves no exam progress."""
-    bank(30, areas=("대수", "기하"))
-    exam = exam_svc.publish(
-        exam_svc.create_exam(
-            title="진단", kind="adaptive", cat_settings={"se_target": 0.1, "min_length": 6, "max_length": 6}
-        )
-    )
+    exam = _cat(bank, ("대수", "기하"), se_target=0.1, min_length=6, max_length=6, title="진단")
     student, client = people.student(people.org())
     attempt_id, _seen = take_to_the_end(client, exam)
     assert Attempt.objects.get(pk=attempt_id).status == "submitted"
@@ -93,12 +90,7 @@ def test_the_recompute_waits_for_the_finish_to_commit_and_is_lost_with_a_rollbac
 
 
 def test_deferred_recomputes_of_several_students_run_together(zone, bank, people):  # noqa: F811
-    bank(30, areas=("대수", "기하", "확률"))
-    exam = exam_svc.publish(
-        exam_svc.create_exam(
-            title="진단", kind="adaptive", cat_settings={"se_target": 0.1, "min_length": 6, "max_length": 6}
-        )
-    )
+    exam = _cat(bank, ("대수", "기하", "확률"), se_target=0.1, min_length=6, max_length=6, title="진단")
     org = people.org()
     finished = {}
     for n in range(2):
@@ -121,12 +113,7 @@ def test_recompute_progress_command_repairs_every_students_rows(zone, bank, peop
     recomputing them gives, for problems and exams alike."""
     from django.core.management import call_command
 
-    bank(30, areas=("대수", "기하"))
-    exam = exam_svc.publish(
-        exam_svc.create_exam(
-            title="진단", kind="adaptive", cat_settings={"se_target": 0.1, "min_length": 6, "max_length": 6}
-        )
-    )
+    exam = _cat(bank, ("대수", "기하"), se_target=0.1, min_length=6, max_length=6, title="진단")
     student, client = people.student(people.org())
     services.submit(services.create_problem(actor=None, **{**CHOICE, "topic": "확률"}), actor=student.user, choice=1)
     take_to_the_end(client, exam)  # its recompute never ran (no commit): the exam's rows are missing

@@ -1,21 +1,11 @@
-from django.core.management.base import BaseCommand
-from django_tenants.utils import schema_context
-
 from apps.problems.services import rebuild_progress
-from apps.tenancy.models import Tenant
+from apps.tenancy.commands import PerTenantCommand
 
 
-class Command(BaseCommand):
+class Command(PerTenantCommand):
     help = "Recompute every student's progress per topic from the submissions and finished exams."
-
-    def add_arguments(self, parser):
-        parser.add_argument("--schema", help="One zone's schema (default: every zone).")
+    tenant_type = "zone"
 
     def handle(self, *args, **options):
-        zones = Tenant.objects.filter(type="zone", is_template=False)
-        if options["schema"]:
-            zones = zones.filter(schema_name=options["schema"])
-        for tenant in zones:
-            with schema_context(tenant.schema_name):
-                rows = rebuild_progress()
-            self.stdout.write(f"{tenant.schema_name}: {rows} progress rows recomputed")
+        for tenant in self.each_tenant(options["schema"]):
+            self.stdout.write(f"{tenant.schema_name}: {rebuild_progress()} progress rows recomputed")
