@@ -8,6 +8,7 @@ from apps.core.api.fields import (
     PlausibleDateTimeField,
     PrimaryKeyRelatedField,
 )
+from apps.core.api.prefetch import RelatedRows, related_rows
 from apps.core.normalise import display_phone
 
 from .. import models as m
@@ -43,9 +44,9 @@ class StudentSerializer(ModelSerializer):
     def get_guardians(self, obj) -> list[dict]:
         return [
             {"id": link.guardian_id, "name": link.guardian.name, "relation": link.relation, "status": link.status}
-            # .all(): the list's prefetch (guardian_links__guardian) answers it; a new query
-            # per student otherwise.
-            for link in obj.guardian_links.all()
+            # The list's prefetch (listed guardian links with their guardian) answers it; a
+            # new query per student otherwise.
+            for link in related_rows(obj, "guardian_links")
         ]
 
 
@@ -258,6 +259,7 @@ class InvoiceLineSerializer(ModelSerializer):
     class Meta:
         model = m.InvoiceLine
         fields = ["kind", "description", "amount"]
+        list_serializer_class = RelatedRows  # the invoice list's listed("lines")
 
 
 class InvoiceSerializer(ModelSerializer):
