@@ -21,6 +21,7 @@ import django_filters as df
 from django import forms
 from django.utils.translation import gettext_lazy as _
 from django_filters.rest_framework import DjangoFilterBackend
+from django_filters.utils import translate_validation
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework.filters import OrderingFilter, SearchFilter
@@ -72,9 +73,45 @@ class FilterSet(df.FilterSet):
             return BooleanFilter(field_name=field_name)
         return super().filter_for_field(field, field_name, lookup_expr)
 
+    @classmethod
+    def reads_nothing_from(cls, params) -> bool:
+        """True when `params` (the query string) names none of the filters and no filter is
+        required: the filterset would leave the rows as they are, so its form need not be
+        made nor validated (~0.5 ms of CPU on a list read without filters). Every filter
+        leaves the rows alone without a value (django-filter's `EMPTY_VALUES`); a parameter
+        name only starting with a filter's name (a range's `_min`, `_after`) counts as
+        naming it. A filterset class, or a filter class, that filters its own way is always run."""
+        names = cls.__dict__.get("_param_names")
+        if names is None:
+            own = any(
+                getattr(cls, method) is not getattr(FilterSet, method)
+                for method in ("__init__", "is_valid", "filter_queryset", "qs", "form", "errors")
+            )
+            # A required filter refuses a missing value; a filter class of our own might
+            # narrow without one (django-filter's own return the rows on an empty value).
+            unusual = any(
+                spec.extra.get("required") or not type(spec).filter.__module__.startswith("django_filters.")
+                for spec in cls.base_filters.values()
+            )
+            names = cls._param_names = False if own or unusual else tuple(cls.base_filters)
+        return names is not False and not any(key.startswith(names) for key in params)
+
 
 class FilterBackend(DjangoFilterBackend):
     filterset_base = FilterSet
+
+    def filter_queryset(self, request, queryset, view):
+        """django-filter's, except that a query string naming none of the filters leaves
+        the rows as they are without a form (FilterSet.reads_nothing_from)."""
+        filterset_class = self.get_filterset_class(view, queryset)
+        if filterset_class is None:
+            return queryset
+        if issubclass(filterset_class, FilterSet) and filterset_class.reads_nothing_from(request.query_params):
+            return queryset
+        filterset = filterset_class(**self.get_filterset_kwargs(request, queryset, view))
+        if not filterset.is_valid() and self.raise_exception:
+            raise translate_validation(filterset.errors)
+        return filterset.qs
 
 
 class DeclaredSearchFilter(SearchFilter):
