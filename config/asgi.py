@@ -15,7 +15,11 @@ from apps.core.asgi import LaneASGIHandler  # noqa: E402
 # Django's ASGI handler with the chain in sync mode and WEB_THREADS threads per process
 # (apps/core/asgi.py; chosen by bench/load). WEB_THREADS=0: Django's own handler, a new
 # thread per request, kept to compare against.
-django_asgi_app = LaneASGIHandler(threads=settings.WEB_THREADS) if settings.WEB_THREADS else ASGIHandler()
+django_asgi_app = (
+    LaneASGIHandler(threads=settings.WEB_THREADS, probe=settings.REQUEST_PHASE_PROBE)
+    if settings.WEB_THREADS
+    else ASGIHandler()
+)
 
 from channels.routing import ProtocolTypeRouter  # noqa: E402
 
@@ -32,6 +36,7 @@ application = ProtocolTypeRouter(
     }
 )
 
+from apps.ops.gil import apply_switch_interval  # noqa: E402
 from apps.ops.heap import apply_gc_threshold, freeze_after_startup  # noqa: E402
 
 # Everything loaded so far lives as long as the process: out of the collector's full passes,
@@ -39,3 +44,6 @@ from apps.ops.heap import apply_gc_threshold, freeze_after_startup  # noqa: E402
 # ones rather than 10, for what the sockets and hands make later (apps/ops/heap.py).
 freeze_after_startup()
 apply_gc_threshold()
+# Threads back from Redis or the database get the GIL back within 1 ms rather than 5 ms
+# (apps/ops/gil.py).
+apply_switch_interval()

@@ -149,8 +149,12 @@ action_times: list[str] = []
 
 
 def _store_lag(samples: list[float]) -> None:
+    from apps.core.asgi import request_phases
+
     times = action_times[:]
     del action_times[: len(times)]
+    requests = request_phases[:]
+    del request_phases[: len(requests)]
     pauses = gc_times[:]
     del gc_times[: len(pauses)]
     pipe = _redis().pipeline()
@@ -162,6 +166,11 @@ def _store_lag(samples: list[float]) -> None:
         pipe.rpush(acts, *times)
         pipe.ltrim(acts, -50000, -1)
         pipe.expire(acts, 3600)
+    if requests:
+        key = lag_key().replace(":looplag:", ":httptime:")
+        pipe.rpush(key, *(",".join(f"{t:.6f}" for t in row) for row in requests))
+        pipe.ltrim(key, -50000, -1)
+        pipe.expire(key, 3600)
     if pauses:
         key = lag_key().replace(":looplag:", ":gc:")
         pipe.rpush(key, *pauses)

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import asyncio
 import contextvars
+import time
 from concurrent.futures import Executor, Future, ThreadPoolExecutor
 
 from asgiref.sync import ThreadSensitiveContext, sync_to_async
@@ -35,6 +36,7 @@ class _Lane(Executor):
 
     def __init__(self) -> None:
         self.thread: ThreadPoolExecutor | None = None
+        self.times: list[float] = []
 
     def submit(self, fn, /, *args, **kwargs) -> Future:
         if self.thread is None:
@@ -44,14 +46,20 @@ class _Lane(Executor):
 
 _lane: contextvars.ContextVar[_Lane] = contextvars.ContextVar("megacity_lane")
 
+# A probe of where each request's time goes (LaneASGIHandler(probe=True); bench/club reads
+# it): "arrived, body read, lane taken, view started, view ended, done" as perf_counter()
+# readings plus the view's thread CPU time, one tuple per request. Off: nothing recorded.
+request_phases: list[tuple[float, ...]] = []
+
 
 class LaneASGIHandler(ASGIHandler):
-    def __init__(self, threads: int) -> None:
+    def __init__(self, threads: int, probe: bool = False) -> None:
         if threads < 1:
             raise ValueError("WEB_THREADS must be at least 1")
         BaseHandler.__init__(self)  # not ASGIHandler.__init__: it loads the chain in async mode
         self.load_middleware(is_async=False)
         self.threads = threads
+        self.probe = probe
         self._free: asyncio.Queue[ThreadPoolExecutor] | None = None
 
     def _lanes(self) -> asyncio.Queue[ThreadPoolExecutor]:
@@ -66,12 +74,17 @@ class LaneASGIHandler(ASGIHandler):
         if scope["type"] != "http":
             raise ValueError(f"Django can only handle ASGI/HTTP connections, not {scope['type']}.")
         lane = _Lane()
+        if self.probe:
+            lane.times = [time.perf_counter()]
         token = _lane.set(lane)
         try:
             async with ThreadSensitiveContext(executor=lane):
                 await self.handle(scope, receive, send)
         finally:
             _lane.reset(token)
+            if self.probe and len(lane.times) == 6:
+                lane.times.append(time.perf_counter())
+                request_phases.append(tuple(lane.times))
             if lane.thread is not None:
                 # Work still queued on the lane (a view that outlived a disconnected client,
                 # then its request_finished) runs before the next request's, on the same thread.
@@ -79,9 +92,27 @@ class LaneASGIHandler(ASGIHandler):
 
     async def read_body(self, receive):
         body_file = await super().read_body(receive)
-        _lane.get().thread = await self._lanes().get()
+        lane = _lane.get()
+        if self.probe:
+            lane.times.append(time.perf_counter())
+        lane.thread = await self._lanes().get()
+        if self.probe:
+            lane.times.append(time.perf_counter())
         return body_file
 
     async def get_response_async(self, request):
         # The sync get_response: chain, view, and Django's 4xx/5xx log line, in one call.
-        return await sync_to_async(self.get_response, thread_sensitive=True)(request)
+        if not self.probe:
+            return await sync_to_async(self.get_response, thread_sensitive=True)(request)
+        lane = _lane.get()
+
+        def timed(request):
+            lane.times.append(time.perf_counter())
+            cpu = time.thread_time()
+            try:
+                return self.get_response(request)
+            finally:
+                lane.times.append(time.perf_counter())
+                lane.times.append(time.thread_time() - cpu)
+
+        return await sync_to_async(timed, thread_sensitive=True)(request)

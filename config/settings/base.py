@@ -80,6 +80,9 @@ def web_threads(default: int) -> int:
 
 
 WEB_THREADS = web_threads(2)
+# Each request's phases (arrived, body read, lane taken, view, done) kept in memory for a
+# benchmark to read (apps/core/asgi.py request_phases; bench/club). Off in production.
+REQUEST_PHASE_PROBE = env.bool("REQUEST_PHASE_PROBE", default=False)
 # A server process freezes what it loaded at start-up out of the garbage collector's reach
 # (apps/ops/heap.py; config/asgi.py): full collections then stop it for milliseconds, not 0.5 s.
 GC_FREEZE = env.bool("GC_FREEZE", default=True)
@@ -90,6 +93,10 @@ AFTERWORK_THREAD = env.bool("AFTERWORK_THREAD", default=True)
 # apps/ops/heap.py): a full pass after 100 middle ones, not 10 (bench/club). Empty:
 # Python's own (700, 10, 10).
 GC_THRESHOLD = [int(n) for n in env.list("GC_THRESHOLD", default=["700", "10", "100"]) if n]
+# The GIL's switch interval in a server process (sys.setswitchinterval, seconds; apps/ops/gil.py):
+# a thread back from a Redis or database round trip waits up to this long for the GIL while
+# another thread runs Python. Python's default is 0.005; empty keeps it.
+GIL_SWITCH_INTERVAL = float(env.str("GIL_SWITCH_INTERVAL", default="0.001") or 0) or None
 DATABASE_ROUTERS = ("django_tenants.routers.TenantSyncRouter",)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

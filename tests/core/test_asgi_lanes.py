@@ -165,3 +165,17 @@ async def test_a_client_gone_mid_request_gives_its_lane_back_after_its_work(reco
     kinds = [kind for kind, _ in recorder.events]
     assert kinds == ["started", "chain", "finished", "started", "chain", "finished"]
     assert len({ident for _, ident in recorder.events}) == 1
+
+
+async def test_the_probe_records_each_requests_phases_in_order_and_is_off_by_default():
+    from apps.core.asgi import request_phases
+
+    request_phases.clear()
+    await call(LaneASGIHandler(threads=1))
+    assert request_phases == []  # off: nothing kept
+    await call(LaneASGIHandler(threads=1, probe=True))
+    [row] = request_phases
+    request_phases.clear()
+    arrived, body_read, lane_taken, view_started, view_ended, view_cpu, done = row
+    assert arrived <= body_read <= lane_taken <= view_started <= view_ended <= done
+    assert 0 <= view_cpu <= view_ended - view_started + 0.01
