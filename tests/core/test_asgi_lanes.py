@@ -179,3 +179,36 @@ async def test_the_probe_records_each_requests_phases_in_order_and_is_off_by_def
     arrived, body_read, lane_taken, view_started, view_ended, view_cpu, done = row
     assert arrived <= body_read <= lane_taken <= view_started <= view_ended <= done
     assert 0 <= view_cpu <= view_ended - view_started + 0.01
+
+
+async def test_a_request_goes_to_its_lane_once_and_is_finished_before_its_body_is_sent(recorded):
+    """request_started, the chain and request_finished in one trip to the lane (Django's
+    handler makes three, each a hand-off between the event loop and the thread); for a body
+    already made, request_finished (the database connection back to the pool) comes before
+    the response goes out."""
+    handler, recorder = recorded(threads=1)
+    await call(handler)  # makes the lane
+    lane = handler._free._queue[0]
+    trips = []
+    submit = lane.submit
+
+    def counted(fn, /, *args, **kwargs):
+        trips.append(fn)
+        return submit(fn, *args, **kwargs)
+
+    lane.submit = counted
+    recorder.events.clear()
+    sent_after = []
+
+    async def receive():
+        if not sent_after:
+            sent_after.append(None)
+            return {"type": "http.request", "body": b"", "more_body": False}
+        await asyncio.Event().wait()
+
+    async def send(message):
+        sent_after.append([kind for kind, _ in recorder.events])
+
+    await handler(scope(), receive, send)
+    assert len(trips) == 1
+    assert sent_after[1] == ["started", "chain", "finished"]  # at http.response.start
