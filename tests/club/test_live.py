@@ -433,3 +433,52 @@ async def test_table_messages_are_published_on_the_pubsub_layers_own_group_chann
     name = group_name(f"table.{club_table.table.pk}", club_table.schema)
     assert live.group_channel(name) == layer._get_layer()._get_group_channel_name(name)
     assert live._publisher(layer) is not None
+
+
+def test_a_driver_pass_makes_the_same_three_round_trips_however_many_tables_it_holds(club_table, monkeypatch):
+    """Each round trip is a wait for the GIL on the way back; a pass every 0.25 s over 64
+    tables made two per table (the lease, then the hand)."""
+    import json
+
+    import redis as redis_py
+
+    t = club_table
+    trips = []
+    execute = redis_py.client.Pipeline.execute
+
+    def counted_execute(self, *args, **kwargs):
+        trips.append("pipeline")
+        return execute(self, *args, **kwargs)
+
+    monkeypatch.setattr(redis_py.client.Pipeline, "execute", counted_execute)
+    with t.context():
+        client = live.redis()
+        command = client.execute_command
+
+        def counted_command(*args, **kwargs):
+            trips.append(args[0])
+            return command(*args, **kwargs)
+
+        def run_pass(tables: list[int]) -> list:
+            far = time.time() + 3600  # hands in play whose clocks have time left: nothing to do
+            for table_id in tables:
+                client.sadd(live.active_key(), table_id)
+                client.hset(live.table_key(table_id), "hand", json.dumps({"deadline": far, "setup": {}}))
+            trips.clear()
+            client.execute_command = counted_command
+            try:
+                live.tick()
+            finally:
+                del client.execute_command
+                for table_id in tables:
+                    client.srem(live.active_key(), table_id)
+                    client.delete(live.table_key(table_id))
+            return trips[:]
+
+        client.delete(live.active_key())  # earlier tests' tables: only these are looked at
+        ids = [990_000 + n for n in range(8)]
+        two = run_pass(ids[:2])
+        eight = run_pass(ids)
+        assert all(driver.lease_holder(table_id) == driver.PROCESS for table_id in ids)
+        client.delete(*(driver.lease_key(str(table_id)) for table_id in ids))
+    assert two == eight == ["SMEMBERS", "pipeline", "pipeline"]
