@@ -44,6 +44,6 @@ from apps.ops.heap import apply_gc_threshold, freeze_after_startup  # noqa: E402
 # ones rather than 10, for what the sockets and hands make later (apps/ops/heap.py).
 freeze_after_startup()
 apply_gc_threshold()
-# Threads back from Redis or the database get the GIL back within 1 ms rather than 5 ms
-# (apps/ops/gil.py).
+# GIL_SWITCH_INTERVAL, when set: how soon threads back from Redis or the database get the
+# GIL back (apps/ops/gil.py).
 apply_switch_interval()

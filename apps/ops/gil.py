@@ -12,7 +12,10 @@ of wall time at 100 players, the difference spent in `recv` returns waiting for 
 (py-spy: 45 % of the view's samples in redis-py's socket read, 30 % in psycopg's wait,
 with Redis answering in 0.2 ms). A shorter interval hands the GIL back sooner to threads
 that only need it for a moment; what it costs is more switches for the threads that run
-long stretches of Python (each a few µs). GIL_SWITCH_INTERVAL (seconds; empty: Python's own).
+long stretches of Python (each a few µs) and, on a machine whose cores are all busy, a
+thread told to take the GIL may wait for a core while the GIL stays idle. GIL_SWITCH_INTERVAL
+(seconds; empty, the default: Python's own): 1 ms measured better in one bench/club pair and
+worse in the next on a loaded machine (README "Club tables"), so it is not the default.
 """
 
 from __future__ import annotations

@@ -95,8 +95,9 @@ AFTERWORK_THREAD = env.bool("AFTERWORK_THREAD", default=True)
 GC_THRESHOLD = [int(n) for n in env.list("GC_THRESHOLD", default=["700", "10", "100"]) if n]
 # The GIL's switch interval in a server process (sys.setswitchinterval, seconds; apps/ops/gil.py):
 # a thread back from a Redis or database round trip waits up to this long for the GIL while
-# another thread runs Python. Python's default is 0.005; empty keeps it.
-GIL_SWITCH_INTERVAL = float(env.str("GIL_SWITCH_INTERVAL", default="0.001") or 0) or None
+# another thread runs Python. Empty (the default): Python's 0.005 — 0.001 measured better in
+# one bench/club pair and worse in another on a loaded machine (README "Club tables").
+GIL_SWITCH_INTERVAL = float(env.str("GIL_SWITCH_INTERVAL", default="") or 0) or None
 DATABASE_ROUTERS = ("django_tenants.routers.TenantSyncRouter",)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
