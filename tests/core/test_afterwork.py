@@ -114,3 +114,26 @@ def test_with_the_thread_off_the_work_runs_in_place(tenants, live_db, settings):
     run = Recorder()
     afterwork.post(tenants["academy"].schema, "test.off", run, 1)
     assert run.calls == [(threading.current_thread().name, tenants["academy"].schema, [1])]
+
+
+def test_a_cache_write_from_the_thread_lands_in_the_deferring_tenant_only(tenants, live_db):
+    """The attempt's Redis copy (learning.services.attempts.write_copies) is written by the
+    thread: its cache key carries the schema that deferred it, and another tenant reading
+    the same attempt id finds nothing."""
+    from django.core.cache import cache
+    from django_tenants.utils import schema_context
+
+    from apps.learning.services.attempts import write_copies
+
+    zone, academy = tenants["zone"].schema, tenants["academy"].schema
+    pk = 987_654_321
+    afterwork.post(zone, "test.copies", write_copies, (pk, 3, "active", {"cat": {"n": 3}}))
+    assert afterwork.drain()
+    try:
+        with schema_context(zone):
+            assert cache.get(f"learning:attempt:{pk}")["version"] == 3
+        with schema_context(academy):
+            assert cache.get(f"learning:attempt:{pk}") is None
+    finally:
+        with schema_context(zone):
+            cache.delete(f"learning:attempt:{pk}")
