@@ -16,7 +16,9 @@ from apps.core.asgi import LaneASGIHandler  # noqa: E402
 # (apps/core/asgi.py; chosen by bench/load). WEB_THREADS=0: Django's own handler, a new
 # thread per request, kept to compare against.
 django_asgi_app = (
-    LaneASGIHandler(threads=settings.WEB_THREADS, probe=settings.REQUEST_PHASE_PROBE)
+    LaneASGIHandler(
+        threads=settings.WEB_THREADS, probe=settings.REQUEST_PHASE_PROBE, phase_log=settings.REQUEST_PHASE_LOG
+    )
     if settings.WEB_THREADS
     else ASGIHandler()
 )

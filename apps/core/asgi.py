@@ -34,6 +34,8 @@ from django.core.handlers.base import BaseHandler
 from django.http import FileResponse
 from django.urls import set_script_prefix
 
+from apps.ops import phaselog
+
 
 class _Lane(Executor):
     """A request's executor for thread-sensitive work: the lane's single thread, bound when
@@ -58,13 +60,14 @@ request_phases: list[tuple[float, ...]] = []
 
 
 class LaneASGIHandler(ASGIHandler):
-    def __init__(self, threads: int, probe: bool = False) -> None:
+    def __init__(self, threads: int, probe: bool = False, phase_log: str = "") -> None:
         if threads < 1:
             raise ValueError("WEB_THREADS must be at least 1")
         BaseHandler.__init__(self)  # not ASGIHandler.__init__: it loads the chain in async mode
         self.load_middleware(is_async=False)
         self.threads = threads
         self.probe = probe
+        self.phase_log = phase_log if probe else ""
         self._free: asyncio.Queue[ThreadPoolExecutor] | None = None
 
     def _lanes(self) -> asyncio.Queue[ThreadPoolExecutor]:
@@ -81,6 +84,8 @@ class LaneASGIHandler(ASGIHandler):
         lane = _Lane()
         if self.probe:
             lane.times = [time.perf_counter()]
+            if self.phase_log:
+                phaselog.start(self.phase_log, request_phases)
         token = _lane.set(lane)
         try:
             async with ThreadSensitiveContext(executor=lane):

@@ -83,6 +83,9 @@ WEB_THREADS = web_threads(2)
 # Each request's phases (arrived, body read, lane taken, view, done) kept in memory for a
 # benchmark to read (apps/core/asgi.py request_phases; bench/club). Off in production.
 REQUEST_PHASE_PROBE = env.bool("REQUEST_PHASE_PROBE", default=False)
+# With the probe on: a directory where each server process writes those phases, its collector's
+# passes and its event loop's lateness once a second (apps/ops/phaselog.py; bench/cat-http --phases).
+REQUEST_PHASE_LOG = env.str("REQUEST_PHASE_LOG", default="")
 # A server process freezes what it loaded at start-up out of the garbage collector's reach
 # (apps/ops/heap.py; config/asgi.py): full collections then stop it for milliseconds, not 0.5 s.
 GC_FREEZE = env.bool("GC_FREEZE", default=True)

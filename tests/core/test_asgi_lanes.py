@@ -212,3 +212,18 @@ async def test_a_request_goes_to_its_lane_once_and_is_finished_before_its_body_i
     await handler(scope(), receive, send)
     assert len(trips) == 1
     assert sent_after[1] == ["started", "chain", "finished"]  # at http.response.start
+
+
+async def test_the_phase_log_starts_with_the_probe_only(tmp_path, monkeypatch):
+    """REQUEST_PHASE_LOG (bench/cat-http --phases) writes nothing unless the probe is on; with
+    it on, the process's log starts on the first request and drains the probe's list."""
+    from apps.core.asgi import request_phases
+    from apps.ops import phaselog
+
+    started = []
+    monkeypatch.setattr(phaselog, "start", lambda directory, phases: started.append((directory, phases)))
+    await call(LaneASGIHandler(threads=1, phase_log=str(tmp_path)))
+    assert started == []
+    await call(LaneASGIHandler(threads=1, probe=True, phase_log=str(tmp_path)))
+    request_phases.clear()
+    assert started == [(str(tmp_path), request_phases)]
