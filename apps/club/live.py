@@ -133,13 +133,81 @@ def group_channel(name: str) -> str:
     return f"{prefix}__group__{name}"
 
 
-def publish(table_id: int, message: dict, *, hand: dict | None = None) -> int:
+def _packet(table_id: int, message: dict, seq: int) -> tuple[str, bytes] | None:
+    """The table's message with number `seq` as the pub/sub layer would publish it: (Redis
+    channel, payload), or None when it cannot go out from a script on the club's Redis (no
+    layer, another layer, another Redis server): then it goes through `_send`."""
+    if not _publishes_from_scripts():
+        return None
+    layer = get_channel_layer(CHANNEL_LAYER)
+    event = {"type": "club.table", "frames": frames({**message, "seq": seq, "table": table_id})}
+    return group_channel(group_name(f"table.{table_id}")), layer.serialize(event)
+
+
+_from_scripts: list[bool] = []
+
+
+def _publishes_from_scripts() -> bool:
+    """Whether the club's pub/sub layer publishes on the Redis server the tables live on (the
+    one `redis()` talks to: channels are per server, not per database), so that a script
+    storing a hand can publish its message in the same round trip."""
+    if not _from_scripts:
+        from urllib.parse import urlsplit
+
+        layer = get_channel_layer(CHANNEL_LAYER)
+        same = False
+        if layer is not None and _publisher(layer) is not None:
+            host = settings.CHANNEL_LAYERS[CHANNEL_LAYER]["CONFIG"]["hosts"][0]["address"]
+            kwargs = redis().connection_pool.connection_kwargs
+            url = urlsplit(host)
+            same = (
+                url.scheme in ("redis", "rediss")
+                and (url.hostname or "localhost", url.port or 6379)
+                == (kwargs.get("host", "localhost"), int(kwargs.get("port", 6379)))
+                and "path" not in kwargs
+            )
+        _from_scripts.append(same)
+    return _from_scripts[0]
+
+
+# KEYS[1] the table's hash; ARGV[1] the hand's JSON ('' to leave it), ARGV[2] the number the
+# caller expects the message to get, ARGV[3] channel ('' for none), ARGV[4] payload. Stores the
+# hand, takes the next number and, if it is the expected one, publishes the message (the
+# payload carries it); returns the number, negated when it was not the expected one (a seat
+# change published in between, outside the lock): the caller then sends the message itself.
+_STORE_PUBLISH = """
+if ARGV[1] ~= '' then redis.call('HSET', KEYS[1], 'hand', ARGV[1]) end
+local seq = redis.call('HINCRBY', KEYS[1], 'seq', 1)
+if ARGV[3] == '' then return seq end
+if tostring(seq) ~= ARGV[2] then return -seq end
+redis.call('PUBLISH', ARGV[3], ARGV[4])
+return seq
+"""
+
+
+def publish(table_id: int, message: dict, *, hand: dict | None = None, last: bool = False) -> int:
     """Send `message` to every socket of the table with the table's next sequence number
     (under the table's lock, so numbers go out in order). With `hand`, the hand is stored
-    in the same round trip, before the number is taken. Returns the number."""
+    in the same round trip, before the number is taken. Returns the number.
+
+    Under the table's lock (`table_lock`, this thread) the number is known in advance (read
+    when the lock was taken), so storing, numbering and publishing are one script call; with
+    `last=True` — nothing else to do under the lock — they go with the lock's release, one
+    round trip for all (and the returned number is only the expected one: the message is
+    sent when the lock is released). Outside the lock: a MULTI, then the publish."""
+    held = _holding(table_id)
+    raw = json.dumps(hand, separators=(",", ":")) if hand is not None else None
+    if held is not None:
+        held.flush()
+        if raw is not None:
+            held.raw = raw
+        if last:
+            held.pending = (message, raw)
+            return held.seq + 1
+        return held.store_publish(message, raw)
     pipe = redis().pipeline(transaction=True)
-    if hand is not None:
-        pipe.hset(table_key(table_id), "hand", json.dumps(hand, separators=(",", ":")))
+    if raw is not None:
+        pipe.hset(table_key(table_id), "hand", raw)
     pipe.hincrby(table_key(table_id), "seq", 1)
     seq = int(pipe.execute()[-1])
     _send(f"table.{table_id}", {"type": "club.table", "frames": frames({**message, "seq": seq, "table": table_id})})
@@ -149,6 +217,21 @@ def publish(table_id: int, message: dict, *, hand: dict | None = None) -> int:
 def tell_user(user_id: int, message: dict) -> None:
     """A message for one user's sockets only (their hole cards, a seat that opened)."""
     _send(f"user.{user_id}", {"type": "club.private", "msg": message})
+
+
+def tell_users(messages: list[tuple[int, dict]]) -> None:
+    """`tell_user` for each (user, message), in one round trip on the pub/sub layer."""
+    layer = get_channel_layer(CHANNEL_LAYER)
+    client = _publisher(layer) if layer is not None else None
+    if client is None:
+        for user_id, message in messages:
+            tell_user(user_id, message)
+        return
+    pipe = client.pipeline(transaction=False)
+    for user_id, message in messages:
+        event = {"type": "club.private", "msg": message}
+        pipe.publish(group_channel(group_name(f"user.{user_id}")), layer.serialize(event))
+    pipe.execute()
 
 
 def mark_lobby_dirty() -> None:
@@ -164,12 +247,11 @@ def tables_version_key() -> str:
     return _key("tables-version")
 
 
-def tables_version() -> str:
-    """A token that changes whenever the club's tables, seats or waiting lists do (the API's
-    cached lobby and table views are keyed by it: apps.club.api.views). Random rather than a
-    counter: a counter restarting (Redis flushed, a club dropped and made again) would find
-    the views cached under its old numbers."""
-    key = tables_version_key()
+def table_version_key(table_id: int) -> str:
+    return _key("table-version", table_id)
+
+
+def _version(key: str) -> str:
     version = redis().get(key)
     if version is None:
         redis().set(key, secrets.token_hex(8), nx=True)
@@ -177,13 +259,45 @@ def tables_version() -> str:
     return version.decode() if isinstance(version, bytes) else str(version)
 
 
-def tables_changed(sender=None, **kwargs) -> None:
-    """A table, seat, waiting entry or room was saved or deleted: a new version now and
-    again after the commit (a view read in between may have cached the rows as they were)."""
-    key = tables_version_key()
+def tables_version() -> str:
+    """A token that changes whenever the club's tables, seats or waiting lists do (the API's
+    cached lobby list is keyed by it: apps.club.api.views). Random rather than a counter: a
+    counter restarting (Redis flushed, a club dropped and made again) would find the views
+    cached under its old numbers."""
+    return _version(tables_version_key())
+
+
+def table_version(table_id: int) -> str:
+    """A token that changes whenever this table's row, its seats, its waiting list or its
+    room do (the API's cached table detail is keyed by it): another table's deal or booking
+    leaves it alone, unlike the club's `tables_version`."""
+    return _version(table_version_key(table_id))
+
+
+def _tables_of(sender, instance) -> list[int]:
+    from .models import Room, Table
+
+    if instance is None:
+        return []
+    if sender is Table or isinstance(instance, Table):
+        return [instance.pk] if instance.pk else []
+    if sender is Room or isinstance(instance, Room):
+        return list(Table.objects.filter(room_id=instance.pk).values_list("pk", flat=True)) if instance.pk else []
+    table_id = getattr(instance, "table_id", None)
+    return [table_id] if table_id else []
+
+
+def tables_changed(sender=None, instance=None, **kwargs) -> None:
+    """A table, seat, waiting entry or room was saved or deleted: new versions (the club's,
+    and the tables' it concerns) now and again after the commit (a view read in between may
+    have cached the rows as they were)."""
+    keys = [tables_version_key(), *(table_version_key(table_id) for table_id in _tables_of(sender, instance))]
 
     def change() -> None:
-        redis().set(key, secrets.token_hex(8))
+        pipe = redis().pipeline(transaction=False)
+        for key in keys:
+            pipe.set(key, secrets.token_hex(8))
+        pipe.execute()
 
     change()
     transaction.on_commit(change)
@@ -218,37 +332,188 @@ def seats_changed(table_id: int) -> None:
 # --------------------------------------------------------------------------- state
 
 
+# The table's lock: one script call takes it and reads the hand and the sequence number
+# (KEYS[1] lock, KEYS[2] the table's hash; ARGV[1] token, ARGV[2] ms); {0, ms left} when
+# another holds it.
+_TAKE = """
+if redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then
+  return {1, redis.call('HGET', KEYS[2], 'hand'), redis.call('HGET', KEYS[2], 'seq')}
+end
+return {0, redis.call('PTTL', KEYS[1])}
+"""
+
+# The release, with the lock's last message if any: KEYS[1] lock, KEYS[2] the table's hash,
+# KEYS[3] the table's wake-up list; ARGV[1] token, ARGV[2] '1' when a message goes out, then
+# as _STORE_PUBLISH's ARGV. The lock is deleted only if it is still ours, and a waiter
+# (BLPOP on the wake-up list) is woken. Returns the message's number (negated: not
+# published, see _STORE_PUBLISH), 0 without one.
+_RELEASE = """
+local seq = 0
+if ARGV[2] == '1' then
+  if ARGV[3] ~= '' then redis.call('HSET', KEYS[2], 'hand', ARGV[3]) end
+  seq = redis.call('HINCRBY', KEYS[2], 'seq', 1)
+  if ARGV[5] == '' or tostring(seq) ~= ARGV[4] then
+    seq = -seq
+  else
+    redis.call('PUBLISH', ARGV[5], ARGV[6])
+  end
+end
+if redis.call('GET', KEYS[1]) == ARGV[1] then
+  redis.call('DEL', KEYS[1])
+  redis.call('DEL', KEYS[3])
+  redis.call('RPUSH', KEYS[3], '1')
+  redis.call('PEXPIRE', KEYS[3], ARGV[7])
+end
+return seq
+"""
+
+# A waiter blocks on the table's wake-up list for at most this long (seconds) before trying
+# again (a holder that died never wakes anyone: its lock expires); below the cache client's
+# socket timeout.
+WAKE_MAX_WAIT = 0.25
+_scripts: dict[str, Any] = {}
+
+
+def _script(source: str):
+    """The script registered once (redis-py's Script: EVALSHA, loading it if Redis lost it)."""
+    script = _scripts.get(source)
+    if script is None:
+        script = _scripts[source] = redis().register_script(source)
+    return script
+
+
 # The probe's timings of the current thread's table lock (CLUB_LOOP_LAG_PROBE): when it was
 # asked for and when it was taken (time.perf_counter()).
 lock_times = threading.local()
+# The table locks this thread holds: lock key -> _Held.
+_held = threading.local()
+
+
+class _Held:
+    """A table lock this thread holds: the hand and the sequence number as read when it was
+    taken (kept current by this thread's writes: nobody else writes them while it holds the
+    lock), and the message left to go out with the release."""
+
+    def __init__(self, table_id: int, token: str, raw, seq: int) -> None:
+        self.table_id, self.token, self.raw, self.seq = table_id, token, raw, seq
+        self.pending: tuple[dict, str | None] | None = None
+
+    def store_publish(self, message: dict, raw: str | None) -> int:
+        packet = _packet(self.table_id, message, self.seq + 1)
+        channel, payload = packet if packet else ("", b"")
+        seq = int(
+            _script(_STORE_PUBLISH)(
+                keys=[table_key(self.table_id)], args=[raw or "", self.seq + 1, channel, payload], client=redis()
+            )
+        )
+        return self._sent(message, seq, published=packet is not None)
+
+    def _sent(self, message: dict, seq: int, *, published: bool) -> int:
+        if seq < 0 or not published:
+            # Not published by the script (another number, or another server): sent here.
+            seq = abs(seq)
+            _send(
+                f"table.{self.table_id}",
+                {"type": "club.table", "frames": frames({**message, "seq": seq, "table": self.table_id})},
+            )
+        self.seq = seq
+        return seq
+
+    def flush(self) -> None:
+        """The pending message goes out now (something else is done under the lock after it)."""
+        if self.pending is not None:
+            message, raw = self.pending
+            self.pending = None
+            self.store_publish(message, raw)
+
+    def release(self, *, send: bool) -> None:
+        args: list[Any] = [self.token, "0"]
+        packet = None
+        message = None
+        if send and self.pending is not None:
+            message, raw = self.pending
+            packet = _packet(self.table_id, message, self.seq + 1)
+            channel, payload = packet if packet else ("", b"")
+            args = [self.token, "1", raw or "", self.seq + 1, channel, payload]
+        else:
+            args += ["", 0, "", b""]
+        self.pending = None
+        args.append(int(WAKE_MAX_WAIT * 4000))
+        keys = [_key("lock", self.table_id), table_key(self.table_id), _key("wake", self.table_id)]
+        seq = int(_script(_RELEASE)(keys=keys, args=args, client=redis()))
+        if message is not None:
+            self._sent(message, seq, published=packet is not None)
+
+
+def _holding(table_id: int) -> _Held | None:
+    locks = getattr(_held, "locks", None)
+    return locks.get(_key("lock", table_id)) if locks else None
 
 
 @contextlib.contextmanager
 def table_lock(table_id: int) -> Iterator[None]:
-    # redis-py polls a taken lock every `sleep` seconds (0.1 by default: a wait of up to
-    # 100 ms for a lock freed at once); table changes take milliseconds.
+    """The table's lock (not re-entrant). Taken with the hand and the sequence number in one
+    script call; while another holds it, the waiter blocks on the table's wake-up list, which
+    the holder's release pushes to (no polling round trips), for at most WAKE_MAX_WAIT
+    before trying again. Released in one call with the lock's last message (`publish(...,
+    last=True)`); on an exception, released without it."""
     asked = time.perf_counter()
-    lock = redis().lock(_key("lock", table_id), timeout=LOCK_SECONDS, sleep=0.005, blocking_timeout=LOCK_SECONDS)
-    if not lock.acquire():
-        raise TimeoutError(f"table {table_id} is locked")
+    client = redis()
+    lock_key, wake_key = _key("lock", table_id), _key("wake", table_id)
+    token = secrets.token_hex(16)
+    give_up = time.monotonic() + LOCK_SECONDS
+    while True:
+        reply = _script(_TAKE)(keys=[lock_key, table_key(table_id)], args=[token, LOCK_SECONDS * 1000], client=client)
+        if int(reply[0]) == 1:
+            break
+        left = give_up - time.monotonic()
+        if left <= 0:
+            raise TimeoutError(f"table {table_id} is locked")
+        expires = int(reply[1]) / 1000 if int(reply[1]) > 0 else 0.01
+        # Never 0: BLPOP's 0 blocks for ever.
+        client.blpop([wake_key], timeout=round(max(0.005, min(left, expires, WAKE_MAX_WAIT)), 3))
     lock_times.asked, lock_times.taken = asked, time.perf_counter()
+    raw, seq = reply[1], reply[2]
+    held = _Held(table_id, token, raw if raw else None, int(seq or 0))
+    if not hasattr(_held, "locks"):
+        _held.locks = {}
+    _held.locks[lock_key] = held
+    ok = False
     try:
         yield
+        ok = True
     finally:
-        with contextlib.suppress(Exception):
-            lock.release()
+        _held.locks.pop(lock_key, None)
+        if ok:
+            try:
+                held.release(send=True)
+            except Exception:
+                # Stored or not, this process's Game for the table may be ahead of Redis.
+                _games.pop((connection.schema_name, table_id), None)
+                raise
+        else:
+            with contextlib.suppress(Exception):
+                held.release(send=False)
 
 
 def load(table_id: int) -> dict | None:
-    raw = redis().hget(table_key(table_id), "hand")
+    held = _holding(table_id)
+    raw = held.raw if held is not None else redis().hget(table_key(table_id), "hand")
     return json.loads(raw) if raw else None
 
 
 def save(table_id: int, hand: dict | None) -> None:
+    held = _holding(table_id)
+    if held is not None:
+        held.flush()
     if hand is None:
         redis().hdel(table_key(table_id), "hand")
+        raw = None
     else:
-        redis().hset(table_key(table_id), "hand", json.dumps(hand, separators=(",", ":")))
+        raw = json.dumps(hand, separators=(",", ":"))
+        redis().hset(table_key(table_id), "hand", raw)
+    if held is not None:
+        held.raw = raw
 
 
 # (schema, table) -> (version, Game): a process that acted last on a table keeps its state.
@@ -490,17 +755,21 @@ def start_hand(table_id: int, *, deck: list[str] | None = None, now: float | Non
         _keep(table_id, hand, game)
         redis().sadd(active_key(), table_id)
         publish(table_id, {"t": "hand_start", "hand": hand_view(table_id, hand, game)}, hand=hand)
-        for position, user_id in enumerate(setup.users):
-            tell_user(
-                user_id,
-                {
-                    "t": "hole",
-                    "table": table_id,
-                    "hand": setup.number,
-                    "seat": order[position],
-                    "cards": engine.hole(game.state, position),
-                },
-            )
+        tell_users(
+            [
+                (
+                    user_id,
+                    {
+                        "t": "hole",
+                        "table": table_id,
+                        "hand": setup.number,
+                        "seat": order[position],
+                        "cards": engine.hole(game.state, position),
+                    },
+                )
+                for position, user_id in enumerate(setup.users)
+            ]
+        )
     mark_lobby_dirty()
     return hand
 
@@ -581,7 +850,7 @@ def _advance(table_id: int, hand: dict, game: engine.Game, action: dict, *, now:
         hand["deadline"] = now + seconds
         _keep(table_id, hand, game)
         update = {"t": "update", "events": hand["events"][before:], "hand": hand_view(table_id, hand, game)}
-        publish(table_id, update, hand=hand)
+        publish(table_id, update, hand=hand, last=True)  # with the lock's release: one round trip
         return
     # Over. The finished hand is stored (`over`) before it is announced and booked: a process
     # that dies after this leaves a hand any driver finishes once its deadline — the grace
@@ -768,7 +1037,6 @@ def timeout(table_id: int, *, now: float | None = None) -> bool:
             hand["banking"] = True
             hand["bank_from"] = hand["deadline"]
             hand["deadline"] = hand["deadline"] + banks[position]
-            save(table_id, hand)
             publish(
                 table_id,
                 {
@@ -779,6 +1047,8 @@ def timeout(table_id: int, *, now: float | None = None) -> bool:
                     "deadline": hand["deadline"],
                     "bank": round(banks[position], 1),
                 },
+                hand=hand,
+                last=True,
             )
             return True
         action = engine.timeout_action(game)

@@ -233,3 +233,99 @@ def test_the_lobby_and_table_views_are_cached_until_the_tables_change(club):
         club.table.save()
     assert client.get(detail).json()["name"] == "A1 renamed"
     assert {row["name"] for row in client.get(lobby).json()["results"]} >= {"A1 renamed"}
+
+
+def test_a_tables_cached_detail_outlives_other_tables_changes_but_not_its_own(club):
+    """The detail is keyed by its table's own version: another table's seats, deal, booking
+    and save leave it cached (the club-wide version they move made it miss); a change to
+    the table itself (its seats, its room) shows at once."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    (a, client), (b, _), _ = club.players
+    detail = f"/api/v1/club/tables/{club.table.pk}/"
+
+    def reads_rows() -> bool:
+        with CaptureQueriesContext(connection) as queries:
+            response = client.get(detail)
+        assert response.status_code == 200
+        return bool([q for q in queries.captured_queries if 'FROM "club_' in q["sql"]])
+
+    with club.context():
+        other = seating.open_table(room=club.table.room, name="A2", small_blind=5_000, big_blind=10_000, max_seats=6)
+    client.get(detail)
+    assert not reads_rows()
+    try:
+        with club.context():
+            seating.take_seat(table=other, user=a, seat_number=1, amount=400_000, key="o-a")
+            seating.take_seat(table=other, user=b, seat_number=2, amount=400_000, key="o-b")
+            hand = live.start_hand(other.pk, deck=scripted_deck(["7c2s", "AhAd"]))
+            first = live.game_of(other.pk, live.load(other.pk)).state.actor_index
+            actor = {a.pk: a, b.pk: b}[hand["setup"]["users"][first]]
+            message = {"hand": hand["setup"]["number"], "street": "preflop", "id": 1, "action": "fold"}
+            assert live.act(other.pk, actor, message)["ok"]
+            assert Hand.objects.filter(table=other).count() == 1  # booked: seats and table saved
+            other.name = "A2 renamed"
+            other.save()
+        assert not reads_rows(), "another table's change invalidated this table's cached detail"
+        with club.context():
+            seating.take_seat(table=club.table, user=a, seat_number=4, amount=400_000, key="own")
+        assert reads_rows()
+        assert [s["stack"] for s in client.get(detail).json()["seats"] if s["player"]] == [400_000]
+        assert not reads_rows()
+        with club.context():
+            room = club.table.room
+            room.name = "API room renamed"
+            room.save()
+        assert client.get(detail).json()["room"] == "API room renamed"
+    finally:
+        with club.context():
+            live.redis().delete(live.table_key(other.pk))
+
+
+class RoundTrips:
+    """Counts the requests sent to Redis (one per command, one per pipeline or script call)
+    by every redis-py connection, passing each through; not a new connection's own set-up."""
+
+    SETUP = {b"CLIENT", b"HELLO", b"SELECT", b"AUTH", b"PING"}
+
+    def __init__(self, monkeypatch):
+        import redis.connection
+
+        self.sent: list[bytes] = []
+        send = redis.connection.AbstractConnection.send_packed_command
+
+        def counted(connection, command, check_health=True):
+            packed = command if isinstance(command, bytes) else b"".join(command)
+            if packed.split(b"\r\n")[2].upper() not in self.SETUP:  # a new connection's handshake
+                self.sent.append(packed)
+            return send(connection, command, check_health)
+
+        monkeypatch.setattr(redis.connection.AbstractConnection, "send_packed_command", counted)
+
+
+def test_an_action_makes_two_redis_round_trips(club, monkeypatch):
+    """The lock and the hand in one script call; the hand stored, numbered, published and the
+    lock released in another (it was five: the lock, the hand, the store, the publish, the
+    release)."""
+    (a, _), (b, _), _ = club.players
+    with club.context():
+        seating.take_seat(table=club.table, user=a, seat_number=1, amount=1_000_000, key="a")
+        seating.take_seat(table=club.table, user=b, seat_number=2, amount=500_000, key="b")
+        hand = live.start_hand(club.table.pk, deck=scripted_deck(["7c2s", "AhAd"], "KdQc3s8h9d"))
+        n = hand["setup"]["number"]
+        live.act(club.table.pk, a, {"hand": n, "street": "preflop", "id": 0, "action": "bogus"})  # scripts loaded
+        trips = RoundTrips(monkeypatch)
+        assert live.act(club.table.pk, a, {"hand": n, "street": "preflop", "id": 1, "action": "call"})["ok"]
+        print(f"round trips per action: {len(trips.sent)}")
+        assert len(trips.sent) == 2, trips.sent
+        stored = live.load(club.table.pk)
+        assert stored["version"] == 1 and stored["client_ids"] == ["1"]
+        assert int(live.redis().hget(live.table_key(club.table.pk), "seq")) == 2  # hand_start, update
+        assert not live.redis().exists(live._key("lock", club.table.pk))
+        trips.sent.clear()
+        refused = live.act(club.table.pk, b, {"hand": n, "street": "river", "id": 2, "action": "check"})
+        assert refused["code"] == "stale" and len(trips.sent) == 2  # take, release
+        assert live.act(club.table.pk, b, {"hand": n, "street": "flop", "id": 1, "action": "check"})["code"] == (
+            "repeated"
+        )

@@ -482,3 +482,38 @@ def test_a_driver_pass_makes_the_same_three_round_trips_however_many_tables_it_h
         assert all(driver.lease_holder(table_id) == driver.PROCESS for table_id in ids)
         client.delete(*(driver.lease_key(str(table_id)) for table_id in ids))
     assert two == eight == ["SMEMBERS", "pipeline", "pipeline"]
+
+
+def test_a_waiter_for_a_tables_lock_is_woken_by_the_release_not_by_polling(club_table, monkeypatch):
+    """While another thread holds the lock, a waiter blocks on the table's wake-up list: a
+    handful of round trips however long the lock is held (5 ms polling made ~60 in 300 ms),
+    and it has the lock within milliseconds of the release."""
+    import threading
+
+    from .test_api import RoundTrips
+
+    t = club_table
+    taken, release = threading.Event(), threading.Event()
+    released_at = []
+
+    def holder():
+        with t.context(), live.table_lock(t.table.pk):
+            taken.set()
+            release.wait(5)
+            released_at.append(time.perf_counter())
+
+    thread = threading.Thread(target=holder)
+    thread.start()
+    assert taken.wait(5)
+    trips = RoundTrips(monkeypatch)
+    mine = threading.get_ident()
+    threading.Timer(0.3, release.set).start()
+    with t.context():
+        with live.table_lock(t.table.pk):
+            got = time.perf_counter()
+        thread.join(5)
+    waited = got - released_at[0]
+    print(f"lock taken {waited * 1000:.1f} ms after the release; {len(trips.sent)} round trips")
+    assert waited < 0.1
+    assert len(trips.sent) <= 8, trips.sent  # the waiter's and the holder's release (1)
+    assert mine  # the counts above are both threads'

@@ -28,20 +28,24 @@ def _refused(error: DjangoValidationError) -> ValidationError:
 
 
 # The lobby and table views are read by every player's page and app, many times per change: a
-# view's data is kept in the cache (per club: the cache key function adds the schema) under
-# the club's tables version (apps.club.live.tables_version), which every seat change, deal,
-# booking and save of a table, seat or waiting entry moves on; the expiry only bounds what
-# an unused version keeps.
+# view's data is kept in the cache (per club: the cache key function adds the schema). The
+# lobby list under the club's tables version (apps.club.live.tables_version), which every seat
+# change, deal, booking and save of any table, seat or waiting entry moves on; a table's
+# detail under that table's own version (apps.club.live.table_version), which only changes
+# of its own rows (its seats, its waiting list, its room) move, so that the 63 other tables'
+# deals and bookings leave it cached. The expiry only bounds what an unused version keeps.
 VIEW_CACHE_SECONDS = 60
 
 
-def cached_view(view, request, kind: str, render) -> Response:
-    """`render()`'s response, or its data as last rendered under the current version (and
-    page size). Only for readers who see every table (a scoped reader's rows would differ)."""
+def cached_view(view, request, kind: str, render, *, version=None) -> Response:
+    """`render()`'s response, or its data as last rendered under the current version (the
+    club's, or `version()`'s) and page size. Only for readers who see every table (a scoped
+    reader's rows would differ)."""
     if scope_filter(Table, request.user, "table:read") is not None:
         return render()
     size = getattr(view.paginator, "page_size", None)
-    key = f"club:api:{kind}:{live.tables_version()}:{size}:{request.get_full_path()}"
+    token = version() if version is not None else live.tables_version()
+    key = f"club:api:{kind}:{token}:{size}:{request.get_full_path()}"
     data = cache.get(key)
     if data is not None:
         return Response(data)
@@ -88,7 +92,11 @@ class TableViewSet(ScopedViewSet, mixins.ListModelMixin, mixins.RetrieveModelMix
         return cached_view(self, request, "list", lambda: super(TableViewSet, self).list(request, *args, **kwargs))
 
     def retrieve(self, request, *args, **kwargs):
-        return cached_view(self, request, "table", lambda: super(TableViewSet, self).retrieve(request, *args, **kwargs))
+        render = lambda: super(TableViewSet, self).retrieve(request, *args, **kwargs)  # noqa: E731
+        pk = str(kwargs.get("pk", ""))
+        if not pk.isdigit():
+            return render()
+        return cached_view(self, request, "table", render, version=lambda: live.table_version(int(pk)))
 
     def get_queryset(self):
         queryset = super().get_queryset()
