@@ -51,7 +51,7 @@ def _first_error(exc: ValidationError) -> str:
 @guardian_required
 def home(request: HttpRequest) -> HttpResponse:
     today = timezone.localdate()
-    kids = list(services.children(request.user))
+    kids = services.own_children(request.user)
     weeks = services.weeks(request.user, kids, today)
     cards = [{"child": kid, "week": weeks[kid.pk]} for kid in kids]
     for card in cards:
