@@ -9,6 +9,7 @@ from apps.core.api.fields import (
     PrimaryKeyRelatedField,
 )
 from apps.core.api.prefetch import RelatedRows, related_rows
+from apps.core.api.represent import DirectRepresentation
 from apps.core.normalise import display_phone
 
 from .. import models as m
@@ -33,7 +34,7 @@ class GuardianLinkSerializer(ModelSerializer):
         fields = ["id", "guardian", "student", "relation", "is_primary", "status", "decided_at"]
 
 
-class StudentSerializer(ModelSerializer):
+class StudentSerializer(DirectRepresentation, ModelSerializer):
     guardians = serializers.SerializerMethodField()
 
     class Meta:
@@ -139,7 +140,7 @@ class ClassSerializer(ModelSerializer):
         ]
 
 
-class SessionSerializer(ModelSerializer):
+class SessionSerializer(DirectRepresentation, ModelSerializer):
     class_name = serializers.CharField(source="klass.name", read_only=True)
 
     class Meta:
@@ -213,7 +214,7 @@ class TransferSerializer(serializers.Serializer):
     on = PlausibleDateField()
 
 
-class AttendanceSerializer(ModelSerializer):
+class AttendanceSerializer(DirectRepresentation, ModelSerializer):
     student_name = serializers.CharField(source="student.name", read_only=True)
 
     class Meta:
@@ -255,14 +256,14 @@ CHECK_IN_SCHEMA = {
 }
 
 
-class InvoiceLineSerializer(ModelSerializer):
+class InvoiceLineSerializer(DirectRepresentation, ModelSerializer):
     class Meta:
         model = m.InvoiceLine
         fields = ["kind", "description", "amount"]
         list_serializer_class = RelatedRows  # the invoice list's listed("lines")
 
 
-class InvoiceSerializer(ModelSerializer):
+class InvoiceSerializer(DirectRepresentation, ModelSerializer):
     lines = InvoiceLineSerializer(many=True, read_only=True)
     due = serializers.IntegerField(read_only=True)
 
