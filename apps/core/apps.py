@@ -11,10 +11,12 @@ class CoreConfig(AppConfig):
         from django.db.backends.signals import connection_created
 
         from . import checks, lookups  # noqa: F401  (register the deployment checks, field__any)
+        from .caches import share_cache_backends
         from .pgtime import use_c_loader
         from .ratelimit import mfa_code_failed
 
         connection_created.connect(use_c_loader, dispatch_uid="pgtime_c_loader")
+        share_cache_backends()
 
         # A wrong TOTP code counts towards the account's sign-in lock like a wrong password.
         mfa_signals.authentication_failed.connect(mfa_code_failed, dispatch_uid="ratelimit_mfa_failed")
