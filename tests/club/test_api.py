@@ -56,6 +56,15 @@ def play_hand(t, deck, script):
         return hand
 
 
+def seat_two_and_deal(club, a, b) -> int:
+    """a in seat 1 (₩1,000,000) and b in seat 2 (₩500,000), a hand dealt from a known deck
+    (a holds 7c2s, b AhAd); returns the hand's number. Inside club.context()."""
+    seating.take_seat(table=club.table, user=a, seat_number=1, amount=1_000_000, key="a")
+    seating.take_seat(table=club.table, user=b, seat_number=2, amount=500_000, key="b")
+    hand = live.start_hand(club.table.pk, deck=scripted_deck(["7c2s", "AhAd"], "KdQc3s8h9d"))
+    return hand["setup"]["number"]
+
+
 def test_seat_with_an_idempotent_buy_in_and_clear_refusals(club):
     (user, client), (other, other_client), _ = club.players
     url = f"/api/v1/club/tables/{club.table.pk}/seat/"
@@ -183,10 +192,7 @@ def test_a_process_catches_up_with_actions_another_process_applied(club):
 
     (a, _), (b, _), _ = club.players
     with club.context():
-        seating.take_seat(table=club.table, user=a, seat_number=1, amount=1_000_000, key="a")
-        seating.take_seat(table=club.table, user=b, seat_number=2, amount=500_000, key="b")
-        hand = live.start_hand(club.table.pk, deck=scripted_deck(["7c2s", "AhAd"], "KdQc3s8h9d"))
-        n = hand["setup"]["number"]
+        n = seat_two_and_deal(club, a, b)
         assert live.act(club.table.pk, a, {"hand": n, "street": "preflop", "id": 1, "action": "call"})["ok"]
         # Another process: b checks; this process's cached state has not seen it.
         stored = live.load(club.table.pk)
@@ -310,10 +316,7 @@ def test_an_action_makes_two_redis_round_trips(club, monkeypatch):
     release)."""
     (a, _), (b, _), _ = club.players
     with club.context():
-        seating.take_seat(table=club.table, user=a, seat_number=1, amount=1_000_000, key="a")
-        seating.take_seat(table=club.table, user=b, seat_number=2, amount=500_000, key="b")
-        hand = live.start_hand(club.table.pk, deck=scripted_deck(["7c2s", "AhAd"], "KdQc3s8h9d"))
-        n = hand["setup"]["number"]
+        n = seat_two_and_deal(club, a, b)
         live.act(club.table.pk, a, {"hand": n, "street": "preflop", "id": 0, "action": "bogus"})  # scripts loaded
         trips = RoundTrips(monkeypatch)
         assert live.act(club.table.pk, a, {"hand": n, "street": "preflop", "id": 1, "action": "call"})["ok"]
