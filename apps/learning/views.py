@@ -19,8 +19,10 @@ from apps.accounts.permissions import has_permission
 from apps.accounts.scoping import get_visible_or_404, visible_to
 
 from .charts import theta_chart
+from .forms import ItemForm, put_errors
 from .models import Attempt, Exam, Item, Klass, Student
 from .services import attempts, items_io
+from .services import items as item_svc
 from .services.links import children_of
 
 
@@ -174,7 +176,52 @@ def items_page(request):
                 messages.success(
                     request, _("Imported: %(c)d new, %(u)d updated.") % {"c": report.created, "u": report.updated}
                 )
-    return render(request, "learning/items.html", {"items": rows[:500], "count": rows.count(), "report": report})
+    return render(
+        request,
+        "learning/items.html",
+        {
+            "items": rows[:500],
+            "count": rows.count(),
+            "report": report,
+            "can_create": has_permission(request.user, "item:create"),
+            "can_edit": has_permission(request.user, "item:update"),
+        },
+    )
+
+
+@login_required
+def item_new(request):
+    """A new item, through services/items.py:create_item (its errors under their fields)."""
+    if not has_permission(request.user, "item:create"):
+        raise Http404
+    form = ItemForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            item = item_svc.create_item(actor=request.user, **form.values())
+        except ValidationError as exc:
+            put_errors(form, exc)
+        else:
+            messages.success(request, _("Item %(code)s saved.") % {"code": item.code})
+            return redirect("learning:item", pk=item.pk)
+    return render(request, "learning/item_form.html", {"form": form, "item": None})
+
+
+@login_required
+def item_edit(request, pk: int):
+    """An item of the user's scope, changed through services/items.py:update_item."""
+    if not has_permission(request.user, "item:update"):
+        raise Http404
+    item = get_visible_or_404(Item.objects.all(), request.user, "item:update", pk=pk)
+    form = ItemForm(request.POST) if request.method == "POST" else ItemForm.of(item)
+    if request.method == "POST" and form.is_valid():
+        try:
+            item = item_svc.update_item(item, actor=request.user, **form.values())
+        except ValidationError as exc:
+            put_errors(form, exc)
+        else:
+            messages.success(request, _("Item %(code)s saved.") % {"code": item.code})
+            return redirect("learning:item", pk=item.pk)
+    return render(request, "learning/item_form.html", {"form": form, "item": item})
 
 
 @login_required
