@@ -9,7 +9,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from .models import Item
+from .models import Exam, Item
 
 
 def _lines(text: str) -> list[str]:
@@ -71,4 +71,65 @@ class ItemForm(forms.Form):
         data = dict(self.cleaned_data)
         data["choices"] = _lines(data["choices"])
         data["tags"] = _commas(data["tags"])
+        return data
+
+
+class ExamForm(forms.Form):
+    """An exam's fields as services/exams.py takes them; `klass` only when it is created,
+    `items` (a fixed form's, in the order listed) from the items offered."""
+
+    title = forms.CharField(label=_("Title"), max_length=200, required=False)
+    description = forms.CharField(
+        label=_("Description"), widget=forms.Textarea(attrs={"rows": 3}), required=False, max_length=5000
+    )
+    kind = forms.ChoiceField(label=_("Kind"), choices=Exam.Kind.choices, initial=Exam.Kind.FIXED)
+    order = forms.ChoiceField(label=_("Order"), choices=Exam.Order.choices, initial=Exam.Order.ORDERED)
+    klass = forms.TypedChoiceField(label=_("Class"), required=False, coerce=int, empty_value=None)
+    is_public = forms.BooleanField(label=_("Guests may read it"), required=False)
+    time_limit_seconds = forms.IntegerField(
+        label=_("Time limit (seconds)"), required=False, min_value=10, max_value=86400
+    )
+    areas = forms.CharField(
+        label=_("Content areas of an adaptive exam (separated by commas; empty: all)"),
+        required=False,
+        max_length=2000,
+    )
+    cat_settings = forms.JSONField(
+        label=_("CAT settings (JSON)"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_('For example {"se_target": 0.4, "min_length": 5, "max_length": 15}.'),
+    )
+    score_slope = forms.FloatField(label=_("Scaled score per θ"), initial=100.0, min_value=0.001, max_value=10000)
+    score_intercept = forms.FloatField(
+        label=_("Scaled score at θ = 0"), initial=500.0, min_value=-100000, max_value=100000
+    )
+    items = forms.TypedMultipleChoiceField(
+        label=_("Items of a fixed exam"), required=False, coerce=int, widget=forms.CheckboxSelectMultiple
+    )
+
+    def __init__(self, *args, classes=None, items=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        if classes is None:
+            del self.fields["klass"]
+        else:
+            self.fields["klass"].choices = [("", _("Every student of the zone"))] + [
+                (k.pk, f"{k.organisation} · {k.name}") for k in classes
+            ]
+        self.fields["items"].choices = [(i.pk, f"{i.code} · {i.area} · {i.stem[:60]}") for i in items]
+
+    @classmethod
+    def of(cls, exam: Exam, **kwargs) -> ExamForm:
+        initial = {name: getattr(exam, name) for name in ("title", "description", "kind", "order", "is_public")}
+        initial.update({name: getattr(exam, name) for name in ("time_limit_seconds", "score_slope", "score_intercept")})
+        initial["areas"] = ", ".join(exam.areas or [])
+        initial["cat_settings"] = exam.cat_settings or {}
+        initial["items"] = list(exam.exam_items.values_list("item_id", flat=True))
+        return cls(initial=initial, **kwargs)
+
+    def values(self) -> dict:
+        """The exam's fields for the service (after is_valid()); not klass, not items."""
+        data = {k: v for k, v in self.cleaned_data.items() if k not in ("klass", "items")}
+        data["areas"] = _commas(data["areas"])
+        data["cat_settings"] = data["cat_settings"] or {}
         return data

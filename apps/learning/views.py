@@ -9,6 +9,8 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -16,12 +18,13 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from apps.accounts.permissions import has_permission
-from apps.accounts.scoping import get_visible_or_404, visible_to
+from apps.accounts.scoping import can_access, get_visible_or_404, visible_to
 
 from .charts import theta_chart
-from .forms import ItemForm, put_errors
+from .forms import ExamForm, ItemForm, put_errors
 from .models import Attempt, Exam, Item, Klass, Student
 from .services import attempts, items_io
+from .services import exams as exam_svc
 from .services import items as item_svc
 from .services.links import children_of
 
@@ -238,7 +241,104 @@ def exams_page(request):
     if not has_permission(request.user, "exam:update"):
         raise Http404
     rows = visible_to(Exam.objects.all(), request.user, "exam:read")
-    return render(request, "learning/exams.html", {"exams": rows})
+    editable = set(visible_to(rows, request.user, "exam:update").values_list("pk", flat=True))
+    return render(
+        request,
+        "learning/exams.html",
+        {"exams": rows, "editable": editable, "can_create": has_permission(request.user, "exam:create")},
+    )
+
+
+def _offered_items(user, exam: Exam | None = None):
+    """What a fixed form may be made of on the page: the live items the user sees (and the
+    exam's own, whatever their status now)."""
+    rows = visible_to(Item.objects.all(), user, "item:read")
+    chosen = exam.exam_items.values("item_id") if exam is not None else []
+    return rows.filter(Q(status=Item.Status.LIVE) | Q(pk__in=chosen)).order_by("area", "code")
+
+
+def _chosen_items(form: ExamForm, offered) -> list[Item]:
+    """The ticked items in the order the page lists them (area, code)."""
+    return list(offered.filter(pk__in=form.cleaned_data["items"]))
+
+
+@login_required
+def exam_new(request):
+    """A new exam (services/exams.py:create_exam), for one of the user's classes or the
+    whole zone; a fixed form's items chosen at once (set_items), in one transaction."""
+    if not has_permission(request.user, "exam:create"):
+        raise Http404
+    classes = visible_to(Klass.objects.select_related("organisation"), request.user, "class:read")
+    offered = _offered_items(request.user)
+    form = ExamForm(request.POST or None, classes=classes, items=offered)
+    if request.method == "POST" and form.is_valid():
+        klass = classes.filter(pk=form.cleaned_data["klass"]).first() if form.cleaned_data["klass"] else None
+        try:
+            with transaction.atomic():
+                exam = exam_svc.create_exam(actor=request.user, klass=klass, **form.values())
+                chosen = _chosen_items(form, offered)
+                if exam.kind == Exam.Kind.FIXED and chosen:
+                    exam_svc.set_items(exam, chosen, actor=request.user)
+        except ValidationError as exc:
+            put_errors(form, exc)
+        else:
+            messages.success(request, _("Exam %(title)s saved.") % {"title": exam.title})
+            if can_access(exam, request.user, "exam:update"):
+                return redirect("learning:exam-edit", pk=exam.pk)
+            return redirect("learning:exams")
+    return render(request, "learning/exam_form.html", {"form": form, "exam": None})
+
+
+@login_required
+def exam_edit(request, pk: int):
+    """An exam of the user's scope: its fields (only those changed go to update_exam: a
+    published exam refuses any change of kind, areas or CAT settings) and a fixed form's
+    items (set_items when the list changed), in one transaction."""
+    if not has_permission(request.user, "exam:update"):
+        raise Http404
+    exam = get_visible_or_404(Exam.objects.all(), request.user, "exam:update", pk=pk)
+    offered = _offered_items(request.user, exam)
+    if request.method != "POST":
+        form = ExamForm.of(exam, items=offered)
+    else:
+        form = ExamForm(request.POST, items=offered)
+        if form.is_valid():
+            changed = {k: v for k, v in form.values().items() if getattr(exam, k) != v}
+            chosen = _chosen_items(form, offered)
+            current = list(exam.exam_items.values_list("item_id", flat=True))
+            try:
+                with transaction.atomic():
+                    if changed:
+                        exam = exam_svc.update_exam(exam, actor=request.user, **changed)
+                    if exam.kind == Exam.Kind.FIXED and [i.pk for i in chosen] != current:
+                        exam_svc.set_items(exam, chosen, actor=request.user)
+            except ValidationError as exc:
+                exam.refresh_from_db()
+                put_errors(form, exc)
+            else:
+                messages.success(request, _("Exam %(title)s saved.") % {"title": exam.title})
+                return redirect("learning:exam-edit", pk=exam.pk)
+    return render(
+        request,
+        "learning/exam_form.html",
+        {"form": form, "exam": exam, "can_publish": can_access(exam, request.user, "exam:publish")},
+    )
+
+
+@login_required
+@require_POST
+def exam_status(request, pk: int, action: str):
+    """Publish or close an exam (exam:publish, services/exams.py:publish/close)."""
+    if not has_permission(request.user, "exam:publish"):
+        raise Http404
+    exam = get_visible_or_404(Exam.objects.all(), request.user, "exam:publish", pk=pk)
+    try:
+        exam = (exam_svc.publish if action == "publish" else exam_svc.close)(exam, actor=request.user)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, _("The exam is now: %(status)s.") % {"status": exam.get_status_display()})
+    return redirect("learning:exam-edit", pk=exam.pk)
 
 
 # ---------------------------------------------------------------------------- live rooms

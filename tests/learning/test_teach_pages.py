@@ -8,7 +8,9 @@ from __future__ import annotations
 import pytest
 from django.test import Client
 
-from apps.learning.models import Item
+from apps.learning.models import Exam, Item
+from apps.learning.services import exams as exam_svc
+from apps.learning.services import people as people_svc
 from apps.tenancy import services as tenancy
 
 pytestmark = pytest.mark.django_db
@@ -109,3 +111,122 @@ def test_students_parents_org_admins_and_other_zones_cannot_write_items(zone, pe
     with zone.context():  # the request left the connection in the other zone's schema
         item.refresh_from_db()
     assert item.stem != "바뀜"
+
+
+def exam_form(**fields):
+    return {
+        "title": "중간고사",
+        "description": "",
+        "kind": "fixed",
+        "order": "ordered",
+        "time_limit_seconds": "1200",
+        "areas": "",
+        "cat_settings": "{}",
+        "score_slope": "100",
+        "score_intercept": "500",
+        **fields,
+    }
+
+
+def test_teacher_writes_a_fixed_exam_and_an_org_admin_publishes_and_closes_it(zone, people, bank, app):
+    org = people.org()
+    teacher, t_client = people.teacher(org)
+    _admin, a_client = people.org_admin(org)
+    klass = people_svc.create_class(organisation=org, name="1반", teachers=[teacher])
+    live = bank(4)
+    draft = bank(1, status="draft")[0]
+    t, a = app(t_client), app(a_client)
+    assert 'id="new-exam"' in t.get("/teach/exams/").content.decode()
+    page = t.get("/teach/exams/new/").content.decode()
+    assert live[0].code in page and draft.code not in page  # only live items are offered
+
+    created = t.post("/teach/exams/new/", {**exam_form(klass=klass.pk), "items": [live[2].pk, live[0].pk]})
+    exam = Exam.objects.get(title="중간고사")
+    assert created.status_code == 302 and created.url.endswith(f"/teach/exams/{exam.pk}/edit/")
+    assert (exam.kind, exam.klass, exam.organisation, exam.time_limit_seconds) == ("fixed", klass, org, 1200)
+    assert list(exam.exam_items.values_list("item_id", "position")) == [(live[0].pk, 1), (live[2].pk, 2)]
+    assert f"/teach/exams/{exam.pk}/edit/" in t.get("/teach/exams/").content.decode()
+
+    edited = t.post(f"/teach/exams/{exam.pk}/edit/", {**exam_form(title="기말고사"), "items": [live[1].pk]})
+    assert edited.status_code == 302
+    exam.refresh_from_db()
+    assert exam.title == "기말고사" and list(exam.exam_items.values_list("item_id", flat=True)) == [live[1].pk]
+
+    # Publishing takes exam:publish: the teacher has none, the organisation's administrator has.
+    assert 'id="publish"' not in t.get(f"/teach/exams/{exam.pk}/edit/").content.decode()
+    assert t.post(f"/teach/exams/{exam.pk}/publish/").status_code == 404
+    assert 'id="publish"' in a.get(f"/teach/exams/{exam.pk}/edit/").content.decode()
+    assert a.post(f"/teach/exams/{exam.pk}/publish/").status_code == 302
+    exam.refresh_from_db()
+    assert exam.status == "published"
+    # A published exam's kind is fixed: the kind field says so, nothing changes.
+    page = t.post(
+        f"/teach/exams/{exam.pk}/edit/", {**exam_form(title="다른 제목", kind="adaptive"), "items": [live[1].pk]}
+    )
+    assert page.status_code == 200 and 'id="id_kind_error"' in page.content.decode()
+    exam.refresh_from_db()
+    assert (exam.kind, exam.title) == ("fixed", "기말고사")
+    assert a.post(f"/teach/exams/{exam.pk}/close/").status_code == 302
+    exam.refresh_from_db()
+    assert exam.status == "closed"
+
+
+def test_bad_exam_fields_show_their_errors_and_write_nothing(zone, people, bank, app):
+    _teacher, client = people.teacher(people.org())
+    t = app(client)
+    page = t.post("/teach/exams/new/", exam_form(title=" "))
+    assert page.status_code == 200 and 'id="id_title_error"' in page.content.decode()
+    page = t.post("/teach/exams/new/", exam_form(kind="adaptive", cat_settings='{"bogus": 1}'))
+    assert 'id="id_cat_settings_error"' in page.content.decode() and "bogus" in page.content.decode()
+    page = t.post("/teach/exams/new/", exam_form(cat_settings="{not json", time_limit_seconds="5"))
+    html = page.content.decode()
+    assert 'id="id_cat_settings_error"' in html and 'id="id_time_limit_seconds_error"' in html
+    assert not Exam.objects.exists()
+    exam = exam_svc.create_exam(title="적응형", kind="adaptive")
+    page = t.post(f"/teach/exams/{exam.pk}/edit/", exam_form(title="적응형", kind="adaptive", cat_settings='{"x": 1}'))
+    assert 'id="id_cat_settings_error"' in page.content.decode()
+    exam.refresh_from_db()
+    assert exam.cat_settings == {}
+    # Publishing an exam with nothing to give: the message says so, it stays a draft.
+    _admin, a_client = people.org_admin(people.org())
+    other = exam_svc.create_exam(
+        title="빈 시험",
+        kind="fixed",
+        klass=people_svc.create_class(organisation=_admin.learning_staff.get().organisation, name="빈반"),
+    )
+    assert app(a_client).post(f"/teach/exams/{other.pk}/publish/", follow=True).status_code == 200
+    other.refresh_from_db()
+    assert other.status == "draft"
+
+
+def test_students_parents_other_orgs_and_other_zones_cannot_write_exams(zone, people, bank, tenants, app):
+    org, elsewhere = people.org(), people.org("다른학교")
+    _student, s_client = people.student(org)
+    _parent, p_client = people.parent()
+    _admin, a_client = people.org_admin(org)
+    _stranger, x_client = people.org_admin(elsewhere)
+    klass = people_svc.create_class(organisation=org, name="2반")
+    exam = exam_svc.create_exam(title="학교 시험", kind="fixed", klass=klass)
+    exam_svc.set_items(exam, bank(2))
+    for client in (app(s_client), app(p_client)):
+        assert client.get("/teach/exams/new/").status_code == 404
+        assert client.post("/teach/exams/new/", exam_form()).status_code == 404
+        assert client.get(f"/teach/exams/{exam.pk}/edit/").status_code == 404
+        assert client.post(f"/teach/exams/{exam.pk}/publish/").status_code == 404
+    x = app(x_client)  # another organisation's administrator
+    assert x.get(f"/teach/exams/{exam.pk}/edit/").status_code == 404
+    assert x.post(f"/teach/exams/{exam.pk}/edit/", exam_form(title="남의 시험")).status_code == 404
+    assert x.post(f"/teach/exams/{exam.pk}/publish/").status_code == 404
+    # A class of another organisation cannot be chosen for a new exam.
+    page = x.post("/teach/exams/new/", exam_form(title="몰래", klass=klass.pk))
+    assert page.status_code == 200 and 'id="id_klass_error"' in page.content.decode()
+    assert not Exam.objects.filter(title__in=["남의 시험", "몰래"]).exists()
+    assert app(a_client).get(f"/teach/exams/{exam.pk}/edit/").status_code == 200
+
+    tenancy.ensure_role_hosts(tenants["zone_b"].tenant, tenants["zone_b"].domain)
+    other = app(a_client, "zone_b")
+    response = other.post(f"/teach/exams/{exam.pk}/publish/")
+    assert response.status_code == 302 and "/accounts/login/" in response.url
+    with zone.context():
+        exam.refresh_from_db()
+    assert exam.status == "draft"
