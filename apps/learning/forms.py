@@ -133,3 +133,44 @@ class ExamForm(forms.Form):
         data["areas"] = _commas(data["areas"])
         data["cat_settings"] = data["cat_settings"] or {}
         return data
+
+
+class ClassForm(forms.Form):
+    """A class's name and teachers (services/people.py:create_class/update_class, which
+    refuses a teacher who does not teach at the class's organisation); `organisation` only
+    when it is created."""
+
+    organisation = forms.TypedChoiceField(label=_("Organisation"), coerce=int)
+    name = forms.CharField(label=_("Name"), max_length=100, required=False)
+    teachers = forms.TypedMultipleChoiceField(
+        label=_("Teachers"), required=False, coerce=int, widget=forms.CheckboxSelectMultiple
+    )
+
+    def __init__(self, *args, organisations=None, teachers=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        if organisations is None:
+            del self.fields["organisation"]
+        else:
+            self.fields["organisation"].choices = [(o.pk, str(o)) for o in organisations]
+        self.fields["teachers"].choices = [
+            (user.pk, f"{user.display_name or user.username} ({user.email or user.username})") for user in teachers
+        ]
+
+
+class EnrollForm(forms.Form):
+    """A student of the class's organisation, by e-mail or picked from the list."""
+
+    email = forms.EmailField(label=_("Student's e-mail"), required=False)
+    student = forms.TypedChoiceField(label=_("or pick a student"), required=False, coerce=int, empty_value=None)
+
+    def __init__(self, *args, students=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["student"].choices = [("", "—")] + [
+            (s.pk, f"{s.name} ({s.user.email or s.user.username})") for s in students
+        ]
+
+    def clean(self):
+        data = super().clean()
+        if not self.errors and not data.get("email") and not data.get("student"):
+            raise ValidationError(_("Give the student's e-mail or pick one."))
+        return data

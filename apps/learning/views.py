@@ -10,7 +10,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Count, Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -21,11 +21,12 @@ from apps.accounts.permissions import has_permission
 from apps.accounts.scoping import can_access, get_visible_or_404, visible_to
 
 from .charts import theta_chart
-from .forms import ExamForm, ItemForm, put_errors
-from .models import Attempt, Exam, Item, Klass, Student
+from .forms import ClassForm, EnrollForm, ExamForm, ItemForm, put_errors
+from .models import Attempt, Enrollment, Exam, Item, Klass, Organisation, StaffMembership, Student
 from .services import attempts, items_io
 from .services import exams as exam_svc
 from .services import items as item_svc
+from .services import people as people_svc
 from .services.links import children_of
 
 
@@ -339,6 +340,139 @@ def exam_status(request, pk: int, action: str):
     else:
         messages.success(request, _("The exam is now: %(status)s.") % {"status": exam.get_status_display()})
     return redirect("learning:exam-edit", pk=exam.pk)
+
+
+# ---------------------------------------------------------------------------- classes
+
+
+def _staff_teachers(organisations):
+    """The users teaching at `organisations` (a class's teachers are chosen from them)."""
+    from django.contrib.auth import get_user_model
+
+    return (
+        get_user_model()
+        .objects.filter(
+            learning_staff__organisation__in=organisations, learning_staff__kind=StaffMembership.Kind.TEACHER
+        )
+        .distinct()
+        .order_by("display_name", "username")
+    )
+
+
+def _chosen_teachers(form: ClassForm, offered) -> list:
+    return list(offered.filter(pk__in=form.cleaned_data["teachers"]))
+
+
+@login_required
+def classes_page(request):
+    """The classes of the user's scope; whoever holds class:create (org_admin, zone_admin)
+    creates one for an organisation they see (services/people.py:create_class)."""
+    user = request.user
+    if not has_permission(user, "class:read"):
+        raise Http404
+    rows = (
+        visible_to(Klass.objects.all(), user, "class:read")
+        .select_related("organisation")
+        .prefetch_related("teachers")
+        .annotate(students=Count("enrollments", filter=Q(enrollments__is_active=True)))
+    )
+    form = None
+    if has_permission(user, "class:create"):
+        organisations = visible_to(Organisation.objects.all(), user, "org:read").order_by("name")
+        teachers = _staff_teachers(organisations)
+        form = ClassForm(request.POST or None, organisations=organisations, teachers=teachers)
+        if request.method == "POST" and form.is_valid():
+            organisation = organisations.get(pk=form.cleaned_data["organisation"])
+            try:
+                klass = people_svc.create_class(
+                    organisation=organisation,
+                    name=form.cleaned_data["name"],
+                    teachers=_chosen_teachers(form, teachers),
+                    actor=user,
+                )
+            except ValidationError as exc:
+                put_errors(form, exc)
+            else:
+                messages.success(request, _("Class %(name)s created.") % {"name": klass.name})
+                return redirect("learning:class", pk=klass.pk)
+    elif request.method == "POST":
+        raise Http404
+    return render(request, "learning/classes.html", {"classes": rows, "form": form})
+
+
+@login_required
+def class_page(request, pk: int):
+    """A class of the user's scope: its teachers and students; whoever may update it
+    (class:update in their scope) renames it, sets its teachers, enrolls a student of its
+    organisation (by e-mail or picked) and ends an enrollment — each a service call."""
+    user = request.user
+    if not has_permission(user, "class:read"):
+        raise Http404
+    klass = get_visible_or_404(Klass.objects.select_related("organisation"), user, "class:read", pk=pk)
+    may_update = can_access(klass, user, "class:update")
+    if request.method == "POST" and not may_update:
+        raise Http404
+    teachers = _staff_teachers([klass.organisation_id])
+    students = visible_to(Student.objects.select_related("user"), user, "student:read").filter(
+        organisation=klass.organisation_id
+    )
+    action = request.POST.get("action") if request.method == "POST" else None
+    current = list(klass.teachers.values_list("pk", flat=True))
+    form = ClassForm(
+        request.POST if action == "update" else None,
+        teachers=teachers,
+        initial={"name": klass.name, "teachers": current},
+    )
+    enroll_form = EnrollForm(request.POST if action == "enroll" else None, students=students.order_by("name"))
+    try:
+        if action == "update" and form.is_valid():
+            people_svc.update_class(
+                klass, name=form.cleaned_data["name"], teachers=_chosen_teachers(form, teachers), actor=user
+            )
+            messages.success(request, _("Class %(name)s saved.") % {"name": klass.name})
+            return redirect("learning:class", pk=klass.pk)
+        if action == "enroll" and enroll_form.is_valid():
+            data = enroll_form.cleaned_data
+            found = (
+                students.filter(user__email__iexact=data["email"])
+                if data["email"]
+                else students.filter(pk=data["student"])
+            ).first()
+            if found is None:
+                enroll_form.add_error(
+                    "email", _("No student of %(org)s has this e-mail.") % {"org": klass.organisation}
+                )
+            else:
+                people_svc.enroll(klass, found, actor=user)
+                messages.success(request, _("%(name)s is in the class.") % {"name": found.name})
+                return redirect("learning:class", pk=klass.pk)
+        if action == "unenroll":
+            try:
+                student_pk = int(request.POST.get("student") or 0)
+            except ValueError:
+                raise Http404 from None
+            student = get_visible_or_404(students, user, "student:read", pk=student_pk)
+            people_svc.unenroll(klass, student, actor=user)
+            messages.success(request, _("%(name)s left the class.") % {"name": student.name})
+            return redirect("learning:class", pk=klass.pk)
+    except ValidationError as exc:
+        klass.refresh_from_db()
+        put_errors(enroll_form if action == "enroll" else form, exc)
+    enrolled = (
+        Enrollment.objects.filter(klass=klass, is_active=True).select_related("student__user").order_by("student__name")
+    )
+    return render(
+        request,
+        "learning/class.html",
+        {
+            "klass": klass,
+            "teachers": klass.teachers.order_by("display_name", "username"),
+            "enrolled": enrolled,
+            "may_update": may_update,
+            "form": form,
+            "enroll_form": enroll_form,
+        },
+    )
 
 
 # ---------------------------------------------------------------------------- live rooms

@@ -230,3 +230,103 @@ def test_students_parents_other_orgs_and_other_zones_cannot_write_exams(zone, pe
     with zone.context():
         exam.refresh_from_db()
     assert exam.status == "draft"
+
+
+def test_org_admin_creates_a_class_renames_it_and_enrolls_students(zone, people, app):
+    from apps.learning.models import Enrollment, Klass
+
+    org, elsewhere = people.org(), people.org("다른학교")
+    _admin, a_client = people.org_admin(org)
+    teacher, _t_client = people.teacher(org)
+    outsider, _o = people.teacher(elsewhere)
+    student, _s = people.student(org, email="kim@example.com")
+    second, _s2 = people.student(org)
+    foreign, _f = people.student(elsewhere, email="lee@example.com")
+    a = app(a_client)
+    page = a.get("/teach/classes/").content.decode()
+    assert 'id="class-form"' in page and "다른학교" not in page  # only their own organisation
+
+    created = a.post("/teach/classes/", {"organisation": org.pk, "name": "1반", "teachers": [teacher.pk]})
+    klass = Klass.objects.get(name="1반")
+    assert created.status_code == 302 and created.url.endswith(f"/teach/classes/{klass.pk}/")
+    assert list(klass.teachers.all()) == [teacher]
+    assert "1반" in a.get("/teach/classes/").content.decode()
+
+    # Bad input: a taken name, a teacher of another organisation, no name — nothing written.
+    for bad, field in (
+        ({"name": "1반"}, "name"),
+        ({"name": "2반", "teachers": [outsider.pk]}, "teachers"),
+        ({"name": " "}, "name"),
+    ):
+        page = a.post("/teach/classes/", {"organisation": org.pk, **bad})
+        assert page.status_code == 200 and f'id="id_{field}_error"' in page.content.decode(), bad
+    assert Klass.objects.count() == 1
+
+    url = f"/teach/classes/{klass.pk}/"
+    assert a.post(url, {"action": "update", "name": "1반 (심화)", "teachers": []}).status_code == 302
+    klass.refresh_from_db()
+    assert klass.name == "1반 (심화)" and not klass.teachers.exists()
+    page = a.post(url, {"action": "update", "name": ""})
+    assert 'id="id_name_error"' in page.content.decode()
+    klass.refresh_from_db()
+    assert klass.name == "1반 (심화)"
+
+    assert a.post(url, {"action": "enroll", "email": "KIM@example.com"}).status_code == 302
+    assert a.post(url, {"action": "enroll", "student": second.pk}).status_code == 302
+    assert set(Enrollment.objects.filter(klass=klass, is_active=True).values_list("student", flat=True)) == {
+        student.pk,
+        second.pk,
+    }
+    # Another organisation's student, by e-mail or picked: not found, nothing written.
+    page = a.post(url, {"action": "enroll", "email": "lee@example.com"})
+    assert page.status_code == 200 and 'id="id_email_error"' in page.content.decode()
+    page = a.post(url, {"action": "enroll", "student": foreign.pk})
+    assert page.status_code == 200 and 'id="id_student_error"' in page.content.decode()
+    assert not Enrollment.objects.filter(student=foreign).exists()
+    page = a.get(url).content.decode()
+    assert student.name in page and f'data-unenroll="{student.pk}"' in page
+
+    assert a.post(url, {"action": "unenroll", "student": student.pk}).status_code == 302
+    assert not Enrollment.objects.get(klass=klass, student=student).is_active
+    assert a.post(url, {"action": "unenroll", "student": foreign.pk}).status_code == 404
+
+
+def test_teachers_read_their_classes_and_nobody_else_writes_them(zone, people, tenants, app):
+    from apps.learning.models import Klass
+
+    org, elsewhere = people.org(), people.org("다른학교")
+    teacher, t_client = people.teacher(org)
+    _other_teacher, o_client = people.teacher(org)
+    _admin, a_client = people.org_admin(org)
+    _stranger, x_client = people.org_admin(elsewhere)
+    student, s_client = people.student(org)
+    _parent, p_client = people.parent()
+    klass = people_svc.create_class(organisation=org, name="3반", teachers=[teacher])
+    people_svc.enroll(klass, student)
+    url = f"/teach/classes/{klass.pk}/"
+
+    t = app(t_client)  # class:read only: reads, cannot change
+    page = t.get(url).content.decode()
+    assert page.count(student.name) >= 1 and 'id="class-form"' not in page
+    assert t.post(url, {"action": "update", "name": "바꿈"}).status_code == 404
+    assert t.post("/teach/classes/", {"organisation": org.pk, "name": "새반"}).status_code == 404
+    assert "3반" in t.get("/teach/classes/").content.decode()
+
+    o = app(o_client)  # a teacher of the organisation, not of the class
+    assert "3반" not in o.get("/teach/classes/").content.decode()
+    assert o.get(url).status_code == 404
+    x = app(x_client)  # another organisation's administrator
+    assert x.get(url).status_code == 404
+    assert x.post(url, {"action": "update", "name": "바꿈"}).status_code == 404
+    assert x.post("/teach/classes/", {"organisation": org.pk, "name": "남의반"}).status_code == 200
+    for client in (app(s_client), app(p_client)):
+        assert client.get("/teach/classes/").status_code == 404
+        assert client.get(url).status_code == 404
+        assert client.post(url, {"action": "unenroll", "student": student.pk}).status_code == 404
+    assert not Klass.objects.filter(name__in=["바꿈", "남의반", "새반"]).exists()
+
+    tenancy.ensure_role_hosts(tenants["zone_b"].tenant, tenants["zone_b"].domain)
+    response = app(a_client, "zone_b").post(url, {"action": "unenroll", "student": student.pk})
+    assert response.status_code == 302 and "/accounts/login/" in response.url
+    with zone.context():
+        assert klass.enrollments.get().is_active
