@@ -274,9 +274,10 @@ def exam_new(request):
     form = ExamForm(request.POST or None, classes=classes, items=offered)
     if request.method == "POST" and form.is_valid():
         klass = classes.filter(pk=form.cleaned_data["klass"]).first() if form.cleaned_data["klass"] else None
+        organisation = None if klass else _administered_organisation(request.user)
         try:
             with transaction.atomic():
-                exam = exam_svc.create_exam(actor=request.user, klass=klass, **form.values())
+                exam = exam_svc.create_exam(actor=request.user, organisation=organisation, klass=klass, **form.values())
                 chosen = _chosen_items(form, offered)
                 if exam.kind == Exam.Kind.FIXED and chosen:
                     exam_svc.set_items(exam, chosen, actor=request.user)
@@ -288,6 +289,16 @@ def exam_new(request):
                 return redirect("learning:exam-edit", pk=exam.pk)
             return redirect("learning:exams")
     return render(request, "learning/exam_form.html", {"form": form, "exam": None})
+
+
+def _administered_organisation(user) -> Organisation | None:
+    """The one organisation the user administers, if exactly one. An organisation's
+    administrator reads exams within it (own_org), so a class-less exam they write is their
+    organisation's — with no organisation it would be the zone's and out of their sight."""
+    administered = list(
+        Organisation.objects.filter(staff__user=user, staff__kind=StaffMembership.Kind.ADMIN).distinct()[:2]
+    )
+    return administered[0] if len(administered) == 1 else None
 
 
 @login_required

@@ -330,3 +330,17 @@ def test_teachers_read_their_classes_and_nobody_else_writes_them(zone, people, t
     assert response.status_code == 302 and "/accounts/login/" in response.url
     with zone.context():
         assert klass.enrollments.get().is_active
+
+
+def test_an_org_admins_exam_without_a_class_is_their_organisations_and_stays_in_their_sight(zone, people, app):
+    org = people.org()
+    _teacher, t_client = people.teacher(org)
+    _admin, a_client = people.org_admin(org)
+    created = app(a_client).post("/teach/exams/new/", exam_form(title="전체 모의고사"))
+    exam = Exam.objects.get(title="전체 모의고사")
+    assert (exam.klass, exam.organisation) == (None, org)
+    assert created.status_code == 302 and created.url.endswith(f"/teach/exams/{exam.pk}/edit/")
+    assert "전체 모의고사" in app(a_client).get("/teach/exams/").content.decode()
+    # A teacher's class-less exam stays the zone's, as over the API.
+    app(t_client).post("/teach/exams/new/", exam_form(title="교사 시험"))
+    assert Exam.objects.get(title="교사 시험").organisation is None
