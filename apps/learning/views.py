@@ -193,21 +193,27 @@ def items_page(request):
     )
 
 
-@login_required
-def item_new(request):
-    """A new item, through services/items.py:create_item (its errors under their fields)."""
-    if not has_permission(request.user, "item:create"):
-        raise Http404
-    form = ItemForm(request.POST or None)
+def _item_page(request, item: Item | None, save):
+    """The item form: `save(**values)` is the service's create or update; its errors are
+    shown under their fields and nothing is written."""
+    form = ItemForm(request.POST) if request.method == "POST" else (ItemForm.of(item) if item else ItemForm())
     if request.method == "POST" and form.is_valid():
         try:
-            item = item_svc.create_item(actor=request.user, **form.values())
+            item = save(**form.values())
         except ValidationError as exc:
             put_errors(form, exc)
         else:
             messages.success(request, _("Item %(code)s saved.") % {"code": item.code})
             return redirect("learning:item", pk=item.pk)
-    return render(request, "learning/item_form.html", {"form": form, "item": None})
+    return render(request, "learning/item_form.html", {"form": form, "item": item})
+
+
+@login_required
+def item_new(request):
+    """A new item, through services/items.py:create_item."""
+    if not has_permission(request.user, "item:create"):
+        raise Http404
+    return _item_page(request, None, lambda **values: item_svc.create_item(actor=request.user, **values))
 
 
 @login_required
@@ -216,16 +222,7 @@ def item_edit(request, pk: int):
     if not has_permission(request.user, "item:update"):
         raise Http404
     item = get_visible_or_404(Item.objects.all(), request.user, "item:update", pk=pk)
-    form = ItemForm(request.POST) if request.method == "POST" else ItemForm.of(item)
-    if request.method == "POST" and form.is_valid():
-        try:
-            item = item_svc.update_item(item, actor=request.user, **form.values())
-        except ValidationError as exc:
-            put_errors(form, exc)
-        else:
-            messages.success(request, _("Item %(code)s saved.") % {"code": item.code})
-            return redirect("learning:item", pk=item.pk)
-    return render(request, "learning/item_form.html", {"form": form, "item": item})
+    return _item_page(request, item, lambda **values: item_svc.update_item(item, actor=request.user, **values))
 
 
 @login_required
