@@ -434,10 +434,10 @@ def class_page(request, pk: int):
     enroll_form = EnrollForm(request.POST if action == "enroll" else None, students=students.order_by("name"))
     try:
         if action == "update" and form.is_valid():
-            people_svc.update_class(
+            saved = people_svc.update_class(
                 klass, name=form.cleaned_data["name"], teachers=_chosen_teachers(form, teachers), actor=user
             )
-            messages.success(request, _("Class %(name)s saved.") % {"name": klass.name})
+            messages.success(request, _("Class %(name)s saved.") % {"name": saved.name})
             return redirect("learning:class", pk=klass.pk)
         if action == "enroll" and enroll_form.is_valid():
             data = enroll_form.cleaned_data

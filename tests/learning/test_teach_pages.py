@@ -6,6 +6,7 @@ nothing."""
 from __future__ import annotations
 
 import pytest
+from django.contrib.messages import get_messages
 from django.test import Client
 
 from apps.learning.models import Exam, Item
@@ -263,7 +264,9 @@ def test_org_admin_creates_a_class_renames_it_and_enrolls_students(zone, people,
     assert Klass.objects.count() == 1
 
     url = f"/teach/classes/{klass.pk}/"
-    assert a.post(url, {"action": "update", "name": "1반 (심화)", "teachers": []}).status_code == 302
+    renamed = a.post(url, {"action": "update", "name": "1반 (심화)", "teachers": []})
+    assert renamed.status_code == 302
+    assert any("1반 (심화)" in str(m) for m in get_messages(renamed.wsgi_request))  # the new name, not the old
     klass.refresh_from_db()
     assert klass.name == "1반 (심화)" and not klass.teachers.exists()
     page = a.post(url, {"action": "update", "name": ""})
