@@ -22,9 +22,9 @@ worker_env() {
 case "$1" in
   web)
     metrics_dir
-    exec uvicorn config.asgi:application --host 0.0.0.0 --port "${PORT:-8000}" \
-      --workers "${WEB_WORKERS:-2}" --proxy-headers --forwarded-allow-ips='*' \
-      --timeout-graceful-shutdown "${GRACEFUL_SECONDS:-25}" --no-access-log ;;
+    # uvicorn in WEB_WORKERS processes, each with its own socket on PORT (config/serve.py:
+    # SO_REUSEPORT spreads connections evenly; GRACEFUL_SECONDS, WEB_KEEPALIVE_SECONDS).
+    exec python -m config.serve --app config.asgi:application ;;
   migrate)
     exec python manage.py migrate --noinput ;;
   worker)

@@ -48,6 +48,7 @@ def running(name: str, command: list[str], ready=None, timeout: float = 30, **en
     log_path = LOGS / f"{name}-{uuid.uuid4().hex[:6]}.log"
     with open(log_path, "wb") as log:
         process = subprocess.Popen(command, cwd=ROOT, env=process_env(**env), stdout=log, stderr=subprocess.STDOUT)
+        process.log_path = log_path
         try:
             deadline = time.monotonic() + timeout
             while ready is not None and not ready():
@@ -71,6 +72,14 @@ def worker_command(name: str) -> list[str]:
     return celery(
         "worker", "-Q", QUEUES, "-c", "1", "-l", "info", "-n", f"{name}@%h", "--without-mingle", "--without-gossip"
     )
+
+
+def serve_command(port: int, workers: int = 2, app: str = "tests.ops.slow_asgi:application") -> list[str]:
+    """The web server as the container runs it (config.serve), on 127.0.0.1."""
+    return [
+        sys.executable, "-m", "config.serve", "--app", app, "--host", "127.0.0.1", "--port", str(port),
+        "--workers", str(workers), "--lifespan", "off", "--graceful", "5",
+    ]  # fmt: skip
 
 
 def free_port() -> int:

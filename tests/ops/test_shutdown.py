@@ -14,13 +14,15 @@ import pytest
 from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed
 
-from tests.processes import free_port, port_open, running
+from tests.processes import free_port, port_open, running, serve_command
 from tests.utils import PASSWORD, make_user
 
 
 def server_command(port: int, workers: int) -> list[str]:
-    """The web server as dev.py and the container run it (uvicorn on config.asgi, here
-    wrapped with a slow endpoint)."""
+    """The web server as dev.py runs it (one uvicorn process) and, with several workers, as
+    the container runs it (config.serve); both on config.asgi wrapped with a slow endpoint."""
+    if workers > 1:
+        return serve_command(port, workers)
     return [
         sys.executable,
         "-m",
@@ -77,8 +79,7 @@ async def _shutdown_while_busy(process, port: int, domain: str, token: str) -> d
 @pytest.mark.timeout(90)
 @pytest.mark.parametrize("workers", [1, 2])
 def test_sigterm_closes_websockets_with_going_away_and_finishes_requests(academy_with_coach, workers):
-    """With --workers 2 each worker is a spawned process of its own: the 1001 close must
-    hold there too."""
+    """With 2 workers each is a spawned process of its own: the 1001 close must hold there too."""
     t, token = academy_with_coach
     port = free_port()
     with running("uvicorn-shutdown", server_command(port, workers), ready=lambda: port_open(port)) as process:
@@ -88,8 +89,7 @@ def test_sigterm_closes_websockets_with_going_away_and_finishes_requests(academy
         assert process.wait(15) in (0, -signal.SIGTERM)
     assert result["code"] == 1001 and result["reason"] == "server shutting down"
     assert result["ws_closed_after"] < 3  # promptly, not after the graceful timeout
-    if workers == 1:
-        # New connections are refused while finishing. (With several workers the
-        # supervisor keeps the listening socket until its workers have exited.)
-        assert result["accepting"] is False
+    # New connections are refused while finishing (config.serve: each process closes its own
+    # socket; the parent holds none).
+    assert result["accepting"] is False
     assert result["slow"] == (200, "done")  # the in-flight request got its answer
