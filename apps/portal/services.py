@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F, Prefetch, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 
 from apps.academy.models import (
     Attendance,
+    Class,
     Enrollment,
     Feedback,
     Guardian,
@@ -122,8 +123,13 @@ def get_own(queryset: QuerySet, user, perm: str, **lookup):
 
 
 def children(user) -> QuerySet:
-    # birth_date is encrypted: ordering by it would order by ciphertext.
-    return own(Student.objects.all(), user, "student:read").order_by("name", "pk")
+    # birth_date is encrypted: ordering by it would order by ciphertext. Only the columns the
+    # portal shows of a child (the others, encrypted ones among them, load on access): the
+    # list is read on every page for its nav.
+    return own(Student.objects.all(), user, "student:read").only(*_CHILD_FIELDS).order_by("name", "pk")
+
+
+_CHILD_FIELDS = ("id", "name", "school", "grade")
 
 
 def own_children(user) -> list[Student]:
@@ -133,6 +139,15 @@ def own_children(user) -> list[Student]:
 
 def child(user, pk: int) -> Student:
     return _mark_own([get_own(Student.objects.all(), user, "student:read", pk=pk)], user)[0]
+
+
+def child_among(user, kids: list[Student], pk: int) -> Student:
+    """child(), found among the user's own_children() already read for the page (the same
+    scope, so the same row or the same 404) instead of a query of its own."""
+    for kid in kids:
+        if kid.pk == pk and getattr(kid, _OWN_CHILD_OF, None) == user.pk:
+            return kid
+    raise Http404
 
 
 def week_of(day: date) -> tuple[date, date]:
@@ -202,6 +217,13 @@ def weeks(user, students: list[Student], today: date | None = None) -> dict[int,
     }
     if not students:
         return result
+    if _reads_own_children_only(user, students, ((Session, "session:read"), (Attendance, "attendance:read"))):
+        seen = set()
+        for student_id, session, mark in _week_rows(students, monday, sunday):
+            if (student_id, session.pk) not in seen:
+                seen.add((student_id, session.pk))
+                result[student_id][(session.date - monday).days].meetings.append(Meeting(session, mark))
+        return result
     enrollments = list(
         Enrollment.objects.filter(student__in=students, status__in=ONGOING, starts_on__lte=sunday)
         .filter(Q(ends_on__isnull=True) | Q(ends_on__gte=monday))
@@ -212,7 +234,7 @@ def weeks(user, students: list[Student], today: date | None = None) -> dict[int,
         own_of_children(Session.objects.all(), user, "session:read", students)
         .filter(klass_id__in={klass for _, klass, _, _ in enrollments}, date__range=(monday, sunday))
         .select_related("klass")
-        .order_by("date", "starts_at")
+        .order_by("date", "starts_at", "pk")
     )
     marks = {
         (a.student_id, a.session_id): a
@@ -235,13 +257,121 @@ def weeks(user, students: list[Student], today: date | None = None) -> dict[int,
     return result
 
 
+def _reads_own_children_only(user, students, reads) -> bool:
+    """Whether rows of `reads` ((model, permission) pairs) limited to `students` need no other
+    filter: every student was read through the guardian's own scope (own_children(), child())
+    and each permission's scope is that own-children rule or every row — what
+    own_of_children() would leave unfiltered. Otherwise the ORM path applies the scope."""
+    if not all(getattr(kid, _OWN_CHILD_OF, None) == user.pk for kid in students):
+        return False
+    for model, perm in reads:
+        allowed = scope_filter(model, user, perm)
+        if allowed is not None and (allowed is NOTHING or allowed != scope_rule(model, "own_children")(user)):
+            return False
+    return True
+
+
+_WEEK_SQL = """
+SELECT e.student_id, s.id, s.klass_id, s.date, s.starts_at, s.ends_at, s.status, k.name, k.room,
+       a.id, a.status, a.checked_in_at
+FROM {session} s
+JOIN {klass} k ON k.id = s.klass_id
+JOIN {enrollment} e ON e.klass_id = s.klass_id
+LEFT JOIN {attendance} a ON a.session_id = s.id AND a.student_id = e.student_id
+WHERE e.student_id = ANY(%s) AND e.status = ANY(%s) AND e.starts_on <= s.date
+  AND (e.ends_on IS NULL OR e.ends_on >= s.date) AND s.date BETWEEN %s AND %s
+ORDER BY s.date, s.starts_at, s.id, e.student_id
+"""
+# Model.from_db() takes a subset of the fields in the model's own field order.
+_SESSION_FIELDS = ("id", "klass_id", "date", "starts_at", "ends_at", "status")
+_ATTENDANCE_FIELDS = ("id", "session_id", "student_id", "status", "checked_in_at")
+
+
+def _week_rows(students: list[Student], monday: date, sunday: date):
+    """(student pk, session with its class, the student's mark or None) of each meeting of the
+    week in a class a student was enrolled in on its date (the conditions of `sessions_of`,
+    on one enrollment row), in date and time order. One SQL statement for what the ORM path
+    reads in three: the ORM's building and compiling of those queries was most of the
+    home's CPU. Only for rows the caller showed need no scope filter
+    (_reads_own_children_only); the instances carry the fields the portal shows, any other
+    is loaded on access (deferred)."""
+    sql = _WEEK_SQL.format(
+        session=Session._meta.db_table,
+        klass=Class._meta.db_table,
+        enrollment=Enrollment._meta.db_table,
+        attendance=Attendance._meta.db_table,
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [[s.pk for s in students], list(ONGOING), monday, sunday])
+        rows = cursor.fetchall()
+    db = connection.alias
+    classes: dict[int, Class] = {}
+    for student_id, *session_row, klass_name, room, mark_id, mark_status, checked_in_at in rows:
+        session = Session.from_db(db, _SESSION_FIELDS, session_row)
+        klass = classes.get(session.klass_id)
+        if klass is None:
+            klass = classes[session.klass_id] = Class.from_db(
+                db, ("id", "name", "room"), (session.klass_id, klass_name, room)
+            )
+        session.klass = klass
+        mark = None
+        if mark_id is not None:
+            mark = Attendance.from_db(
+                db, _ATTENDANCE_FIELDS, (mark_id, session.pk, student_id, mark_status, checked_in_at)
+            )
+        yield student_id, session, mark
+
+
 def attendance_history(user, student: Student, limit: int = 60) -> list[Attendance]:
+    """The child's marks, newest class meeting first."""
+    if _reads_own_children_only(user, [student], ((Attendance, "attendance:read"),)):
+        return _history_rows(student, limit)
     return list(
         own_of_children(Attendance.objects.all(), user, "attendance:read", [student])
         .filter(student=student)
         .select_related("session", "session__klass")
-        .order_by("-session__date", "-session__starts_at")[:limit]
+        .order_by("-session__date", "-session__starts_at", "-pk")[:limit]
     )
+
+
+_HISTORY_SQL = """
+SELECT a.id, a.session_id, a.status, a.checked_in_at, s.klass_id, s.date, s.starts_at, k.name
+FROM {attendance} a
+JOIN {session} s ON s.id = a.session_id
+JOIN {klass} k ON k.id = s.klass_id
+WHERE a.student_id = %s
+ORDER BY s.date DESC, s.starts_at DESC, a.id DESC
+LIMIT %s
+"""
+
+
+def _history_rows(student: Student, limit: int) -> list[Attendance]:
+    """attendance_history()'s ORM query in one SQL statement, for the reason of _week_rows()
+    (and on the same condition); the marks carry what the page shows, any other field is
+    loaded on access."""
+    sql = _HISTORY_SQL.format(
+        attendance=Attendance._meta.db_table, session=Session._meta.db_table, klass=Class._meta.db_table
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [student.pk, limit])
+        rows = cursor.fetchall()
+    db = connection.alias
+    classes: dict[int, Class] = {}
+    marks = []
+    for mark_id, session_id, status, checked_in_at, klass_id, day, starts_at, klass_name in rows:
+        klass = classes.get(klass_id)
+        if klass is None:
+            klass = classes[klass_id] = Class.from_db(db, ("id", "name"), (klass_id, klass_name))
+        session = Session.from_db(db, ("id", "klass_id", "date", "starts_at"), (session_id, klass_id, day, starts_at))
+        session.klass = klass
+        mark = Attendance.from_db(
+            db,
+            ("id", "session_id", "student_id", "status", "checked_in_at"),
+            (mark_id, session_id, student.pk, status, checked_in_at),
+        )
+        mark.session = session
+        marks.append(mark)
+    return marks
 
 
 def attendance_summary(history: list[Attendance]) -> dict[str, int]:
@@ -370,6 +500,46 @@ def save_preference(user, *, channels: list[str], marketing_opt_out: bool, muted
 def links(user) -> QuerySet:
     """The guardian's own links to children, newest first (pending ones wait for staff)."""
     return GuardianLink.objects.filter(guardian__user=user).select_related("student").order_by("-created_at")
+
+
+_GUARDIAN_HOME_SQL = """
+SELECT g.id, g.family_id, g.name, l.id, l.created_at, l.student_id, st.name
+FROM {guardian} g
+LEFT JOIN {link} l ON l.guardian_id = g.id AND l.status = %s
+LEFT JOIN {student} st ON st.id = l.student_id
+WHERE g.user_id = %s
+ORDER BY l.created_at DESC, l.id DESC
+"""
+
+
+def guardian_with_pending(user) -> tuple[Guardian | None, list[GuardianLink]]:
+    """guardian_profile() (its family not read) and its links waiting for staff (links()
+    with status pending, newest first) in one SQL statement instead of two ORM queries, for
+    the home, which shows the guardian's name and those requests; any other field is loaded
+    on access."""
+    sql = _GUARDIAN_HOME_SQL.format(
+        guardian=Guardian._meta.db_table, link=GuardianLink._meta.db_table, student=Student._meta.db_table
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [GuardianLink.Status.PENDING.value, user.pk])
+        rows = cursor.fetchall()
+    if not rows:
+        return None, []
+    db = connection.alias
+    guardian = Guardian.from_db(db, ("id", "family_id", "name", "user_id"), (*rows[0][:3], user.pk))
+    pending = []
+    for *_guardian, link_id, created_at, student_id, student_name in rows:
+        if link_id is None:
+            continue
+        link = GuardianLink.from_db(
+            db,
+            ("id", "created_at", "guardian_id", "student_id", "status"),
+            (link_id, created_at, guardian.pk, student_id, GuardianLink.Status.PENDING.value),
+        )
+        link.guardian = guardian
+        link.student = Student.from_db(db, ("id", "name"), (student_id, student_name))
+        pending.append(link)
+    return guardian, pending
 
 
 @transaction.atomic

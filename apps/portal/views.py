@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from apps.academy.models import GuardianLink, Invoice
+from apps.academy.models import Invoice
 from apps.accounts.permissions import has_permission
 
 from . import services
@@ -58,6 +58,7 @@ def home(request: HttpRequest) -> HttpResponse:
         card["today"] = next(day for day in card["week"] if day.is_today).meetings
         card["count"] = sum(len(day.meetings) for day in card["week"])
     open_invoices = [i for i in services.invoices(request.user) if i.due > 0]
+    guardian, pending = services.guardian_with_pending(request.user)
     return _page(
         request,
         "portal/home.html",
@@ -65,21 +66,23 @@ def home(request: HttpRequest) -> HttpResponse:
         kids=kids,
         cards=cards,
         today=today,
-        guardian=services.guardian_profile(request.user),
+        guardian=guardian,
         open_invoices=open_invoices,
         due_total=sum(i.due for i in open_invoices),
-        pending=services.links(request.user).filter(status=GuardianLink.Status.PENDING),
+        pending=pending,
     )
 
 
 @guardian_required
 def child(request: HttpRequest, pk: int) -> HttpResponse:
-    kid = services.child(request.user, pk)
+    kids = services.own_children(request.user)
+    kid = services.child_among(request.user, kids, pk)
     history = services.attendance_history(request.user, kid)
     return _page(
         request,
         "portal/child.html",
         "child",
+        kids=kids,
         child=kid,
         week=services.week(request.user, kid),
         history=history,
@@ -89,11 +92,13 @@ def child(request: HttpRequest, pk: int) -> HttpResponse:
 
 @guardian_required
 def child_feedback(request: HttpRequest, pk: int) -> HttpResponse:
-    kid = services.child(request.user, pk)
+    kids = services.own_children(request.user)
+    kid = services.child_among(request.user, kids, pk)
     return _page(
         request,
         "portal/child_feedback.html",
         "child",
+        kids=kids,
         child=kid,
         feedback=services.feedback_for(request.user, kid),
         videos=services.videos_for(request.user, kid),

@@ -120,3 +120,91 @@ def test_the_tags_write_what_format_html_wrote(language, zone):
             mark = m.Attendance(session=m.Session(klass=m.Class(name="x"), date=day), status="present")
             assert portal.attendance_row(mark) == reference_attendance_row(mark)
     assert count > 100
+
+
+# The template code the page tags replaced (base.html's navs, home.html's card and week,
+# child.html's days), rendered by Django as it was: each tag must write the same HTML.
+REFERENCE_TEMPLATES = {
+    "section_links": """{% load i18n %}<li><a href="{% url 'portal-home' %}"{% if section == "home" %} aria-current="page"{% endif %}>{% translate "Home" %}</a></li>
+        <li><a href="{% url 'portal-invoices' %}"{% if section == "invoices" %} aria-current="page"{% endif %}>{% translate "Bills" %}</a></li>
+        <li><a href="{% url 'portal-receipts' %}"{% if section == "receipts" %} aria-current="page"{% endif %}>{% translate "Receipts" %}</a></li>
+        <li><a href="{% url 'portal-preferences' %}"{% if section == "preferences" %} aria-current="page"{% endif %}>{% translate "Notifications" %}</a></li>
+        <li><a href="{% url 'portal-links' %}"{% if section == "links" %} aria-current="page"{% endif %}>{% translate "Link a child" %}</a></li>""",  # noqa: E501
+    "kid_links": """{% for kid in kids %}<li><a href="{% url 'portal-child' kid.pk %}"{% if child and kid.pk == child.pk %} aria-current="page"{% endif %}>{{ kid.name }}</a></li>{% endfor %}""",  # noqa: E501
+    "week_list": """{% load portal %}{% for day in week %}{% if day.meetings %}
+    <li{% if day.is_today %} class="today"{% endif %}><span class="day">{{ day.date|date:"n/j" }} ({{ day.date|date:"D" }})</span>
+      <ul class="meetings">{% for m in day.meetings %}{% meeting m %}{% endfor %}</ul></li>
+    {% endif %}{% endfor %}""",  # noqa: E501
+    "week_days": """{% load i18n portal %}{% for day in week %}
+    <li class="{% if day.is_today %}today{% endif %}{% if not day.meetings %} empty{% endif %}">
+      <span class="day">{{ day.date|date:"n/j" }} ({{ day.date|date:"D" }}){% if day.is_today %} <strong>{% translate "Today" %}</strong>{% endif %}</span>
+      {% if day.meetings %}<ul class="meetings">{% for m in day.meetings %}{% meeting m %}{% endfor %}</ul>
+      {% else %}<span class="muted">{% translate "No class" %}</span>{% endif %}
+    </li>
+    {% endfor %}""",  # noqa: E501
+    "child_card": """{% load i18n portal %}<section class="card child" aria-labelledby="child-{{ card.child.pk }}">
+  <h2 id="child-{{ card.child.pk }}"><a href="{% url 'portal-child' card.child.pk %}">{{ card.child.name }}</a></h2>
+  <h3>{% translate "Today" %}</h3>
+  {% if card.today %}
+    <ul class="meetings">{% for m in card.today %}{% meeting m %}{% endfor %}</ul>
+  {% else %}
+    <p class="muted">{% translate "No class today." %}</p>
+  {% endif %}
+  <h3>{% translate "This week" %}</h3>
+  <ul class="week">
+    {% for day in card.week %}{% if day.meetings %}
+    <li{% if day.is_today %} class="today"{% endif %}><span class="day">{{ day.date|date:"n/j" }} ({{ day.date|date:"D" }})</span>
+      <ul class="meetings">{% for m in day.meetings %}{% meeting m %}{% endfor %}</ul></li>
+    {% endif %}{% endfor %}
+  </ul>
+  {% if not card.count %}<p class="muted">{% translate "No classes this week." %}</p>{% endif %}
+  <p class="actions"><a class="button" href="{% url 'portal-child' card.child.pk %}">{% translate "Attendance and schedule" %}</a>
+    <a class="button secondary" href="{% url 'portal-child-feedback' card.child.pk %}">{% translate "Feedback and videos" %}</a></p>
+</section>""",  # noqa: E501
+}
+
+
+def _reference(name: str, **context) -> str:
+    from django.template import engines
+
+    return engines["django"].from_string(REFERENCE_TEMPLATES[name]).render(context)
+
+
+def _weeks_to_show():
+    """Weeks of seven days: none, one and several meetings a day, today on any day or none."""
+    from apps.portal.services import Day
+
+    meetings = [Meeting(session, mark) for session, mark in itertools.islice(_cases(), 0, 400, 37)]
+    monday = datetime.date(2026, 11, 30)
+    for today_at in (None, 0, 3, 6):
+        for pattern in ((), (0,), (0, 2, 2, 5), tuple(range(7)) * 2):
+            week = [Day(monday + datetime.timedelta(days=i), i == today_at) for i in range(7)]
+            for n, day in enumerate(pattern):
+                week[day].meetings.append(meetings[n % len(meetings)])
+            yield week
+
+
+@pytest.mark.parametrize("language", ["ko", "en"])
+def test_the_page_tags_write_what_their_templates_wrote(language):
+    from django.urls import set_urlconf
+
+    set_urlconf("config.urls.academy")
+    try:
+        with translation.override(language), timezone.override(ZoneInfo("Asia/Seoul")):
+            for section in ("home", "invoices", "receipts", "preferences", "links", "child"):
+                assert portal.section_links(section) == _reference("section_links", section=section)
+            kids = [m.Student(pk=7, name="김민준"), m.Student(pk=12, name='<b>"A&B"</b>')]
+            for child in (None, kids[0], kids[1], m.Student(pk=99, name="x")):
+                assert portal.kid_links(kids, child) == _reference("kid_links", kids=kids, child=child)
+            assert portal.kid_links([], None) == ""
+            weeks = list(_weeks_to_show())
+            for week in weeks:
+                assert portal.week_list(week) == _reference("week_list", week=week)
+                assert portal.week_days(week) == _reference("week_days", week=week)
+                today = next((day.meetings for day in week if day.is_today), [])
+                for kid in kids:
+                    card = {"child": kid, "week": week, "today": today, "count": sum(len(d.meetings) for d in week)}
+                    assert portal.child_card(card) == _reference("child_card", card=card)
+            assert isinstance(portal.child_card(card), SafeString)
+    finally:
+        set_urlconf(None)
