@@ -85,12 +85,90 @@ def test_columns_and_keys_are_read_directly(academy, rows):
     kinds = {cls: {name: kind for kind, name, _attname, _field in cls(many=True).child._direct_plan} for cls in LISTS}
     assert kinds[s.InvoiceSerializer]["number"] == represent._COLUMN
     assert kinds[s.InvoiceSerializer]["family"] == represent._KEY
-    assert kinds[s.InvoiceSerializer]["lines"] == represent._GENERIC  # nested
-    assert kinds[s.InvoiceSerializer]["due"] == represent._GENERIC  # a property
-    assert kinds[s.SessionSerializer]["class_name"] == represent._GENERIC  # dotted source
+    # In the class's shared plan: DRF's steps on the prototype's field, the method on the
+    # serializer at hand.
+    assert kinds[s.InvoiceSerializer]["lines"] == represent._SHARED  # nested
+    assert kinds[s.InvoiceSerializer]["due"] == represent._SHARED  # a property
+    assert kinds[s.SessionSerializer]["class_name"] == represent._SHARED  # dotted source
     assert kinds[s.SessionSerializer]["makeup_for"] == represent._KEY
-    assert kinds[s.StudentSerializer]["guardians"] == represent._GENERIC  # method field
+    assert kinds[s.StudentSerializer]["guardians"] == represent._METHOD  # method field
     assert kinds[s.AttendanceSerializer]["checked_in_at"] == represent._COLUMN
+
+
+def test_lists_build_no_fields(academy, rows):
+    """The per-class plan: a list's serializer reads its rows without making its fields
+    (fails with the per-instance plan, which builds them for every response)."""
+    with academy.t.context():
+        for cls, queryset in LISTS.items():
+            assert cls(many=True).child._direct_plan  # the class's plan, made on first use
+            assert cls._shared_direct_plan, cls
+            serializer = cls(list(queryset.all()), many=True)
+            assert serializer.data
+            assert "fields" not in serializer.child.__dict__, cls
+
+
+class _ContextMethod(DirectRepresentation, s.ModelSerializer):
+    who = serializers.SerializerMethodField()
+
+    class Meta:
+        model = m.Invoice
+        fields = ["id", "number", "who"]
+
+    def get_who(self, obj) -> str:
+        return self.context["who"]
+
+
+def test_a_shared_plans_method_field_sees_its_own_context(academy, rows):
+    with academy.t.context():
+        row = m.Invoice.objects.first()
+        for who in ("first", "second"):
+            assert _ContextMethod([row], many=True, context={"who": who}).data[0]["who"] == who
+            assert _ContextMethod(row, context={"who": who}).data["who"] == who
+        assert _ContextMethod._shared_direct_plan
+
+
+class _Shown(serializers.CharField):
+    def to_representation(self, value):
+        return f"<{value}>"
+
+
+def test_a_field_showing_values_its_own_way_keeps_the_instance_plan(academy, rows):
+    class Serializer(DirectRepresentation, s.ModelSerializer):
+        number = _Shown()
+
+        class Meta:
+            model = m.Invoice
+            fields = ["id", "number"]
+
+    with academy.t.context():
+        row = m.Invoice.objects.first()
+        assert Serializer([row], many=True).data == [{"id": row.pk, "number": f"<{row.number}>"}]
+        assert Serializer._shared_direct_plan is False
+
+
+def test_a_nested_list_with_a_method_field_is_not_shared(academy, rows):
+    class Line(DirectRepresentation, s.ModelSerializer):
+        note = serializers.SerializerMethodField()
+
+        class Meta:
+            model = m.InvoiceLine
+            fields = ["kind", "note"]
+
+        def get_note(self, obj) -> str:
+            return self.context.get("note", "none")
+
+    class Invoice(DirectRepresentation, s.ModelSerializer):
+        lines = Line(many=True, read_only=True)
+
+        class Meta:
+            model = m.Invoice
+            fields = ["id", "lines"]
+
+    with academy.t.context():
+        row = m.Invoice.objects.first()
+        data = Invoice([row], many=True, context={"note": "mine"}).data
+        assert data[0]["lines"] and {line["note"] for line in data[0]["lines"]} == {"mine"}
+        assert Invoice._shared_direct_plan is False
 
 
 def test_a_row_of_another_kind_takes_drfs_path(academy, rows):
