@@ -7,13 +7,14 @@ from datetime import date
 
 import pytest
 from django.db import connection
+from django.db.models import Count
 from django.test.utils import CaptureQueriesContext
 
 from apps.academy import models as m
 from apps.academy.api import serializers as s
 from apps.academy.api.views import InvoiceViewSet, StudentViewSet
 from apps.academy.services import billing, enrollment
-from apps.core.api.prefetch import listed, related_rows
+from apps.core.api.prefetch import listed, related_rows, split_listed
 
 from .conftest import student
 
@@ -81,3 +82,64 @@ def test_related_rows_reads_the_list_or_the_relation(academy, desk):
         assert len(captured) == len(expected) + 1  # the invoices, then each one's lines
         with pytest.raises(ValueError):
             listed("lines__enrollment")
+
+
+def _state(obj) -> dict:
+    """What a prefetched row holds: its loaded columns and the related rows cached on it."""
+    values = {k: v for k, v in obj.__dict__.items() if not k.startswith("_")}
+    cached = {name: getattr(rel, "pk", rel) for name, rel in obj._state.fields_cache.items()}
+    return {"values": values, "cached": cached, "deferred": sorted(obj.get_deferred_fields())}
+
+
+@pytest.mark.parametrize(
+    ("queryset", "relation"),
+    [(StudentViewSet.base_queryset, "guardian_links"), (InvoiceViewSet.base_queryset, "lines")],
+)
+def test_attach_gives_what_djangos_prefetch_gives(academy, desk, queryset, relation):
+    """Listed.attach (the list pages' compiled read) against Django's own prefetch: the same
+    rows in the same order, with the same columns loaded, the same related rows cached
+    (select_related, and the owner set on each related row) — and one query."""
+    with academy.t.context():
+        (lookup,) = queryset._prefetch_related_lookups
+        django_rows = list(queryset.all())  # Django's prefetch
+        plain, found = split_listed(queryset.all())
+        assert found == [lookup] and not plain._prefetch_related_lookups
+        rows = list(plain)
+        assert [r.pk for r in rows] == [r.pk for r in django_rows]
+        with CaptureQueriesContext(connection) as captured:
+            assert lookup.attach(rows) is True
+        assert len(captured) == 1 and "= ANY(" in captured[0]["sql"]  # fails with Django's prefetch
+        for mine, theirs in zip(rows, django_rows, strict=True):
+            got, expected = mine.__dict__[f"_listed_{relation}"], theirs.__dict__[f"_listed_{relation}"]
+            assert [_state(r) for r in got] == [_state(r) for r in expected]
+            for related in got:
+                owner = next(
+                    iter(
+                        f
+                        for f in type(related)._meta.concrete_fields
+                        if f.is_relation and f.remote_field.model is type(mine)
+                    )
+                )
+                assert owner.get_cached_value(related) is mine
+        assert lookup.attach([]) is True
+
+
+def test_attach_refuses_what_it_cannot_read(academy, desk):
+    with academy.t.context():
+        invoices = list(m.Invoice.objects.all())
+        sliced = listed("lines", m.InvoiceLine.objects.all()[:1])
+        assert sliced.attach(invoices) is False
+        annotated = listed("lines", m.InvoiceLine.objects.annotate(n=Count("id")))
+        assert annotated.attach(invoices) is False
+        assert not any("_listed_lines" in invoice.__dict__ for invoice in invoices)
+
+
+def test_lists_read_their_listed_relations_compiled(academy, desk):
+    """Through the API: the student and invoice lists' related rows come by the compiled
+    statement (`= ANY`), in one query each, with the page's rows as before."""
+    _kids, client = desk
+    for path in ("/api/v1/students/", "/api/v1/invoices/"):
+        with CaptureQueriesContext(connection) as captured:
+            response = client.get(path)
+        assert response.status_code == 200
+        assert sum("= ANY(" in q["sql"] for q in captured) == 1, path

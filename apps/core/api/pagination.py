@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from django.core.paginator import Page
 from django.core.paginator import Paginator as DjangoPaginator
+from django.db.models import QuerySet, prefetch_related_objects
 from rest_framework.exceptions import NotFound
 from rest_framework.pagination import PageNumberPagination
+
+from .prefetch import split_listed
 
 
 class CountSavingPaginator(DjangoPaginator):
@@ -41,4 +44,10 @@ class Pagination(PageNumberPagination):
     def paginate_queryset(self, queryset, request, view=None):
         if request.query_params.get(self.page_query_param, None) == "":
             raise NotFound(self.invalid_page_message.format(page_number="", message=""))
-        return super().paginate_queryset(queryset, request, view)
+        # The page's listed() relations in a statement compiled once (apps.core.api.prefetch).
+        queryset, listed = split_listed(queryset) if isinstance(queryset, QuerySet) else (queryset, [])
+        page = super().paginate_queryset(queryset, request, view)
+        for lookup in listed:
+            if page and not lookup.attach(page):
+                prefetch_related_objects(page, lookup)
+        return page
