@@ -235,7 +235,7 @@ MIDDLEWARE = [
     # Headers every response gets, tenant or not.
     "django.middleware.security.SecurityMiddleware",
     "apps.core.security.SecurityHeadersMiddleware",
-    "csp.middleware.CSPMiddleware",
+    "apps.core.security.CSPMiddleware",  # django-csp's, its usual policy built once
     # Static files are the same on every host: served before the tenant is looked up, so
     # they never touch the database.
     "whitenoise.middleware.WhiteNoiseMiddleware",

@@ -172,3 +172,78 @@ def test_the_import_progress_page_runs_under_the_policy(member, tenants):
     assert_runs_under_the_policy(page)
     body = page.content.decode()
     assert "roster/import_progress" in body and 'id="import-stage-labels"' in body
+
+
+def _both_csp(request_factory_path: str, make_response, *, nonce: bool = False) -> tuple:
+    """The headers our CSPMiddleware and django-csp's own give the same response."""
+    from csp.middleware import CSPMiddleware as DjangoCSP
+    from django.test import RequestFactory
+
+    from apps.core.security import CSPMiddleware
+
+    out = []
+    for middleware_class in (CSPMiddleware, DjangoCSP):
+        request = RequestFactory().get(request_factory_path)
+
+        def view(request):
+            if nonce:
+                str(request.csp_nonce)
+                request._csp_nonce = "fixed-nonce"  # the same in both runs
+            return make_response()
+
+        response = middleware_class(view)(request)
+        out.append(
+            (
+                response.headers.get("Content-Security-Policy"),
+                response.headers.get("Content-Security-Policy-Report-Only"),
+            )
+        )
+    return tuple(out)
+
+
+def test_csp_middleware_gives_django_csps_headers(settings):
+    """apps.core.security.CSPMiddleware builds the usual policy once; every response still
+    gets exactly django-csp's headers: plain, with a nonce, with a view's own policy,
+    exempt, after the settings change, with a report-only policy."""
+    from django.http import HttpResponse
+
+    plain = _both_csp("/api/v1/site/", HttpResponse)
+    assert plain[0] == plain[1] and plain[0][0]
+    with_nonce = _both_csp("/page/", HttpResponse, nonce=True)
+    assert with_nonce[0] == with_nonce[1] and "fixed-nonce" in with_nonce[0][0]
+
+    def updated():
+        response = HttpResponse()
+        response._csp_update = {"img-src": ["https://images.example"]}
+        return response
+
+    both = _both_csp("/page/", updated)
+    assert both[0] == both[1] and "https://images.example" in both[0][0]
+
+    def exempt():
+        response = HttpResponse()
+        response._csp_exempt = True
+        return response
+
+    both = _both_csp("/page/", exempt)
+    assert both[0] == both[1] == (None, None)
+    policy = {**settings.CONTENT_SECURITY_POLICY, "DIRECTIVES": {"default-src": ["'none'"]}}
+    settings.CONTENT_SECURITY_POLICY = policy
+    settings.CONTENT_SECURITY_POLICY_REPORT_ONLY = {"DIRECTIVES": {"default-src": ["'self'"]}}
+    both = _both_csp("/api/v1/site/", HttpResponse)
+    assert both[0] == both[1] and both[0][0] == "default-src 'none'" and both[0][1] == "default-src 'self'"
+
+
+def test_csp_policy_is_built_once(monkeypatch):
+    from django.http import HttpResponse
+    from django.test import RequestFactory
+
+    from apps.core import security
+
+    security._csp_policies.clear()
+    calls = []
+    real = security.build_policy
+    monkeypatch.setattr(security, "build_policy", lambda **kw: calls.append(kw) or real(**kw))
+    middleware = security.CSPMiddleware(lambda request: HttpResponse())
+    headers = {middleware(RequestFactory().get("/api/v1/site/")).headers["Content-Security-Policy"] for _ in range(5)}
+    assert len(headers) == 1 and len(calls) <= 2  # the policy and the report-only one, once each
