@@ -85,6 +85,26 @@ def test_kiosk_pin_check_in_knows_late_and_refuses_unknown_pins(academy, lesson)
         assert "session" in info.value.message_dict
 
 
+def test_a_second_tap_comes_with_its_student_and_session(academy, lesson):
+    """The kiosk's answer to a repeated tap shows the student's name without reading the
+    student again (fails when the mark comes back without them)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from apps.academy.api.serializers import AttendanceSerializer
+
+    session, kids = lesson
+    with academy.t.context():
+        pin = attendance.set_pin(kids[0])
+        first = attendance.kiosk_check_in(pin, at=at(15, 50))
+        again = attendance.kiosk_check_in(pin, at=at(16, 5))
+        assert again.pk == first.pk and (again.session, again.student) == (session, kids[0])
+        with CaptureQueriesContext(connection) as captured:
+            data = AttendanceSerializer(again).data
+        assert len(captured) == 0
+        assert data == AttendanceSerializer(Attendance.objects.get(pk=first.pk)).data
+
+
 def test_qr_codes_are_signed_expiring_and_per_academy(academy, lesson, tenants, monkeypatch):
     _session, kids = lesson
     with academy.t.context():

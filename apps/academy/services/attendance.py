@@ -227,7 +227,11 @@ def _self_check_in(student: Student, method: str, at: datetime | None) -> Attend
         raise invalid(session=_("%(student)s has no class starting within the hour.") % {"student": student.name})
     existing = Attendance.objects.filter(session=session, student=student).first()
     if existing and existing.status in (Attendance.Status.PRESENT, Attendance.Status.LATE):
-        return existing  # a second tap changes nothing
+        # A second tap changes nothing. The mark comes with the student and session already
+        # read, as a new mark does: the kiosk's answer shows the student's name, which
+        # was otherwise read again (a query and its compilation, ~0.5 ms of CPU).
+        existing.session, existing.student = session, student
+        return existing
     return mark(session, student, _late_or_present(session, at), method=method, at=at, actor=f"{method}:{student.pk}")
 
 
