@@ -84,3 +84,85 @@ def test_a_list_read_without_filters_skips_the_filterset_and_keeps_its_rows(tena
         assert str(_read(Narrowing, "", rows).query) == str(rows.filter(grade="1").query)
         assert not Ranged.reads_nothing_from(QueryDict("born_after=2020-01-01"))
         assert Ranged.reads_nothing_from(QueryDict("page=1"))
+
+
+def _djangos(filterset_class, query: str, queryset):
+    """What django-filter's own backend gives (its filterset and form, every time)."""
+    from types import SimpleNamespace
+
+    from django_filters.rest_framework import DjangoFilterBackend
+    from rest_framework.request import Request
+    from rest_framework.test import APIRequestFactory
+
+    request = Request(APIRequestFactory().get(f"/x/?{query}"))
+    return DjangoFilterBackend().filter_queryset(request, queryset, SimpleNamespace(filterset_class=filterset_class))
+
+
+def _sql(rows) -> tuple:
+    sql, params = rows.query.sql_with_params()
+    return sql, tuple(params)
+
+
+DIRECT_QUERIES = {
+    "SessionFilter": [
+        "date=2026-12-07",
+        "date_after=2026-12-01&date_before=2026-12-31&ordering=-date",
+        "klass=3&status=held",
+        "class=4",  # the older name
+        "class=4&klass=5",  # the new name wins
+        "klass=1&klass=2",  # the form reads the last
+        "status=held&date=2026-12-07&klass=99999999999999999999",
+        "date=2026-1-7",
+    ],
+    "AttendanceFilter": ["session=93", "session=93&status=present", "student=1&method=kiosk&date=2026-12-07"],
+    "InvoiceFilter": ["status=issued&family=2", "period=2026-12-01"],
+}
+
+
+def test_plain_filters_filter_directly_as_the_filterset_does(tenants):
+    """FilterSet.filter_directly against django-filter's own backend: the same SQL and
+    parameters for good values, and None (the filterset then runs) for the rest."""
+    from rest_framework.exceptions import ValidationError
+
+    from apps.academy import models as m
+    from apps.academy.api import filters as f
+
+    with tenants["academy"].context():
+        for name, queries in DIRECT_QUERIES.items():
+            filterset_class = getattr(f, name)
+            rows = filterset_class._meta.model.objects.all()
+            for query in queries:
+                direct = filterset_class.filter_directly(rows, QueryDict(query))
+                assert direct is not None, (name, query)  # fails without the direct path
+                assert _sql(direct) == _sql(_djangos(filterset_class, query, rows)), (name, query)
+                assert _sql(_read(filterset_class, query, rows)) == _sql(direct)
+        rows = m.Session.objects.all()
+        for query in ("date=", "date=yesterday", "klass=x", "status=nonsense", "class=", "date=2026-02-30"):
+            assert f.SessionFilter.filter_directly(rows, QueryDict(query)) is None, query
+            with pytest.raises(ValidationError) as theirs:
+                _djangos(f.SessionFilter, query, rows)
+            with pytest.raises(ValidationError) as ours:
+                _read(f.SessionFilter, query, rows)
+            assert ours.value.detail == theirs.value.detail or query.endswith("=")  # blank: ours is stricter
+
+
+def test_filtersets_that_filter_their_own_way_are_not_read_directly(tenants):
+    import django_filters as df
+
+    from apps.academy.api.filters import GuardianLinkFilter
+    from apps.academy.models import GuardianLink
+    from apps.core.api.filters import FilterSet
+
+    with tenants["academy"].context():
+        # A filter with a method of its own (q, pending): the filterset runs.
+        assert StudentFilter.filter_directly(Student.objects.all(), QueryDict("status=active")) is None
+        assert GuardianLinkFilter.filter_directly(GuardianLink.objects.all(), QueryDict("status=approved")) is None
+
+        class Many(FilterSet):
+            grades = df.MultipleChoiceFilter(field_name="grade", choices=[("1", "1"), ("2", "2")])
+
+            class Meta:
+                model = Student
+                fields = []
+
+        assert Many.filter_directly(Student.objects.all(), QueryDict("grades=1&grades=2")) is None

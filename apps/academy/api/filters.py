@@ -54,15 +54,11 @@ class SessionFilter(FilterSet):
     date_before = df.DateFilter(field_name="date", lookup_expr="lte", label="on or before")
     klass = IdFilter(field_name="klass_id", label="class id")
 
+    param_aliases = {"class": "klass"}  # the older name of the parameter
+
     class Meta:
         model = m.Session
         fields = ["status"]
-
-    def __init__(self, data=None, *args, **kwargs):
-        if data is not None and "class" in data and "klass" not in data:
-            data = data.copy()
-            data["klass"] = data["class"]  # the older name of the parameter
-        super().__init__(data, *args, **kwargs)
 
 
 class EnrollmentFilter(FilterSet):

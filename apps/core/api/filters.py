@@ -37,6 +37,15 @@ class IdFilter(df.NumberFilter):
 
 
 class FilterSet(df.FilterSet):
+    # Older names of parameters, read as the new one when that is not given:
+    # {"class": "klass"} takes ?class=3 as ?klass=3.
+    param_aliases: dict[str, str] = {}
+
+    def __init__(self, data=None, *args, **kwargs):
+        if data is not None:
+            data = _with_aliases(data, self.param_aliases)
+        super().__init__(data, *args, **kwargs)
+
     def is_valid(self) -> bool:
         # django-filter reads `?status=` as "no filter"; the schema says an empty value is
         # not a status (nor an id, a number, a date or a boolean): only free-text filters
@@ -93,8 +102,77 @@ class FilterSet(df.FilterSet):
                 spec.extra.get("required") or not type(spec).filter.__module__.startswith("django_filters.")
                 for spec in cls.base_filters.values()
             )
-            names = cls._param_names = False if own or unusual else tuple(cls.base_filters)
+            # An older name (param_aliases) names its filter too.
+            names = cls._param_names = False if own or unusual else (*cls.base_filters, *cls.param_aliases)
         return names is not False and not any(key.startswith(names) for key in params)
+
+    @classmethod
+    def filter_directly(cls, rows, params):
+        """The rows filtered as the filterset would filter them, without making the filterset
+        and its form (~0.15–0.2 ms of CPU a request), or None when this cannot be sure of
+        giving the same answer: the caller then runs the filterset.
+
+        django-filter deep-copies its filters and makes and validates a form of every
+        filter for each request. Here each named parameter is read as that form reads it
+        (its widget's value_from_datadict), validated by the same form field (the form
+        class's, made once per class: get_form_class) and applied by the filter's own
+        `filter()`, in the filters' order. Only for filtersets whose every filter is of
+        the plain kind: django-filter's own filtering, no `method=`, not required, a widget
+        reading one value. An empty or invalid value goes to the filterset, whose form
+        makes the error."""
+        plan = cls.__dict__.get("_direct_plan")
+        if plan is None:
+            plan = cls._direct_plan = cls._make_direct_plan()
+        if not plan:
+            return None
+        params = _with_aliases(params, cls.param_aliases)
+        for name, spec, field in plan:
+            raw = field.widget.value_from_datadict(params, {}, name)
+            if raw is None:
+                continue
+            if raw == "":
+                return None
+            try:
+                value = field.clean(raw)
+            except forms.ValidationError:
+                return None
+            rows = spec.filter(rows, value)
+        return rows
+
+    @classmethod
+    def _make_direct_plan(cls) -> list | bool:
+        cls.reads_nothing_from({})  # its checks of the class: False when it filters its own way
+        if cls.__dict__.get("_param_names") is False or cls.get_form_class is not FilterSet.get_form_class:
+            return False
+        if "_form_class" not in cls.__dict__:
+            cls(queryset=cls._meta.model._default_manager.none()).get_form_class()
+        form_class = cls.__dict__["_form_class"]
+        plan = []
+        for name, spec in cls.base_filters.items():
+            field = form_class.base_fields[name]
+            if (
+                spec.method is not None
+                or type(spec).filter not in (df.Filter.filter, df.ChoiceFilter.filter)
+                or type(field.widget).value_from_datadict not in _ONE_VALUE_READS
+                or getattr(field.widget, "allow_multiple_selected", False)
+                or field.required
+                or field.disabled
+            ):
+                return False
+            plan.append((name, spec, field))
+        return plan
+
+
+# Widgets reading one value of a parameter (`data.get(name)`: the last when repeated).
+_ONE_VALUE_READS = (forms.Widget.value_from_datadict, forms.widgets.ChoiceWidget.value_from_datadict)
+
+
+def _with_aliases(data, aliases: dict[str, str]):
+    for old, new in aliases.items():
+        if old in data and new not in data:
+            data = data.copy()
+            data[new] = data[old]
+    return data
 
 
 class FilterBackend(DjangoFilterBackend):
@@ -102,12 +180,17 @@ class FilterBackend(DjangoFilterBackend):
 
     def filter_queryset(self, request, queryset, view):
         """django-filter's, except that a query string naming none of the filters leaves
-        the rows as they are without a form (FilterSet.reads_nothing_from)."""
+        the rows as they are without a form (FilterSet.reads_nothing_from), and plain
+        filters with good values filter without one (FilterSet.filter_directly)."""
         filterset_class = self.get_filterset_class(view, queryset)
         if filterset_class is None:
             return queryset
-        if issubclass(filterset_class, FilterSet) and filterset_class.reads_nothing_from(request.query_params):
-            return queryset
+        if issubclass(filterset_class, FilterSet):
+            if filterset_class.reads_nothing_from(request.query_params):
+                return queryset
+            rows = filterset_class.filter_directly(queryset, request.query_params)
+            if rows is not None:
+                return rows
         filterset = filterset_class(**self.get_filterset_kwargs(request, queryset, view))
         if not filterset.is_valid() and self.raise_exception:
             raise translate_validation(filterset.errors)
