@@ -48,6 +48,7 @@ class StudentViewSet(ScopedViewSet, mixins.ListModelMixin, mixins.RetrieveModelM
         )
     )
     serializer_class = s.StudentSerializer
+    list_columns = ("id", "name", "birth_date", "school", "grade", "status", "memo", "family")
     permission_classes = [HasPermission(resource="student")]
     filterset_class = f.StudentFilter
     search_fields = ["name", "school"]
@@ -166,6 +167,7 @@ class SessionViewSet(ScopedViewSet, mixins.ListModelMixin, mixins.RetrieveModelM
     resource = "session"
     base_queryset = m.Session.objects.select_related("klass")
     serializer_class = s.SessionSerializer
+    list_columns = ("id", "klass__name", "date", "starts_at", "ends_at", "status", "makeup_for", "note")
     permission_classes = [
         HasPermission(
             resource="session",
@@ -332,6 +334,8 @@ class AttendanceViewSet(ScopedViewSet, mixins.ListModelMixin):
     resource = "attendance"
     base_queryset = m.Attendance.objects.select_related("student", "session")
     serializer_class = s.AttendanceSerializer
+    # Of the student its name (no encrypted birth date and phone to decrypt), of the session its id.
+    list_columns = ("id", "session__id", "student__name", "status", "method", "checked_in_at", "checked_out_at", "note")
     permission_classes = [HasPermission(resource="attendance", actions={"check_in": "attendance:write"})]
 
     filterset_class = f.AttendanceFilter
@@ -359,6 +363,7 @@ class InvoiceViewSet(ScopedViewSet, mixins.ListModelMixin, mixins.RetrieveModelM
     resource = "invoice"
     base_queryset = m.Invoice.objects.prefetch_related(listed("lines"))  # apps.core.api.prefetch
     serializer_class = s.InvoiceSerializer
+    list_columns = ("id", "number", "family", "kind", "period", "issued_on", "due_on", "status", "total", "paid")
     permission_classes = [
         HasPermission(
             resource="invoice",

@@ -25,9 +25,18 @@ class ScopedViewSet(viewsets.GenericViewSet):
     resource = ""
     base_queryset = None
     lookup_value_regex = "[0-9]+"  # ids only: anything else is a 404 from the router, never a 500
+    # The columns the list action reads (QuerySet.only(), paths into select_related rows
+    # included), when its serializer shows fewer than the rows hold: every column loaded is
+    # compiled into the query, sent and made into the row (an encrypted one decrypted) for
+    # nothing. Detail reads and actions read whole rows. A field shown but not listed here
+    # would be a query per row: the query-count sweep (tests/query_counts.py) catches it.
+    list_columns: tuple[str, ...] = ()
 
     def get_queryset(self):
-        return visible_to(self.base_queryset.all(), self.request.user, f"{self.resource}:read")
+        rows = visible_to(self.base_queryset.all(), self.request.user, f"{self.resource}:read")
+        if self.list_columns and getattr(self, "action", None) == "list":
+            rows = rows.only(*self.list_columns)
+        return rows
 
     def get_object(self):
         try:
