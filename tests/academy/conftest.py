@@ -5,7 +5,7 @@ import pytest
 from django.utils import timezone
 
 from apps.academy import models as m
-from apps.academy.services import people, schedule
+from apps.academy.services import enrollment, people, schedule
 
 
 @dataclass
@@ -48,6 +48,19 @@ def student(name="김민준", birth=date(2015, 3, 2), guardian="010-1234-5678", 
     return people.upsert_student(
         name=name, birth_date=birth, guardian_phone=guardian, guardian_name="김영희", **kwargs
     ).student
+
+
+def enrolled_kids(academy: Academy, second_birth: date | None = date(2016, 2, 2)) -> list[m.Student]:
+    """Three students in the academy's class from 2026-12-01, the first two one family (the
+    same guardian's phone); the second's birth date as given (None: not known)."""
+    kids = [
+        student("가람", date(2015, 1, 1), "010-1111-2222"),
+        student("나래", second_birth, "010-1111-2222"),
+        student("다온", date(2014, 3, 3), "010-3333-4444"),
+    ]
+    for kid in kids:
+        enrollment.enroll(kid, academy.klass, starts_on=date(2026, 12, 1))
+    return kids
 
 
 def today() -> date:

@@ -12,9 +12,9 @@ from django.test.utils import CaptureQueriesContext
 from apps.academy import models as m
 from apps.academy.api import serializers as s
 from apps.academy.api import views as v
-from apps.academy.services import attendance, billing, enrollment, schedule
+from apps.academy.services import attendance, billing, schedule
 
-from .conftest import student
+from .conftest import enrolled_kids
 
 pytestmark = pytest.mark.usefixtures("before_december")
 
@@ -22,13 +22,7 @@ pytestmark = pytest.mark.usefixtures("before_december")
 @pytest.fixture
 def desk(academy, member):
     with academy.t.context():
-        kids = [
-            student("가람", date(2015, 1, 1), "010-1111-2222"),
-            student("나래", None, "010-1111-2222"),
-            student("다온", date(2014, 3, 3), "010-3333-4444"),
-        ]
-        for kid in kids:
-            enrollment.enroll(kid, academy.klass, starts_on=date(2026, 12, 1))
+        kids = enrolled_kids(academy, second_birth=None)
         schedule.generate_sessions(date(2026, 12, 1), date(2026, 12, 14))
         first = m.Session.objects.filter(klass=academy.klass).order_by("date", "starts_at").first()
         attendance.mark(first, kids[0], "present")

@@ -16,7 +16,7 @@ from apps.academy.api.views import InvoiceViewSet, StudentViewSet
 from apps.academy.services import billing, enrollment
 from apps.core.api.prefetch import listed, related_rows, split_listed
 
-from .conftest import student
+from .conftest import enrolled_kids
 
 pytestmark = pytest.mark.usefixtures("before_december")
 
@@ -24,13 +24,7 @@ pytestmark = pytest.mark.usefixtures("before_december")
 @pytest.fixture
 def desk(academy, member):
     with academy.t.context():
-        kids = [
-            student("가람", date(2015, 1, 1), "010-1111-2222"),
-            student("나래", date(2016, 2, 2), "010-1111-2222"),  # the same family
-            student("다온", date(2014, 3, 3), "010-3333-4444"),
-        ]
-        for kid in kids:
-            enrollment.enroll(kid, academy.klass, starts_on=date(2026, 12, 1))
+        kids = enrolled_kids(academy)  # the first two one family
         enrollment.enroll(kids[2], academy.other, starts_on=date(2026, 12, 1))
         billing.issue_monthly_invoices(date(2026, 12, 1))
     _staff, client = member("academy", "staff")
